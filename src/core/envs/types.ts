@@ -1,0 +1,89 @@
+import type { OptionSpec, OptionValues } from '../options.js';
+import type { Space } from '../spaces.js';
+
+export type RenderModeName = 'rgb_array' | 'ansi';
+
+/** An RGB image: `data` is height*width*3 bytes, row-major. */
+export interface RgbFrame {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * `numEnvs` copies of one environment, stored structure-of-arrays and stepped without
+ * allocation. Copy i's results live at index i of the output arrays (observations at
+ * [i * obsSize, (i + 1) * obsSize)). A single env is a batch of one.
+ *
+ * Single-env semantics are Gymnasium's: stepping a copy whose episode has ended is allowed
+ * (CartPole warns via info and pays the post-termination reward); autoreset for vector
+ * sessions is applied by the caller (sessions/), not here.
+ */
+export interface EnvBatch {
+  readonly numEnvs: number;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  /** Numbers per observation (1 for Discrete). */
+  readonly obsSize: number;
+  /** [numEnvs * obsSize]; Int32Array for Discrete observations, Float32Array for Box float32. */
+  readonly observations: Float32Array | Int32Array;
+  /** [numEnvs] reward of each copy's last step. */
+  readonly rewards: Float64Array;
+  /** [numEnvs] 1 if the copy's last step ended the episode by a terminal state. */
+  readonly terminated: Uint8Array;
+  /** [numEnvs] 1 if the copy's last step hit the step limit (and did not terminate). */
+  readonly truncated: Uint8Array;
+  /** Episode step limit (truncation). */
+  readonly maxEpisodeSteps: number;
+
+  /**
+   * Starts a new episode for copy i and writes its observation. A given seed reseeds the
+   * copy's PRNG first (equal seeds give equal episodes). `options` are already validated
+   * against the env type's resetOptions.
+   */
+  reset(i: number, seed: number | undefined, options: OptionValues): void;
+  /** Steps copy i with an action already validated against actionSpace. */
+  step(i: number, action: number): void;
+  /** Steps every copy: actions[i] for copy i. */
+  stepAll(actions: ArrayLike<number>): void;
+  /** Steps taken by copy i in its current episode. */
+  episodeSteps(i: number): number;
+  /** Gymnasium's info dict for copy i after its last reset or step (may allocate). */
+  info(i: number): Record<string, unknown>;
+  /** Copy i's current frame. */
+  render(i: number, mode: RenderModeName): RgbFrame | string;
+  /** Switches the reward function between episodes (already validated params). */
+  setReward(name: string, params: OptionValues): void;
+}
+
+/** Reward function metadata as listed by ListEnvTypes. */
+export interface RewardInfo {
+  readonly name: string;
+  readonly description: string;
+  readonly params: readonly OptionSpec[];
+}
+
+/** An environment type: its options, rewards and a factory of batches. */
+export interface EnvType {
+  /** e.g. "CartPole-v1". */
+  readonly id: string;
+  readonly description: string;
+  readonly configOptions: readonly OptionSpec[];
+  readonly resetOptions: readonly OptionSpec[];
+  readonly rewardFunctions: readonly RewardInfo[];
+  readonly defaultRewardFunction: string;
+  /** Mean return over 100 episodes that counts as solved, if any. */
+  readonly rewardThreshold?: number;
+  readonly renderModes: readonly RenderModeName[];
+  /**
+   * Validates `config` (resolved with resolveOptions against configOptions) for
+   * combinations the schema cannot express; throws INVALID_ARGUMENT naming the field.
+   * Returns the spaces and step limit that config gives.
+   */
+  describe(config: OptionValues): { observationSpace: Space; actionSpace: Space; maxEpisodeSteps: number };
+  /**
+   * Creates `numEnvs` copies with a resolved config and a validated reward function.
+   * `seed` seeds copy i with seed + i (no seed: seeded from the OS's entropy).
+   */
+  create(numEnvs: number, config: OptionValues, reward: { name: string; params: OptionValues }, seed: number | undefined): EnvBatch;
+}
