@@ -325,7 +325,7 @@ export interface ResetRequest {
 export interface ResetResponse {
   /**
    * Single-env session: the first observation. Vector session: a Tensor of shape
-   * [num_envs, ...] (Discrete observations as int64).
+   * [num_envs, ...] (Discrete observations as int32).
    */
   observation?: SpaceValue | undefined;
   info?: { [key: string]: any } | undefined;
@@ -360,7 +360,7 @@ export interface StepBatchRequest {
  * are false.
  */
 export interface StepBatchResponse {
-  /** [num_envs, ...] (Discrete observations as int64). */
+  /** [num_envs, ...] (Discrete observations as int32). */
   observations?:
     | Tensor
     | undefined;

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS } from './server/services/env-service.js';
+import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server/server.js';
+import { VERSION } from './server/version.js';
+
+const USAGE = `gymhost ${VERSION}: RL environments as gRPC and REST sessions
+
+Usage:
+  gymhost serve [--host H] [--grpc-port P] [--http-port Q] [--max-sessions N]
+                [--max-num-envs N] [--session-ttl SECONDS] [--max-message-bytes N]
+  gymhost --version | --help
+
+Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRPC_PORT,
+GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
+GYMHOST_MAX_MESSAGE_BYTES (flags win). Defaults: ${DEFAULT_OPTIONS.host}, gRPC ${DEFAULT_OPTIONS.grpcPort}, HTTP ${DEFAULT_OPTIONS.httpPort}.
+`;
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v') {
+    console.log(VERSION);
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'serve') return serve(rest);
+  process.stderr.write(`gymhost: unknown command '${command}'\n\n${USAGE}`);
+  return 2;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  let options: ServerOptions;
+  try {
+    options = serveOptions(argv, process.env);
+  } catch (err) {
+    process.stderr.write(`gymhost serve: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  let server;
+  try {
+    server = await startServer(options);
+  } catch (err) {
+    process.stderr.write(`gymhost serve: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  console.log(`gymhost ${VERSION} serving gRPC on ${server.grpcAddress} and HTTP on ${server.httpAddress} (docs: ${server.httpAddress}/docs)`);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`gymhost: ${signal} received, shutting down`);
+      server.close().then(() => resolve(0), () => resolve(1));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+/** Serve options from flags, then environment variables, then defaults. */
+export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      host: { type: 'string' },
+      'grpc-port': { type: 'string' },
+      'http-port': { type: 'string' },
+      'max-sessions': { type: 'string' },
+      'max-num-envs': { type: 'string' },
+      'session-ttl': { type: 'string' },
+      'max-message-bytes': { type: 'string' },
+    },
+  });
+  const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
+    const raw = (values as Record<string, string | undefined>)[flag] ?? env[envName];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} (or ${envName}) must be an integer in [${min}, ${max}], got '${raw}'`);
+    return n;
+  };
+  return {
+    host: values.host ?? env.GYMHOST_HOST ?? DEFAULT_OPTIONS.host,
+    grpcPort: int('grpc-port', 'GYMHOST_GRPC_PORT', DEFAULT_OPTIONS.grpcPort, 0, 65535),
+    httpPort: int('http-port', 'GYMHOST_HTTP_PORT', DEFAULT_OPTIONS.httpPort, 0, 65535),
+    maxMessageBytes: int('max-message-bytes', 'GYMHOST_MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1024, 1 << 30),
+    limits: {
+      maxSessions: int('max-sessions', 'GYMHOST_MAX_SESSIONS', DEFAULT_LIMITS.maxSessions, 1, 1_000_000),
+      maxNumEnvs: int('max-num-envs', 'GYMHOST_MAX_NUM_ENVS', DEFAULT_LIMITS.maxNumEnvs, 1, 1 << 22),
+      sessionTtlSeconds: int('session-ttl', 'GYMHOST_SESSION_TTL', DEFAULT_LIMITS.sessionTtlSeconds, 0, 365 * 86400),
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { failedPrecondition, invalidArgument } from '../errors.js';
+import { resolveOptions, type OptionValues } from '../options.js';
+import type { Space } from '../spaces.js';
+import type { EnvBatch, EnvType, RenderModeName } from '../envs/types.js';
+import type { StoredSession } from './session-store.js';
+
+/** Gymnasium's vector autoreset modes (see proto AutoresetMode). */
+export type AutoresetMode = 'next_step' | 'same_step';
+
+/** Largest seed accepted: seeds are integers in [0, 2^53 - 1]. */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+export interface EnvSessionParams {
+  readonly config: Record<string, unknown> | undefined;
+  readonly rewardFunction: string;
+  readonly rewardParams: Record<string, unknown> | undefined;
+  readonly numEnvs: number;
+  readonly renderMode: RenderModeName | 'none';
+  readonly autoresetMode: AutoresetMode;
+  readonly seed: number | undefined;
+}
+
+/**
+ * One env session: `numEnvs` copies of an env type plus the Gym-loop state around them
+ * (reset before step, vector autoreset, counters). Inputs are validated here, before any
+ * state changes, so a rejected call leaves the session as it was.
+ */
+export class EnvSession implements StoredSession {
+  lastUsedAt = 0;
+  readonly createdAt = Date.now();
+  readonly batch: EnvBatch;
+  readonly config: OptionValues;
+  readonly observationSpace: Space;
+  readonly actionSpace: Space;
+  readonly maxEpisodeSteps: number;
+  readonly numEnvs: number;
+  rewardFunction: string;
+  rewardParams: OptionValues;
+  totalSteps = 0;
+  totalEpisodes = 0;
+  hasReset = false;
+  /** [numEnvs] 1 where the copy's episode ended on the last stepBatch (NEXT_STEP pending reset). */
+  private readonly ended: Uint8Array;
+  /** [numEnvs] 1 where the last stepBatch reset the copy. */
+  readonly resetMask: Uint8Array;
+  /** [numEnvs * obsSize] SAME_STEP: last observations of episodes that ended on the last stepBatch. */
+  readonly finalObservations: Float32Array | Int32Array;
+  private resetOptions: OptionValues;
+
+  constructor(
+    readonly id: string,
+    readonly owner: string,
+    readonly type: EnvType,
+    readonly params: EnvSessionParams,
+    maxNumEnvs: number,
+  ) {
+    const { numEnvs } = params;
+    if (!Number.isInteger(numEnvs) || numEnvs < 1 || numEnvs > maxNumEnvs) {
+      throw invalidArgument('num_envs', `num_envs must be an integer in [1, ${maxNumEnvs}], got ${numEnvs}`, 'OUT_OF_RANGE');
+    }
+    checkSeed(params.seed, 'seed');
+    if (params.renderMode !== 'none' && !type.renderModes.includes(params.renderMode)) {
+      throw invalidArgument('render_mode', `${type.id} renders as ${type.renderModes.join(' or ')}, not ${params.renderMode}`);
+    }
+    this.config = resolveOptions(type.configOptions, params.config, 'config');
+    const described = type.describe(this.config);
+    this.observationSpace = described.observationSpace;
+    this.actionSpace = described.actionSpace;
+    this.maxEpisodeSteps = described.maxEpisodeSteps;
+    const reward = resolveReward(type, params.rewardFunction, params.rewardParams);
+    this.rewardFunction = reward.name;
+    this.rewardParams = reward.params;
+    this.numEnvs = numEnvs;
+    this.batch = type.create(numEnvs, this.config, reward, params.seed);
+    this.ended = new Uint8Array(numEnvs);
+    this.resetMask = new Uint8Array(numEnvs);
+    this.finalObservations = this.batch.observations instanceof Int32Array
+      ? new Int32Array(this.batch.observations.length)
+      : new Float32Array(this.batch.observations.length);
+    this.resetOptions = resolveOptions(type.resetOptions, undefined, 'options');
+  }
+
+  get isVector(): boolean {
+    return this.numEnvs > 1;
+  }
+
+  /** Starts a new episode in every copy; copy i gets seed + i when a seed is given. */
+  reset(seed: number | undefined, options: Record<string, unknown> | undefined): void {
+    checkSeed(seed, 'seed');
+    if (seed !== undefined && seed + this.numEnvs - 1 > MAX_SEED) {
+      throw invalidArgument('seed', `seed + num_envs - 1 must be at most ${MAX_SEED}`, 'OUT_OF_RANGE');
+    }
+    const resolved = resolveOptions(this.type.resetOptions, options, 'options');
+    // Reset copy 0 first: an invalid combination of options throws before any state changes.
+    for (let i = 0; i < this.numEnvs; i++) this.batch.reset(i, seed === undefined ? undefined : seed + i, resolved);
+    this.resetOptions = resolved;
+    this.ended.fill(0);
+    this.resetMask.fill(0);
+    this.hasReset = true;
+    this.totalEpisodes += this.numEnvs;
+  }
+
+  /** One Gymnasium step of a single-env session. */
+  step(action: number, field = 'action'): void {
+    if (this.isVector) {
+      throw failedPrecondition(`session ${this.id} is a vector session of ${this.numEnvs} envs: use StepBatch`, 'VECTOR_SESSION');
+    }
+    this.requireReset();
+    checkAction(this.actionSpace, action, field);
+    this.batch.step(0, action);
+    this.totalSteps++;
+  }
+
+  /**
+   * One step of every copy with autoreset (see proto StepBatchResponse). `actions` has
+   * numEnvs entries. Results are in batch.observations/rewards/terminated/truncated,
+   * resetMask and (SAME_STEP) finalObservations.
+   */
+  stepBatch(actions: ArrayLike<number>, field = 'actions'): void {
+    this.requireReset();
+    if (actions.length !== this.numEnvs) {
+      throw invalidArgument(field, `${field} must hold num_envs = ${this.numEnvs} actions, got ${actions.length}`, 'WRONG_SHAPE');
+    }
+    for (let i = 0; i < actions.length; i++) checkAction(this.actionSpace, actions[i], `${field}[${i}]`);
+    const { batch, ended, resetMask } = this;
+    const n = this.numEnvs;
+    resetMask.fill(0);
+    if (this.params.autoresetMode === 'next_step') {
+      let anyEnded = 0;
+      for (let i = 0; i < n; i++) anyEnded |= ended[i];
+      if (anyEnded === 0) {
+        batch.stepAll(actions);
+      } else {
+        for (let i = 0; i < n; i++) {
+          if (ended[i]) {
+            batch.reset(i, undefined, this.resetOptions);
+            batch.rewards[i] = 0;
+            batch.terminated[i] = 0;
+            batch.truncated[i] = 0;
+            resetMask[i] = 1;
+            this.totalEpisodes++;
+          } else {
+            batch.step(i, actions[i]);
+          }
+        }
+      }
+      for (let i = 0; i < n; i++) ended[i] = batch.terminated[i] | batch.truncated[i];
+    } else {
+      batch.stepAll(actions);
+      const size = batch.obsSize;
+      for (let i = 0; i < n; i++) {
+        if (batch.terminated[i] | batch.truncated[i]) {
+          this.finalObservations.set(batch.observations.subarray(i * size, (i + 1) * size), i * size);
+          batch.reset(i, undefined, this.resetOptions);
+          resetMask[i] = 1;
+          this.totalEpisodes++;
+        }
+      }
+    }
+    this.totalSteps += n;
+  }
+
+  /** Frame or text of copy `index`. */
+  render(index: number, mode: RenderModeName | undefined): ReturnType<EnvBatch['render']> {
+    if (!Number.isInteger(index) || index < 0 || index >= this.numEnvs) {
+      throw invalidArgument('index', `index must be an integer in [0, ${this.numEnvs - 1}], got ${index}`, 'OUT_OF_RANGE');
+    }
+    const chosen = mode ?? (this.params.renderMode === 'none' ? 'rgb_array' : this.params.renderMode);
+    if (!this.type.renderModes.includes(chosen)) {
+      throw invalidArgument('mode', `${this.type.id} renders as ${this.type.renderModes.join(' or ')}, not ${chosen}`);
+    }
+    this.requireReset();
+    return this.batch.render(index, chosen);
+  }
+
+  /** Chooses another reward function; it applies from the next step on. */
+  setReward(name: string, params: Record<string, unknown> | undefined): void {
+    const reward = resolveReward(this.type, name, params);
+    this.batch.setReward(reward.name, reward.params);
+    this.rewardFunction = reward.name;
+    this.rewardParams = reward.params;
+  }
+
+  private requireReset(): void {
+    if (!this.hasReset) {
+      throw failedPrecondition(`session ${this.id} has not been reset: call Reset before Step`, 'STEP_BEFORE_RESET');
+    }
+  }
+}
+
+/** Validates the reward function name and parameters against the env type's registry. */
+export function resolveReward(type: EnvType, name: string, params: Record<string, unknown> | undefined): { name: string; params: OptionValues } {
+  const chosen = name || type.defaultRewardFunction;
+  const info = type.rewardFunctions.find((r) => r.name === chosen);
+  if (!info) {
+    throw invalidArgument('reward_function', `unknown reward function '${chosen}' for ${type.id}; available: ${type.rewardFunctions.map((r) => r.name).join(', ')}`, 'UNKNOWN_REWARD_FUNCTION');
+  }
+  return { name: chosen, params: resolveOptions(info.params, params, 'reward_params') };
+}
+
+function checkSeed(seed: number | undefined, field: string): void {
+  if (seed === undefined) return;
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw invalidArgument(field, `${field} must be an integer in [0, ${MAX_SEED}], got ${seed}`, 'BAD_SEED');
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless `action` is a member of `space`. */
+export function checkAction(space: Space, action: number, field: string): void {
+  if (space.kind === 'discrete') {
+    if (!Number.isInteger(action) || action < space.start || action >= space.start + space.n) {
+      throw invalidArgument(field, `${field} must be an integer in [${space.start}, ${space.start + space.n - 1}] (Discrete(${space.n})), got ${action}`, 'ACTION_OUT_OF_RANGE');
+    }
+    return;
+  }
+  throw invalidArgument(field, `Box action spaces take a tensor action`, 'WRONG_ACTION_TYPE');
+}

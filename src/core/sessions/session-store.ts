@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { DomainError, notFound, resourceExhausted } from '../errors.js';
+
+/** Who is calling: every session has an owner, and callers see only their own. */
+export interface Caller {
+  readonly user: string;
+}
+
+export const ANONYMOUS: Caller = { user: 'anonymous' };
+
+/** What a store keeps: anything with an id, an owner and a last-use time. */
+export interface StoredSession {
+  readonly id: string;
+  readonly owner: string;
+  /** Epoch milliseconds of the last call that used the session. */
+  lastUsedAt: number;
+  /** Frees resources when the session is deleted or expires. */
+  dispose?(): void;
+}
+
+export interface SessionStoreOptions {
+  /** Largest number of live sessions; creating one more is RESOURCE_EXHAUSTED. */
+  readonly maxSessions: number;
+  /** Sessions idle longer than this are deleted (seconds; 0 = never). */
+  readonly ttlSeconds: number;
+  /** What the store holds, for messages ("env session", "agent"). */
+  readonly kind: string;
+  /** Clock in epoch ms (tests inject one). */
+  readonly now?: () => number;
+}
+
+/** Why an id is no longer live, remembered so NOT_FOUND can say what happened. */
+type Gone = 'deleted' | 'expired';
+const GONE_MEMORY = 10_000;
+
+/**
+ * Live sessions by id with an owner check, a cap and an idle TTL. Node runs each call to
+ * completion, so a session is never seen half-updated by another caller.
+ */
+export class SessionStore<T extends StoredSession> {
+  private readonly live = new Map<string, T>();
+  private readonly gone = new Map<string, Gone>();
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly options: SessionStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A new unguessable id (12 url-safe characters). */
+  static newId(): string {
+    return randomBytes(9).toString('base64url');
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Checks the cap before an expensive creation. */
+  ensureCapacity(): void {
+    this.sweep();
+    if (this.live.size >= this.options.maxSessions) {
+      throw resourceExhausted(
+        `too many ${this.options.kind}s: the server holds at most ${this.options.maxSessions}; delete one or wait for idle ones to expire`,
+        'TOO_MANY_SESSIONS',
+      );
+    }
+  }
+
+  add(session: T): T {
+    this.ensureCapacity();
+    session.lastUsedAt = this.now();
+    this.live.set(session.id, session);
+    return session;
+  }
+
+  /** The caller's session `id`, touched; NOT_FOUND (saying whether it was deleted or expired) otherwise. */
+  get(id: string, caller: Caller, field = 'id'): T {
+    const session = this.live.get(id);
+    if (!session || session.owner !== caller.user) {
+      if (!id) throw new DomainError('INVALID_ARGUMENT', `${field} is required`, field, 'MISSING_ID');
+      const why = this.gone.get(id);
+      const what = why === 'expired' ? `expired after ${this.options.ttlSeconds} s idle` : why === 'deleted' ? 'was deleted' : 'does not exist';
+      throw notFound(field, `${this.options.kind} '${id}' ${what}`, `${this.options.kind.toUpperCase().replace(/ /g, '_')}_NOT_FOUND`);
+    }
+    session.lastUsedAt = this.now();
+    return session;
+  }
+
+  /** The caller's sessions, oldest first. */
+  list(caller: Caller): T[] {
+    this.sweep();
+    return [...this.live.values()].filter((s) => s.owner === caller.user);
+  }
+
+  delete(id: string, caller: Caller, field = 'id'): void {
+    const session = this.get(id, caller, field);
+    this.remove(session, 'deleted');
+  }
+
+  /** Deletes sessions idle longer than the TTL; returns how many. */
+  sweep(): number {
+    const ttlMs = this.options.ttlSeconds * 1000;
+    if (ttlMs <= 0) return 0;
+    const cutoff = this.now() - ttlMs;
+    let n = 0;
+    for (const session of this.live.values()) {
+      if (session.lastUsedAt < cutoff) {
+        this.remove(session, 'expired');
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Sweeps periodically until close(); the timer does not keep the process alive. */
+  startSweeping(intervalMs = Math.max(1000, Math.min(30_000, (this.options.ttlSeconds * 1000) / 4))): void {
+    if (this.timer || this.options.ttlSeconds <= 0) return;
+    this.timer = setInterval(() => this.sweep(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops sweeping and disposes every session. */
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const session of [...this.live.values()]) this.remove(session, 'deleted');
+  }
+
+  private remove(session: T, why: Gone): void {
+    this.live.delete(session.id);
+    session.dispose?.();
+    this.gone.set(session.id, why);
+    if (this.gone.size > GONE_MEMORY) {
+      const oldest = this.gone.keys().next().value;
+      if (oldest !== undefined) this.gone.delete(oldest);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { fileURLToPath } from 'node:url';
+import { invalidArgument } from '../../core/errors.js';
+import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
+import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
+import { toErrorDetail, toGrpcError } from '../errors.js';
+import type { EnvService } from '../services/env-service.js';
+
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
+export const PROTO_FILES = ['gymhost/v1/env_service.proto'];
+
+/** Marks a request whose bytes were not a valid protobuf message. */
+const UNDECODABLE = Symbol('undecodable');
+
+/**
+ * grpc-js answers a request that fails to decode with INTERNAL; this wraps each decoder so
+ * the handler can answer INVALID_ARGUMENT with the reason instead.
+ */
+function withSafeDecoding<T extends grpc.ServiceDefinition>(def: T): T {
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(def)) {
+    out[name] = {
+      ...method,
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return method.requestDeserialize(buf);
+        } catch (err) {
+          return { [UNDECODABLE]: (err as Error).message };
+        }
+      },
+    };
+  }
+  return out as unknown as T;
+}
+
+function checkDecoded(req: unknown): void {
+  const problem = (req as Record<symbol, string> | null)?.[UNDECODABLE];
+  if (problem !== undefined) throw invalidArgument('', `request is not a valid protobuf message: ${problem}`, 'MALFORMED_REQUEST');
+}
+
+/** The caller of a gRPC call (auth will read it from metadata). */
+function callerOf(_call: { metadata: grpc.Metadata }): Caller {
+  return ANONYMOUS;
+}
+
+/** Adapts a synchronous service method to a grpc-js unary handler. */
+function unary<Req, Res>(fn: (req: Req, caller: Caller) => Res): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    try {
+      checkDecoded(call.request);
+      callback(null, fn(call.request, callerOf(call)));
+    } catch (err) {
+      callback(toGrpcError(err));
+    }
+  };
+}
+
+export interface GrpcServerOptions {
+  /** Largest request or response message in bytes. */
+  readonly maxMessageBytes: number;
+}
+
+/** A grpc-js server with EnvService, grpc.health.v1 and server reflection. */
+export function createGrpcServer(envs: EnvService, options: GrpcServerOptions): { server: grpc.Server; health: HealthImplementation } {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': options.maxMessageBytes,
+  });
+  server.addService(withSafeDecoding(EnvServiceService), {
+    listEnvTypes: unary(() => envs.listEnvTypes()),
+    createEnv: unary((req, caller) => envs.createEnv(req, caller)),
+    getEnv: unary((req, caller) => envs.getEnv(req, caller)),
+    listEnvs: unary((_req, caller) => envs.listEnvs(caller)),
+    deleteEnv: unary((req, caller) => envs.deleteEnv(req, caller)),
+    reset: unary((req, caller) => envs.reset(req, caller)),
+    step: unary((req, caller) => envs.step(req, caller)),
+    stepBatch: unary((req, caller) => envs.stepBatch(req, caller)),
+    render: unary((req, caller) => envs.render(req, caller)),
+    stepStream: (call: grpc.ServerDuplexStream<StepStreamRequest, StepStreamResponse>) => {
+      const caller = callerOf(call);
+      call.on('data', (req: StepStreamRequest) => {
+        let res: StepStreamResponse;
+        try {
+          checkDecoded(req);
+          res = envs.streamMessage(req, caller);
+        } catch (err) {
+          res = { response: { $case: 'error', value: toErrorDetail(err) } };
+        }
+        // Backpressure: stop reading while the client is not reading our answers.
+        if (!call.write(res)) {
+          call.pause();
+          call.once('drain', () => call.resume());
+        }
+      });
+      call.on('end', () => call.end());
+      call.on('error', () => undefined);
+    },
+  });
+
+  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING' });
+  health.addToServer(server);
+
+  const packageDefinition = protoLoader.loadSync(PROTO_FILES, { includeDirs: [PROTO_DIR] });
+  new ReflectionService(packageDefinition).addToServer(server);
+  return { server, health };
+}

@@ -1,0 +1,129 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { invalidArgument, DomainError } from '../../core/errors.js';
+import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
+import { toHttpError } from '../errors.js';
+import type { EnvService } from '../services/env-service.js';
+import { canonicalToRest, messageType, restToCanonical } from './json.js';
+import { buildOpenApi } from './openapi.js';
+import { encodePng } from './png.js';
+import { envRoutes, type Route } from './routes.js';
+
+export interface RestOptions {
+  /** Largest JSON request body in bytes. */
+  readonly maxBodyBytes: number;
+  /** Reports whether the server is serving (for /healthz). */
+  readonly healthy: () => boolean;
+}
+
+/** The caller of an HTTP request (auth will read it from the Authorization header). */
+function callerOf(_req: Request): Caller {
+  return ANONYMOUS;
+}
+
+/** Express app mirroring every EnvService RPC, plus /healthz, /openapi.json and /docs. */
+export function createRestApp(envs: EnvService, options: RestOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('json spaces', 0);
+  app.use(express.json({ limit: options.maxBodyBytes, strict: false, type: () => true }));
+
+  app.get('/healthz', (_req, res) => {
+    const ok = options.healthy();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'SERVING' : 'NOT_SERVING' });
+  });
+
+  const openapi = buildOpenApi(envRoutes);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  app.use('/docs/assets', express.static(swaggerDir, { index: false }));
+
+  // Custom methods first: Express's `:id` would also match "abc:step".
+  const ordered = [...envRoutes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
+  for (const r of ordered) app[r.method](r.path, handler(envs, r));
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new DomainError('NOT_FOUND', `no route ${req.method} ${req.path}; see /openapi.json for the API`, 'path', 'NO_ROUTE'));
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const { status, body } = toHttpError(bodyParserError(err) ?? err);
+    res.status(isTooLarge(err) ? 413 : status).json(body);
+  });
+  return app;
+}
+
+function handler(envs: EnvService, r: Route) {
+  const reqType = messageType(r.request.name);
+  const resType = messageType(r.unwrap?.name ?? r.response.name);
+  return (req: Request, res: Response) => {
+    try {
+      const raw = r.method === 'post' ? req.body : queryToJson(req.query as Record<string, unknown>, reqType);
+      if (r.method === 'post' && raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
+        throw invalidArgument('body', `the request body must be a JSON object (${r.request.name})`, 'WRONG_JSON_TYPE');
+      }
+      const canonical = restToCanonical(reqType, raw);
+      if (typeof req.params.id === 'string') {
+        if ('id' in canonical && canonical.id !== req.params.id) throw invalidArgument('id', `body id '${String(canonical.id)}' differs from the path's '${req.params.id}'`);
+        canonical.id = req.params.id;
+      }
+      const message = r.request.codec.fromJSON(canonical);
+      const out = r.call(envs, message, callerOf(req));
+      if (r.rpc === 'Render' && req.accepts(['application/json', 'image/png']) === 'image/png') {
+        const frame = (out as { frame?: { shape: number[]; data: Buffer } }).frame;
+        if (frame) {
+          res.type('png').send(encodePng(frame.shape[1], frame.shape[0], frame.data));
+          return;
+        }
+      }
+      res.json(canonicalToRest(resType, r.response.codec.toJSON(out)));
+    } catch (err) {
+      const { status, body } = toHttpError(err);
+      res.status(status).json(body);
+    }
+  };
+}
+
+/** Query-string values are strings: turn numeric ones into numbers for numeric fields. */
+function queryToJson(query: Record<string, unknown>, type: ReturnType<typeof messageType>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const field = Object.values(type.fields).find((f) => f.name === key || f.name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) === key);
+    const numeric = field && !field.resolvedType && field.type !== 'string' && field.type !== 'bool';
+    out[key] = numeric && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+}
+
+function isTooLarge(err: unknown): boolean {
+  return (err as BodyParserError)?.type === 'entity.too.large';
+}
+
+/** express.json()'s failures as domain errors with a message that says what was wrong. */
+function bodyParserError(err: unknown): DomainError | undefined {
+  const e = err as BodyParserError;
+  if (e?.type === 'entity.parse.failed') return invalidArgument('body', `malformed JSON in the request body: ${e.message}`, 'MALFORMED_JSON');
+  if (e?.type === 'entity.too.large') return new DomainError('RESOURCE_EXHAUSTED', `request body too large: the limit is ${e.limit} bytes`, 'body', 'BODY_TOO_LARGE');
+  if (e?.type && e.status && e.status < 500) return invalidArgument('body', `bad request body: ${e.message}`, 'BAD_BODY');
+  return undefined;
+}
+
+const DOCS_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>gymhost API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui' });</script>
+</body></html>`;

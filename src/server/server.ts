@@ -1,0 +1,95 @@
+import * as grpc from '@grpc/grpc-js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createGrpcServer } from './grpc/server.js';
+import { createRestApp } from './rest/app.js';
+import { DEFAULT_LIMITS, EnvService, type EnvServiceLimits } from './services/env-service.js';
+
+export interface ServerOptions {
+  /** Interface to listen on, e.g. "127.0.0.1" or "0.0.0.0". */
+  readonly host: string;
+  /** gRPC port (0 = pick a free one). */
+  readonly grpcPort: number;
+  /** HTTP port (0 = pick a free one). */
+  readonly httpPort: number;
+  /** Largest gRPC message and REST body in bytes. */
+  readonly maxMessageBytes: number;
+  readonly limits: EnvServiceLimits;
+}
+
+export const DEFAULT_OPTIONS: ServerOptions = {
+  host: '127.0.0.1',
+  grpcPort: 50051,
+  httpPort: 8080,
+  maxMessageBytes: 16 * 1024 * 1024,
+  limits: DEFAULT_LIMITS,
+};
+
+/** A running gymhost: gRPC and HTTP servers over one EnvService. */
+export interface RunningServer {
+  readonly envs: EnvService;
+  readonly grpcAddress: string;
+  readonly httpAddress: string;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  /** Stops accepting calls, lets running ones finish (up to graceMs), frees every session. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startServer(partial: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const options = { ...DEFAULT_OPTIONS, ...partial };
+  const envs = new EnvService(options.limits);
+  let serving = true;
+  const { server: grpcServer, health } = createGrpcServer(envs, { maxMessageBytes: options.maxMessageBytes });
+  const hostForUri = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const grpcPort = await new Promise<number>((resolve, reject) => {
+    grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+
+  const app = createRestApp(envs, { maxBodyBytes: options.maxMessageBytes, healthy: () => serving });
+  const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = 65_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.httpPort, options.host, () => resolve());
+    });
+  } catch (err) {
+    grpcServer.forceShutdown();
+    envs.close();
+    throw err;
+  }
+  const httpPort = (httpServer.address() as AddressInfo).port;
+
+  return {
+    envs,
+    grpcPort,
+    httpPort,
+    grpcAddress: `${hostForUri}:${grpcPort}`,
+    httpAddress: `http://${hostForUri}:${httpPort}`,
+    async close(graceMs = 5000) {
+      serving = false;
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus('gymhost.v1.EnvService', 'NOT_SERVING');
+      const grpcDone = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, graceMs);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      const httpDone = new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+        setTimeout(() => {
+          httpServer.closeAllConnections();
+        }, graceMs).unref();
+      });
+      await Promise.all([grpcDone, httpDone]);
+      envs.close();
+    },
+  };
+}
