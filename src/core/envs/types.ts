@@ -31,7 +31,7 @@ export interface EnvBatch {
   readonly rewards: Float64Array;
   /** [numEnvs] 1 if the copy's last step ended the episode by a terminal state. */
   readonly terminated: Uint8Array;
-  /** [numEnvs] 1 if the copy's last step hit the step limit (and did not terminate). */
+  /** [numEnvs] 1 if the copy's episode has reached the step limit (TimeLimit: set even when it also terminated). */
   readonly truncated: Uint8Array;
   /** Episode step limit (truncation). */
   readonly maxEpisodeSteps: number;

@@ -1,0 +1,556 @@
+import { randomInt } from 'node:crypto';
+import { failedPrecondition, invalidArgument } from '../errors.js';
+import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
+import {
+  cartPoleRewards,
+  gymnasiumReward,
+  newCartPoleFacts,
+  type CartPoleFacts,
+  type CartPoleState,
+} from '../rewards/cartpole.js';
+import type { RewardFunction } from '../rewards/types.js';
+import { Rng } from '../rng.js';
+import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
+import type { EnvBatch, EnvType, RenderModeName, RgbFrame } from './types.js';
+
+/** Cart position beyond which the episode terminates, in metres. */
+export const X_THRESHOLD = 2.4;
+/** Pole angle beyond which the episode terminates: 12 degrees in radians. */
+export const THETA_THRESHOLD_RADIANS = (12 * 2 * Math.PI) / 360;
+/** Frame size of render(i, 'rgb_array'), in pixels. */
+export const SCREEN_WIDTH = 600;
+export const SCREEN_HEIGHT = 400;
+
+/** Gymnasium's message for a step taken after the episode terminated. */
+export const STEP_AFTER_TERMINATION_WARNING =
+  "You are calling 'step()' even though this environment has already returned terminated = True. " +
+  "You should always call 'reset()' once you receive 'terminated = True' -- any further steps are undefined behavior.";
+
+/**
+ * Observation upper bound, as float32 values widened to float64: [x_threshold * 2,
+ * Infinity, theta_threshold * 2, Infinity] (Gymnasium 1.x uses np.inf for the velocities).
+ */
+export const CARTPOLE_OBS_HIGH: readonly number[] = [
+  Math.fround(X_THRESHOLD * 2),
+  Infinity,
+  Math.fround(THETA_THRESHOLD_RADIANS * 2),
+  Infinity,
+];
+
+const DEFAULT_RESET_LOW = -0.05;
+const DEFAULT_RESET_HIGH = 0.05;
+
+/** Config options of CartPole-v1 (see the table above). */
+export const cartPoleConfigOptions: readonly OptionSpec[] = [
+  {
+    name: 'kinematics_integrator',
+    type: 'string',
+    description: 'Integrator: "euler" (explicit Euler, Gymnasium\'s default) or "semi-implicit" (velocities first).',
+    default: 'euler',
+    choices: ['euler', 'semi-implicit'],
+  },
+  {
+    name: 'sutton_barto_reward',
+    type: 'bool',
+    description:
+      "Gymnasium's sutton_barto_reward: the 'gymnasium' reward function pays 0 per step and -1 on termination. " +
+      "An explicitly chosen reward function other than 'gymnasium' wins over this flag.",
+    default: false,
+  },
+  { name: 'max_episode_steps', type: 'int', description: 'Steps after which an episode is truncated (TimeLimit).', default: 500, minimum: 1, maximum: 100000 },
+  { name: 'gravity', type: 'number', description: 'Gravitational acceleration, m/s^2.', default: 9.8, minimum: 0.01, maximum: 100 },
+  { name: 'masscart', type: 'number', description: 'Mass of the cart, kg.', default: 1.0, minimum: 0.001, maximum: 1000 },
+  { name: 'masspole', type: 'number', description: 'Mass of the pole, kg.', default: 0.1, minimum: 0.001, maximum: 1000 },
+  { name: 'length', type: 'number', description: "HALF the pole's length, m.", default: 0.5, minimum: 0.01, maximum: 10 },
+  { name: 'force_mag', type: 'number', description: 'Magnitude of the push of either action, N.', default: 10.0, minimum: 0.001, maximum: 1000 },
+  { name: 'tau', type: 'number', description: 'Seconds between state updates.', default: 0.02, minimum: 0.0001, maximum: 1 },
+];
+
+/** Reset options of CartPole-v1: bounds of the uniform start state. */
+export const cartPoleResetOptions: readonly OptionSpec[] = [
+  { name: 'low', type: 'number', description: 'Lower bound of each start-state component (must be <= high).', default: DEFAULT_RESET_LOW },
+  { name: 'high', type: 'number', description: 'Upper bound of each start-state component (must be >= low).', default: DEFAULT_RESET_HIGH },
+];
+
+function observationSpace(): BoxSpace {
+  return box(
+    CARTPOLE_OBS_HIGH.map((h) => -h),
+    CARTPOLE_OBS_HIGH,
+    [4],
+    'float32',
+  );
+}
+
+function actionSpace(): DiscreteSpace {
+  return discrete(2);
+}
+
+/**
+ * `numEnvs` copies of CartPole-v1: a port of Gymnasium 1.x's
+ * gymnasium/envs/classic_control/cartpole.py (checked against gymnasium 1.4.0) wrapped in
+ * TimeLimit(max_episode_steps=500).
+ *
+ * State is float64, interleaved: copy i's [x (m), x_dot (m/s), theta (rad), theta_dot
+ * (rad/s)] at [4i, 4i + 4). step/stepAll allocate nothing.
+ *
+ * ## Description
+ *
+ * The cart-pole problem of Barto, Sutton and Anderson, "Neuronlike Adaptive Elements That Can
+ * Solve Difficult Learning Control Problems". A pole is attached by an un-actuated joint to a
+ * cart that moves along a frictionless track. The pole starts upright and the goal is to keep
+ * it balanced by pushing the cart left or right.
+ *
+ * ## Action space
+ *
+ * Discrete(2): 0 pushes the cart to the left, 1 pushes it to the right, with a fixed force of
+ * `force_mag` newtons. (How much the push changes the velocity depends on the pole's angle.)
+ *
+ * ## Observation space
+ *
+ * Box(4) float32, the state rounded from float64 to float32 (as numpy's astype does):
+ *
+ * | Num | Observation           | Min                 | Max               |
+ * |-----|-----------------------|---------------------|-------------------|
+ * | 0   | Cart position (m)     | -4.8                | 4.8               |
+ * | 1   | Cart velocity (m/s)   | -Infinity           | Infinity          |
+ * | 2   | Pole angle (rad)      | ~ -0.418 (-24 deg)  | ~ 0.418 (24 deg)  |
+ * | 3   | Pole angular velocity | -Infinity           | Infinity          |
+ *
+ * The bounds are Gymnasium's: twice the termination thresholds, unbounded velocities. The
+ * episode terminates long before x or theta reach them.
+ *
+ * ## Rewards
+ *
+ * Reward functions (see src/core/rewards/cartpole.ts):
+ * - `gymnasium` (default): +1 for every step, including the terminating step; 0 for a step
+ *   taken after the episode terminated (while the state stays out of bounds). With config
+ *   `sutton_barto_reward=true` it pays the `sutton_barto` reward instead, exactly as
+ *   Gymnasium's constructor argument does.
+ * - `sutton_barto`: 0 per step, -1 on the terminating step and -1 on every step after it
+ *   (while the state stays out of bounds). Choosing it explicitly wins over the config flag:
+ *   `sutton_barto_reward=false` with reward function `sutton_barto` pays sutton_barto.
+ *
+ * ## Starting state
+ *
+ * Each of the four state components uniform in [low, high), by default [-0.05, 0.05), drawn
+ * from the copy's own seeded PRNG (not numpy's PCG64: equal seeds do not give Gymnasium's
+ * start states; equal start states and actions give Gymnasium's trajectories).
+ *
+ * ## Episode end
+ *
+ * 1. Termination: |x| > 2.4 (the cart's centre leaves the track).
+ * 2. Termination: |theta| > 12 degrees (0.20943951023931953 rad).
+ * 3. Truncation (TimeLimit): the step count of the episode reaches `max_episode_steps`
+ *    (default 500). As in Gymnasium, a step can be both terminated and truncated, and every
+ *    later step is truncated too.
+ *
+ * Stepping after termination is allowed, as in Gymnasium: the physics keeps going, the
+ * post-termination reward is paid and info(i) carries a `warning` (on every such step;
+ * Gymnasium logs it once). `terminated` is recomputed from each new state, so if the state
+ * comes back inside the bounds Gymnasium (and this port) reports terminated = 0 and the
+ * in-bounds reward again.
+ *
+ * ## Arguments (config)
+ *
+ * | Option                  | Type   | Default | Meaning                                             |
+ * |-------------------------|--------|---------|-----------------------------------------------------|
+ * | `kinematics_integrator` | string | "euler" | "euler" (explicit) or "semi-implicit" Euler         |
+ * | `sutton_barto_reward`   | bool   | false   | the `gymnasium` reward pays Sutton & Barto's reward |
+ * | `max_episode_steps`     | int    | 500     | TimeLimit truncation, 1..100000                     |
+ * | `gravity`               | number | 9.8     | m/s^2                                               |
+ * | `masscart`              | number | 1.0     | kg                                                  |
+ * | `masspole`              | number | 0.1     | kg                                                  |
+ * | `length`                | number | 0.5     | m, HALF the pole's length                           |
+ * | `force_mag`             | number | 10.0    | N                                                   |
+ * | `tau`                   | number | 0.02    | s between state updates                             |
+ *
+ * ## Reset options
+ *
+ * `low` and `high` (defaults -0.05 and 0.05): the bounds of the uniform start state, with
+ * Gymnasium's maybe_parse_reset_bounds semantics (either may be given alone; low > high is
+ * an error, INVALID_ARGUMENT on `options.low`). low == high starts every component at exactly
+ * that value whatever the PRNG draws, which is how parity with Gymnasium is tested.
+ */
+export class CartPoleBatch implements EnvBatch {
+  readonly numEnvs: number;
+  readonly observationSpace: BoxSpace = observationSpace();
+  readonly actionSpace: DiscreteSpace = actionSpace();
+  readonly obsSize = 4;
+  /** [numEnvs * 4] float32 observations: the state rounded to float32. */
+  readonly observations: Float32Array;
+  readonly rewards: Float64Array;
+  readonly terminated: Uint8Array;
+  /** [numEnvs] 1 once the episode's step count reaches maxEpisodeSteps (even if terminated too). */
+  readonly truncated: Uint8Array;
+  readonly maxEpisodeSteps: number;
+  /**
+   * [numEnvs * 4] float64 state, interleaved per copy (see the class comment). Writable for
+   * tests and tools (like Gymnasium's env.unwrapped.state); observations follow on the next step.
+   */
+  readonly state: Float64Array;
+  /** The resolved config this batch was made with. */
+  readonly config: OptionValues;
+
+  private readonly gravity: number;
+  private readonly masscart: number;
+  private readonly masspole: number;
+  private readonly totalMass: number;
+  private readonly length: number;
+  private readonly polemassLength: number;
+  private readonly forceMag: number;
+  private readonly tau: number;
+  private readonly semiImplicit: boolean;
+
+  private readonly rngs: Rng[];
+  /** [numEnvs] steps in the current episode (TimeLimit's _elapsed_steps). */
+  private readonly elapsed: Int32Array;
+  /** [numEnvs] Gymnasium's steps_beyond_terminated; -1 for None. */
+  private readonly stepsBeyondTerminated: Int32Array;
+  /** [numEnvs] 1 if the last step was taken after the episode had terminated. */
+  private readonly warned: Uint8Array;
+  /** [numEnvs] 1 once the copy has been reset. */
+  private readonly started: Uint8Array;
+
+  private reward: RewardFunction<CartPoleState, CartPoleFacts> = gymnasiumReward;
+  private rewardParams: OptionValues = {};
+  private readonly facts: CartPoleFacts = newCartPoleFacts();
+  private readonly sPrev = new Float64Array(4);
+  private readonly sNext = new Float64Array(4);
+
+  /**
+   * @param numEnvs copies, an integer >= 1.
+   * @param config config options (resolved or partial; validated and defaulted here).
+   * @param reward reward function name and params (default `gymnasium`).
+   * @param seed copy i's PRNG is seeded with seed + i; undefined seeds from OS entropy.
+   */
+  constructor(
+    numEnvs: number,
+    config: Record<string, unknown> = {},
+    reward: { name: string; params: OptionValues } = { name: gymnasiumReward.name, params: {} },
+    seed?: number,
+  ) {
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) {
+      throw invalidArgument('num_envs', `num_envs must be an integer >= 1, got ${numEnvs}`, 'OUT_OF_RANGE');
+    }
+    const c = resolveOptions(cartPoleConfigOptions, config, 'config');
+    this.config = c;
+    this.numEnvs = numEnvs;
+    this.maxEpisodeSteps = c.max_episode_steps as number;
+    this.gravity = c.gravity as number;
+    this.masscart = c.masscart as number;
+    this.masspole = c.masspole as number;
+    this.totalMass = this.masspole + this.masscart;
+    this.length = c.length as number;
+    this.polemassLength = this.masspole * this.length;
+    this.forceMag = c.force_mag as number;
+    this.tau = c.tau as number;
+    this.semiImplicit = c.kinematics_integrator === 'semi-implicit';
+    this.facts.suttonBartoConfig = c.sutton_barto_reward as boolean;
+
+    this.state = new Float64Array(4 * numEnvs);
+    this.observations = new Float32Array(4 * numEnvs);
+    this.rewards = new Float64Array(numEnvs);
+    this.terminated = new Uint8Array(numEnvs);
+    this.truncated = new Uint8Array(numEnvs);
+    this.elapsed = new Int32Array(numEnvs);
+    this.stepsBeyondTerminated = new Int32Array(numEnvs).fill(-1);
+    this.warned = new Uint8Array(numEnvs);
+    this.started = new Uint8Array(numEnvs);
+    const base = seed ?? randomInt(0, 2 ** 48 - 1);
+    this.rngs = [];
+    for (let i = 0; i < numEnvs; i++) this.rngs.push(new Rng(base + i));
+    this.setReward(reward.name, reward.params);
+  }
+
+  /**
+   * Starts copy i's episode: reseeds its PRNG if `seed` is given, then draws each state
+   * component uniformly in [options.low, options.high). Throws INVALID_ARGUMENT (field
+   * `options.low`) before changing anything if low > high.
+   */
+  reset(i: number, seed: number | undefined, options: OptionValues): void {
+    const low = typeof options.low === 'number' ? options.low : DEFAULT_RESET_LOW;
+    const high = typeof options.high === 'number' ? options.high : DEFAULT_RESET_HIGH;
+    if (low > high) {
+      throw invalidArgument('options.low', `options.low (${low}) must be lower than or equal to options.high (${high})`, 'RESET_BOUNDS');
+    }
+    const rng = this.rngs[i];
+    if (seed !== undefined) rng.seed(seed);
+    const o = 4 * i;
+    for (let k = 0; k < 4; k++) {
+      const v = rng.uniform(low, high);
+      this.state[o + k] = v;
+      this.observations[o + k] = v;
+    }
+    this.elapsed[i] = 0;
+    this.stepsBeyondTerminated[i] = -1;
+    this.warned[i] = 0;
+    this.started[i] = 1;
+    this.rewards[i] = 0;
+    this.terminated[i] = 0;
+    this.truncated[i] = 0;
+  }
+
+  /** Steps copy i with action 0 (push left) or 1 (push right). */
+  step(i: number, action: number): void {
+    if (this.started[i] === 0) throw notReset(i);
+    this.advance(i, action);
+  }
+
+  /** Steps every copy: actions[i] for copy i. */
+  stepAll(actions: ArrayLike<number>): void {
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) if (this.started[i] === 0) throw notReset(i);
+    for (let i = 0; i < n; i++) this.advance(i, actions[i]);
+  }
+
+  episodeSteps(i: number): number {
+    return this.elapsed[i];
+  }
+
+  /** {} normally; {warning} when the last step was taken after the episode terminated. */
+  info(i: number): Record<string, unknown> {
+    return this.warned[i] ? { warning: STEP_AFTER_TERMINATION_WARNING } : {};
+  }
+
+  /**
+   * 'rgb_array': a new 600x400 RGB frame drawn as Gymnasium's pygame renderer draws it.
+   * 'ansi': one line "x=… x_dot=… theta=… theta_dot=…" (metres, m/s, radians, rad/s).
+   */
+  render(i: number, mode: RenderModeName): RgbFrame | string {
+    if (this.started[i] === 0) throw notReset(i);
+    const o = 4 * i;
+    const s = this.state;
+    if (mode === 'ansi') {
+      return `x=${fmt(s[o])} x_dot=${fmt(s[o + 1])} theta=${fmt(s[o + 2])} theta_dot=${fmt(s[o + 3])}`;
+    }
+    return drawCartPole(s[o], s[o + 2], this.length);
+  }
+
+  /** Switches to reward function `name` (`gymnasium` or `sutton_barto`) from the next step on. */
+  setReward(name: string, params: OptionValues): void {
+    const fn = cartPoleRewards.get(name);
+    if (!fn) {
+      throw invalidArgument(
+        'reward_function',
+        `unknown reward function '${name}' for CartPole-v1; available: ${[...cartPoleRewards.keys()].join(', ')}`,
+        'UNKNOWN_REWARD_FUNCTION',
+      );
+    }
+    this.rewardParams = resolveOptions(fn.params, params, 'reward_params');
+    this.reward = fn;
+  }
+
+  /** One Gymnasium CartPoleEnv.step + TimeLimit step of copy i; allocation-free. */
+  private advance(i: number, action: number): void {
+    const st = this.state;
+    const o = 4 * i;
+    const x = st[o];
+    const xDot = st[o + 1];
+    const theta = st[o + 2];
+    const thetaDot = st[o + 3];
+    const prev = this.sPrev;
+    prev[0] = x;
+    prev[1] = xDot;
+    prev[2] = theta;
+    prev[3] = thetaDot;
+
+    // Same operations in the same order as Gymnasium, so float64 results agree bit for bit
+    // up to the last-ulp differences of the platform's sin/cos.
+    const force = action === 1 ? this.forceMag : -this.forceMag;
+    const costheta = Math.cos(theta);
+    const sintheta = Math.sin(theta);
+    const temp = (force + this.polemassLength * (thetaDot * thetaDot) * sintheta) / this.totalMass;
+    const thetaacc =
+      (this.gravity * sintheta - costheta * temp) /
+      (this.length * (4.0 / 3.0 - (this.masspole * (costheta * costheta)) / this.totalMass));
+    const xacc = temp - (this.polemassLength * thetaacc * costheta) / this.totalMass;
+
+    let nx: number;
+    let nxDot: number;
+    let nTheta: number;
+    let nThetaDot: number;
+    const tau = this.tau;
+    if (!this.semiImplicit) {
+      nx = x + tau * xDot;
+      nxDot = xDot + tau * xacc;
+      nTheta = theta + tau * thetaDot;
+      nThetaDot = thetaDot + tau * thetaacc;
+    } else {
+      nxDot = xDot + tau * xacc;
+      nx = x + tau * nxDot;
+      nThetaDot = thetaDot + tau * thetaacc;
+      nTheta = theta + tau * nThetaDot;
+    }
+    st[o] = nx;
+    st[o + 1] = nxDot;
+    st[o + 2] = nTheta;
+    st[o + 3] = nThetaDot;
+    const next = this.sNext;
+    next[0] = nx;
+    next[1] = nxDot;
+    next[2] = nTheta;
+    next[3] = nThetaDot;
+    const obs = this.observations;
+    obs[o] = nx;
+    obs[o + 1] = nxDot;
+    obs[o + 2] = nTheta;
+    obs[o + 3] = nThetaDot;
+
+    const terminated =
+      nx < -X_THRESHOLD || nx > X_THRESHOLD || nTheta < -THETA_THRESHOLD_RADIANS || nTheta > THETA_THRESHOLD_RADIANS;
+    const beyond = this.stepsBeyondTerminated[i];
+    const afterTermination = beyond !== -1;
+    if (terminated) this.stepsBeyondTerminated[i] = afterTermination ? beyond + 1 : 0;
+
+    const facts = this.facts;
+    facts.terminated = terminated;
+    facts.afterTermination = afterTermination;
+    facts.stepsBeyondTerminated = this.stepsBeyondTerminated[i];
+    this.rewards[i] = this.reward.compute(prev, action, next, facts, this.rewardParams);
+    this.terminated[i] = terminated ? 1 : 0;
+    const steps = this.elapsed[i] + 1;
+    this.elapsed[i] = steps;
+    this.truncated[i] = steps >= this.maxEpisodeSteps ? 1 : 0;
+    this.warned[i] = afterTermination ? 1 : 0;
+  }
+}
+
+function notReset(i: number) {
+  return failedPrecondition(`CartPole copy ${i} has not been reset: call reset before step or render`, 'STEP_BEFORE_RESET');
+}
+
+function fmt(v: number): string {
+  return v.toFixed(6);
+}
+
+// ---- Rendering: Gymnasium's pygame drawing, rasterised by hand -----------------------------
+
+const POLE_COLOR = [202, 152, 101] as const;
+const AXLE_COLOR = [129, 132, 203] as const;
+const BLACK = [0, 0, 0] as const;
+
+/**
+ * A 600x400 frame of the cart at `x` (m) with the pole at `theta` (rad), `halfLength` (m)
+ * being the config's `length`. Shapes are computed in pygame's surface coordinates (y down,
+ * cart top at y = 100) and the frame is flipped vertically, as Gymnasium does.
+ */
+export function drawCartPole(x: number, theta: number, halfLength: number): RgbFrame {
+  const W = SCREEN_WIDTH;
+  const H = SCREEN_HEIGHT;
+  const data = new Uint8Array(W * H * 3).fill(255);
+  const worldWidth = X_THRESHOLD * 2;
+  const scale = W / worldWidth;
+  const polewidth = 10.0;
+  const polelen = scale * (2 * halfLength);
+  const cartwidth = 50.0;
+  const cartheight = 30.0;
+  const axleoffset = cartheight / 4.0;
+  const cartx = x * scale + W / 2.0;
+  const carty = 100;
+
+  // Cart: rectangle (l, b), (l, t), (r, t), (r, b) around (cartx, carty).
+  {
+    const l = -cartwidth / 2;
+    const r = cartwidth / 2;
+    const t = cartheight / 2;
+    const b = -cartheight / 2;
+    fillPolygon(data, W, H, [l + cartx, l + cartx, r + cartx, r + cartx], [b + carty, t + carty, t + carty, b + carty], BLACK);
+  }
+  // Pole: rectangle rotated by -theta (pygame Vector2.rotate_rad), hinged at the axle.
+  {
+    const l = -polewidth / 2;
+    const r = polewidth / 2;
+    const t = polelen - polewidth / 2;
+    const b = -polewidth / 2;
+    const corners: [number, number][] = [[l, b], [l, t], [r, t], [r, b]];
+    const c = Math.cos(-theta);
+    const s = Math.sin(-theta);
+    const xs = corners.map(([px, py]) => px * c - py * s + cartx);
+    const ys = corners.map(([px, py]) => px * s + py * c + carty + axleoffset);
+    fillPolygon(data, W, H, xs, ys, POLE_COLOR);
+  }
+  fillCircle(data, W, H, Math.trunc(cartx), Math.trunc(carty + axleoffset), Math.trunc(polewidth / 2), AXLE_COLOR);
+  // Track: gfxdraw.hline(surf, 0, screen_width, carty).
+  for (let px = 0; px < W; px++) setPixel(data, W, H, px, carty, BLACK);
+  return { width: W, height: H, data };
+}
+
+/** Writes one pixel given in pygame surface coordinates; the row is flipped into the frame. */
+function setPixel(data: Uint8Array, W: number, H: number, px: number, py: number, rgb: readonly number[]): void {
+  if (px < 0 || px >= W || py < 0 || py >= H) return;
+  const k = ((H - 1 - py) * W + px) * 3;
+  data[k] = rgb[0];
+  data[k + 1] = rgb[1];
+  data[k + 2] = rgb[2];
+}
+
+/**
+ * Scanline fill of a polygon with integer-truncated vertices, following SDL_gfx's
+ * filledPolygon (used by pygame.gfxdraw): edge crossings per pixel row, half-open in y, and
+ * filled inclusively between pairs.
+ */
+function fillPolygon(data: Uint8Array, W: number, H: number, xsIn: number[], ysIn: number[], rgb: readonly number[]): void {
+  const n = xsIn.length;
+  const xs = xsIn.map(Math.trunc);
+  const ys = ysIn.map(Math.trunc);
+  const miny = Math.max(Math.min(...ys), 0);
+  const maxyAll = Math.max(...ys);
+  const maxy = Math.min(maxyAll, H - 1);
+  const crossings: number[] = [];
+  for (let y = miny; y <= maxy; y++) {
+    crossings.length = 0;
+    for (let e = 0; e < n; e++) {
+      const a = e === 0 ? n - 1 : e - 1;
+      let x1 = xs[a];
+      let y1 = ys[a];
+      let x2 = xs[e];
+      let y2 = ys[e];
+      if (y1 === y2) continue;
+      if (y1 > y2) {
+        [x1, x2] = [x2, x1];
+        [y1, y2] = [y2, y1];
+      }
+      if ((y >= y1 && y < y2) || (y === maxyAll && y > y1 && y <= y2)) {
+        crossings.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
+      }
+    }
+    crossings.sort((p, q) => p - q);
+    for (let k = 0; k + 1 < crossings.length; k += 2) {
+      const xa = Math.max(Math.round(crossings[k]), 0);
+      const xb = Math.min(Math.round(crossings[k + 1]), W - 1);
+      for (let px = xa; px <= xb; px++) setPixel(data, W, H, px, y, rgb);
+    }
+  }
+}
+
+/** Filled disc of integer centre and radius, in pygame surface coordinates. */
+function fillCircle(data: Uint8Array, W: number, H: number, cx: number, cy: number, r: number, rgb: readonly number[]): void {
+  for (let dy = -r; dy <= r; dy++) {
+    for (let dx = -r; dx <= r; dx++) {
+      if (dx * dx + dy * dy <= r * r) setPixel(data, W, H, cx + dx, cy + dy, rgb);
+    }
+  }
+}
+
+/** The CartPole-v1 env type. */
+export const cartPoleType: EnvType = {
+  id: 'CartPole-v1',
+  description:
+    "Gymnasium's CartPole-v1: balance a pole on a cart by pushing it left (0) or right (1). " +
+    'Observation [x, x_dot, theta, theta_dot] float32; +1 per step; terminates when |x| > 2.4 or |theta| > 12 degrees; ' +
+    'truncated at 500 steps.',
+  configOptions: cartPoleConfigOptions,
+  resetOptions: cartPoleResetOptions,
+  rewardFunctions: [...cartPoleRewards.values()].map((r) => ({ name: r.name, description: r.description, params: r.params })),
+  defaultRewardFunction: gymnasiumReward.name,
+  rewardThreshold: 475,
+  renderModes: ['rgb_array', 'ansi'],
+  describe(config: OptionValues) {
+    // Every config the schema accepts is valid: resolving again only fills in defaults.
+    const c = resolveOptions(cartPoleConfigOptions, config, 'config');
+    return { observationSpace: observationSpace(), actionSpace: actionSpace(), maxEpisodeSteps: c.max_episode_steps as number };
+  },
+  create(numEnvs, config, reward, seed) {
+    return new CartPoleBatch(numEnvs, config, reward, seed);
+  },
+};

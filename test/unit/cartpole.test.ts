@@ -1,0 +1,530 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  CartPoleBatch,
+  cartPoleType,
+  SCREEN_HEIGHT,
+  SCREEN_WIDTH,
+  STEP_AFTER_TERMINATION_WARNING,
+  THETA_THRESHOLD_RADIANS,
+  X_THRESHOLD,
+} from '../../src/core/envs/cartpole.js';
+import type { RgbFrame } from '../../src/core/envs/types.js';
+import { DomainError } from '../../src/core/errors.js';
+import { resolveOptions, type OptionValues } from '../../src/core/options.js';
+import { gymnasiumReward, newCartPoleFacts, suttonBartoRewardFunction } from '../../src/core/rewards/cartpole.js';
+import { Rng } from '../../src/core/rng.js';
+
+const GYM = { name: 'gymnasium', params: {} };
+const SUTTON = { name: 'sutton_barto', params: {} };
+
+/** A single env reset to the exact start state [v, v, v, v]. */
+function envAt(v: number, config: Record<string, unknown> = {}, reward = GYM): CartPoleBatch {
+  const env = new CartPoleBatch(1, config, reward, 0);
+  env.reset(0, undefined, { low: v, high: v });
+  return env;
+}
+
+/** Sets copy i's float64 state directly (tests only). */
+function setState(env: CartPoleBatch, i: number, s: readonly number[]): void {
+  env.state.set(s, 4 * i);
+}
+
+function stateOf(env: CartPoleBatch, i = 0): number[] {
+  return Array.from(env.state.subarray(4 * i, 4 * i + 4));
+}
+
+function assertClose(actual: readonly number[], expected: readonly number[], tol: number, what: string): void {
+  assert.equal(actual.length, expected.length);
+  for (let k = 0; k < expected.length; k++) {
+    assert.ok(Math.abs(actual[k] - expected[k]) <= tol, `${what}[${k}]: ${actual[k]} != ${expected[k]} (tol ${tol})`);
+  }
+}
+
+/** Asserts `fn` throws a DomainError with this code and field. */
+function assertDomainError(fn: () => unknown, code: string, field: string): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof DomainError, `expected DomainError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    assert.equal(e.field, field);
+    return true;
+  });
+}
+
+/**
+ * Textbook cart-pole derivatives (Florian 2007, eqs. 23-24 with friction 0), written
+ * independently of the implementation's operation order.
+ */
+function derivatives(s: readonly number[], force: number, p = { g: 9.8, mc: 1.0, mp: 0.1, l: 0.5 }): [number, number] {
+  const [, , th, thd] = s;
+  const m = p.mc + p.mp;
+  const thetaAcc =
+    (p.g * Math.sin(th) + Math.cos(th) * ((-force - p.mp * p.l * thd ** 2 * Math.sin(th)) / m)) /
+    (p.l * (4 / 3 - (p.mp * Math.cos(th) ** 2) / m));
+  const xAcc = (force + p.mp * p.l * (thd ** 2 * Math.sin(th) - thetaAcc * Math.cos(th))) / m;
+  return [xAcc, thetaAcc];
+}
+
+describe('CartPole-v1 physics', () => {
+  test('one Euler step from rest, pushing right: hand-derived rationals', () => {
+    // s = 0, F = +10: temp = 100/11; thetaacc = -(100/11) / (0.5 * 41/33) = -600/41;
+    // xacc = 100/11 + 0.05 * (600/41) / 1.1 = 4400/451. Euler uses the old velocities.
+    const env = envAt(0);
+    env.step(0, 1);
+    assertClose(stateOf(env), [0, 0.02 * (4400 / 451), 0, 0.02 * (-600 / 41)], 1e-15, 'state');
+    assertClose(stateOf(env), [0, 88 / 451, 0, -12 / 41], 1e-15, 'state');
+    // Pushing left mirrors it.
+    const left = envAt(0);
+    left.step(0, 0);
+    assertClose(stateOf(left), [0, -88 / 451, 0, 12 / 41], 1e-15, 'state');
+  });
+
+  test('one Euler step from a tilted, moving state matches the textbook equations', () => {
+    const s = [0.3, -0.4, 0.1, -0.7];
+    const env = envAt(0);
+    setState(env, 0, s);
+    env.step(0, 0);
+    const [xAcc, thAcc] = derivatives(s, -10);
+    const tau = 0.02;
+    assertClose(stateOf(env), [s[0] + tau * s[1], s[1] + tau * xAcc, s[2] + tau * s[3], s[3] + tau * thAcc], 1e-12, 'state');
+    // Sanity of the hand formula itself: the pole tilted right with gravity accelerates right.
+    assert.ok(thAcc > 0);
+  });
+
+  test('custom physical constants enter the equations', () => {
+    const p = { g: 5, mc: 2, mp: 0.3, l: 0.8 };
+    const s = [0, 0.1, -0.05, 0.2];
+    const env = envAt(0, { gravity: p.g, masscart: p.mc, masspole: p.mp, length: p.l, force_mag: 7, tau: 0.01 });
+    setState(env, 0, s);
+    env.step(0, 1);
+    const [xAcc, thAcc] = derivatives(s, 7, p);
+    assertClose(stateOf(env), [s[0] + 0.01 * s[1], s[1] + 0.01 * xAcc, s[2] + 0.01 * s[3], s[3] + 0.01 * thAcc], 1e-12, 'state');
+  });
+
+  test('semi-implicit Euler updates velocities first', () => {
+    const env = envAt(0, { kinematics_integrator: 'semi-implicit' });
+    env.step(0, 1);
+    const xDot = 88 / 451;
+    const thDot = -12 / 41;
+    assertClose(stateOf(env), [0.02 * xDot, xDot, 0.02 * thDot, thDot], 1e-15, 'state');
+
+    const s = [0.1, 0.2, -0.03, 0.4];
+    const env2 = envAt(0, { kinematics_integrator: 'semi-implicit' });
+    setState(env2, 0, s);
+    env2.step(0, 0);
+    const [xAcc, thAcc] = derivatives(s, -10);
+    const nxDot = s[1] + 0.02 * xAcc;
+    const nthDot = s[3] + 0.02 * thAcc;
+    assertClose(stateOf(env2), [s[0] + 0.02 * nxDot, nxDot, s[2] + 0.02 * nthDot, nthDot], 1e-12, 'state');
+  });
+
+  test('observations are the float64 state rounded to float32', () => {
+    const env = envAt(0.0123456789);
+    assert.ok(env.observations instanceof Float32Array);
+    assert.equal(env.observations.length, 4);
+    assert.deepEqual(Array.from(env.observations), stateOf(env).map(Math.fround));
+    assert.notEqual(env.observations[0], 0.0123456789, 'float32 rounding changes this value');
+    for (let t = 0; t < 5; t++) {
+      env.step(0, t % 2);
+      assert.deepEqual(Array.from(env.observations), stateOf(env).map(Math.fround));
+    }
+  });
+});
+
+describe('CartPole-v1 episode end', () => {
+  test('terminates when the cart leaves the track (|x| > 2.4), either side', () => {
+    const right = envAt(0);
+    setState(right, 0, [2.39, 0.4, 0, 0]); // x' = 2.39 + 0.02 * 0.4 = 2.398: still inside
+    right.step(0, 1);
+    assert.equal(right.terminated[0], 0);
+    assert.ok(right.state[0] < X_THRESHOLD);
+    setState(right, 0, [2.39, 1.0, 0, 0]); // x' = 2.41
+    right.step(0, 1);
+    assert.equal(right.terminated[0], 1);
+    assert.equal(right.rewards[0], 1);
+
+    const left = envAt(0);
+    setState(left, 0, [-2.39, -1.0, 0, 0]);
+    left.step(0, 0);
+    assert.equal(left.terminated[0], 1);
+    assert.equal(left.truncated[0], 0);
+  });
+
+  test('terminates when the pole tilts past 12 degrees, either side', () => {
+    assert.equal(THETA_THRESHOLD_RADIANS, 0.20943951023931953);
+    const env = envAt(0);
+    setState(env, 0, [0, 0, 0.2, 0.4]); // theta' = 0.208 < 0.2094
+    env.step(0, 0);
+    assert.equal(env.terminated[0], 0);
+    setState(env, 0, [0, 0, 0.2, 1.0]); // theta' = 0.22
+    env.step(0, 0);
+    assert.equal(env.terminated[0], 1);
+    const neg = envAt(0);
+    setState(neg, 0, [0, 0, -0.2, -1.0]);
+    neg.step(0, 1);
+    assert.equal(neg.terminated[0], 1);
+  });
+
+  test('reward is +1 for every step including the terminating one', () => {
+    const env = envAt(0);
+    let steps = 0;
+    let total = 0;
+    do {
+      env.step(0, 1);
+      steps++;
+      total += env.rewards[0];
+      const [x, , th] = stateOf(env);
+      const outside = Math.abs(x) > X_THRESHOLD || Math.abs(th) > THETA_THRESHOLD_RADIANS;
+      assert.equal(env.terminated[0], outside ? 1 : 0, `step ${steps}`);
+      assert.equal(env.rewards[0], 1);
+      assert.deepEqual(env.info(0), {});
+    } while (!env.terminated[0] && steps < 100);
+    assert.equal(env.terminated[0], 1);
+    assert.ok(steps > 5 && steps < 20, `always pushing right should fall within ~10 steps, took ${steps}`);
+    assert.equal(total, steps);
+    assert.equal(env.episodeSteps(0), steps);
+  });
+
+  test('a step after termination pays 0, keeps the physics going and warns in info', () => {
+    const env = envAt(0);
+    while (!env.terminated[0]) env.step(0, 1);
+    const atTermination = stateOf(env);
+    for (let k = 0; k < 3; k++) {
+      env.step(0, 1);
+      assert.equal(env.terminated[0], 1, 'the pole keeps falling');
+      assert.equal(env.rewards[0], 0);
+      assert.deepEqual(env.info(0), { warning: STEP_AFTER_TERMINATION_WARNING });
+    }
+    assert.ok(Math.abs(env.state[2]) > Math.abs(atTermination[2]) + 0.01, 'the pole keeps falling (|theta| grows)');
+    env.reset(0, undefined, { low: 0, high: 0 });
+    assert.deepEqual(env.info(0), {}, 'reset clears the warning');
+    env.step(0, 1);
+    assert.equal(env.rewards[0], 1);
+    assert.deepEqual(env.info(0), {});
+  });
+
+  test('truncates at step 500 with return 500 under a balancing policy', () => {
+    const env = envAt(0.01);
+    assert.equal(env.maxEpisodeSteps, 500);
+    let total = 0;
+    for (let t = 1; t <= 500; t++) {
+      const [x, xDot, th, thDot] = stateOf(env);
+      env.step(0, th + 0.5 * thDot + 0.01 * x + 0.1 * xDot > 0 ? 1 : 0);
+      total += env.rewards[0];
+      assert.equal(env.terminated[0], 0, `step ${t}`);
+      assert.equal(env.truncated[0], t === 500 ? 1 : 0, `step ${t}`);
+    }
+    assert.equal(total, 500);
+    assert.equal(env.episodeSteps(0), 500);
+    env.step(0, 1);
+    assert.equal(env.truncated[0], 1, 'TimeLimit keeps truncating after the limit');
+  });
+
+  test('custom max_episode_steps truncates there, and can coincide with termination', () => {
+    const env = envAt(0, { max_episode_steps: 3 });
+    assert.equal(env.maxEpisodeSteps, 3);
+    const flags: number[] = [];
+    for (let t = 0; t < 3; t++) {
+      env.step(0, t % 2);
+      flags.push(env.truncated[0]);
+    }
+    assert.deepEqual(flags, [0, 0, 1]);
+    assert.equal(env.terminated[0], 0);
+
+    // Always pushing right from rest terminates at step k; with max_episode_steps = k both flags are set.
+    const probe = envAt(0);
+    let k = 0;
+    while (!probe.terminated[0]) {
+      probe.step(0, 1);
+      k++;
+    }
+    const both = envAt(0, { max_episode_steps: k });
+    for (let t = 0; t < k; t++) both.step(0, 1);
+    assert.equal(both.terminated[0], 1);
+    assert.equal(both.truncated[0], 1);
+    assert.equal(both.rewards[0], 1);
+  });
+
+  test('stepping before reset is a FAILED_PRECONDITION', () => {
+    const env = new CartPoleBatch(2, {}, GYM, 0);
+    assertDomainError(() => env.step(0, 1), 'FAILED_PRECONDITION', '');
+    env.reset(0, 1, {});
+    assertDomainError(() => env.stepAll([1, 1]), 'FAILED_PRECONDITION', '');
+    assert.deepEqual(Array.from(env.state), [...stateOf(env, 0), 0, 0, 0, 0], 'stepAll changed nothing');
+  });
+});
+
+describe('CartPole-v1 rewards', () => {
+  test('sutton_barto reward function: 0 per step, -1 on termination and after', () => {
+    const env = envAt(0, {}, SUTTON);
+    const rewards: number[] = [];
+    while (!env.terminated[0]) {
+      env.step(0, 1);
+      rewards.push(env.rewards[0]);
+    }
+    assert.deepEqual(rewards, [...Array(rewards.length - 1).fill(0), -1]);
+    env.step(0, 1);
+    assert.equal(env.rewards[0], -1, 'Gymnasium 1.x pays -1 after termination too');
+    assert.equal(env.terminated[0], 1);
+  });
+
+  test('config sutton_barto_reward=true makes the gymnasium reward pay sutton_barto', () => {
+    const viaConfig = envAt(0, { sutton_barto_reward: true }, GYM);
+    const viaReward = envAt(0, { sutton_barto_reward: false }, SUTTON);
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let t = 0; t < 15; t++) {
+      viaConfig.step(0, 1);
+      viaReward.step(0, 1);
+      a.push(viaConfig.rewards[0]);
+      b.push(viaReward.rewards[0]);
+    }
+    assert.deepEqual(a, b);
+    assert.ok(a.includes(-1) && a.includes(0));
+  });
+
+  test('setReward switches the reward function; unknown names are rejected', () => {
+    const env = envAt(0);
+    env.step(0, 1);
+    assert.equal(env.rewards[0], 1);
+    env.setReward('sutton_barto', {});
+    env.step(0, 1);
+    assert.equal(env.rewards[0], 0);
+    env.setReward('gymnasium', {});
+    env.step(0, 1);
+    assert.equal(env.rewards[0], 1);
+    assertDomainError(() => env.setReward('nope', {}), 'INVALID_ARGUMENT', 'reward_function');
+    assertDomainError(() => env.setReward('gymnasium', { scale: 2 }), 'INVALID_ARGUMENT', 'reward_params.scale');
+  });
+
+  test('reward functions follow Gymnasium case by case', () => {
+    const facts = newCartPoleFacts();
+    const s = new Float64Array(4);
+    const cases: [boolean, boolean, number, number][] = [
+      // terminated, afterTermination, gymnasium, sutton_barto
+      [false, false, 1, 0],
+      [true, false, 1, -1],
+      [true, true, 0, -1],
+      [false, true, 1, 0], // the state came back inside the bounds after termination
+    ];
+    for (const [terminated, after, gymR, suttonR] of cases) {
+      facts.terminated = terminated;
+      facts.afterTermination = after;
+      facts.suttonBartoConfig = false;
+      assert.equal(gymnasiumReward.compute(s, 0, s, facts, {}), gymR);
+      assert.equal(suttonBartoRewardFunction.compute(s, 0, s, facts, {}), suttonR);
+      facts.suttonBartoConfig = true;
+      assert.equal(gymnasiumReward.compute(s, 0, s, facts, {}), suttonR);
+    }
+  });
+});
+
+describe('CartPole-v1 reset', () => {
+  test('reset with the same seed twice gives identical observations', () => {
+    const env = new CartPoleBatch(1, {}, GYM, 5);
+    env.reset(0, 42, {});
+    const first = Array.from(env.observations);
+    env.step(0, 1);
+    env.reset(0, 42, {});
+    assert.deepEqual(Array.from(env.observations), first);
+    const other = new CartPoleBatch(1, {}, GYM, 99);
+    other.reset(0, 42, {});
+    assert.deepEqual(Array.from(other.observations), first, 'the seed, not the batch, decides');
+    for (const v of first) assert.ok(v >= -0.05 && v < 0.05, `${v} in [-0.05, 0.05)`);
+  });
+
+  test('different seeds give different start states; unseeded resets continue the stream', () => {
+    const env = new CartPoleBatch(1, {}, GYM, 0);
+    env.reset(0, 1, {});
+    const a = Array.from(env.observations);
+    env.reset(0, 2, {});
+    const b = Array.from(env.observations);
+    env.reset(0, undefined, {});
+    const c = Array.from(env.observations);
+    assert.notDeepEqual(a, b);
+    assert.notDeepEqual(b, c);
+    // The create-time seed is seed + i, exactly as reset(i, seed + i) would reseed.
+    const created = new CartPoleBatch(3, {}, GYM, 10);
+    const reseeded = new CartPoleBatch(3, {}, GYM, 77);
+    for (let i = 0; i < 3; i++) {
+      created.reset(i, undefined, {});
+      reseeded.reset(i, 10 + i, {});
+    }
+    assert.deepEqual(Array.from(created.observations), Array.from(reseeded.observations));
+    // The start state is drawn from the copy's own Rng: 4 uniforms in [low, high).
+    const rng = new Rng(10);
+    const expected = [0, 1, 2, 3].map(() => Math.fround(rng.uniform(-0.05, 0.05)));
+    assert.deepEqual(Array.from(created.observations.subarray(0, 4)), expected);
+  });
+
+  test('options low == high start every component at exactly that value', () => {
+    for (const v of [0, 0.05, -0.05, 0.0371, 1.5]) {
+      const env = new CartPoleBatch(1, {}, GYM, 3);
+      env.reset(0, 123, { low: v, high: v });
+      assert.deepEqual(stateOf(env), [v, v, v, v]);
+      assert.equal(env.episodeSteps(0), 0);
+    }
+  });
+
+  test('options bounds: draws stay in [low, high); low > high is INVALID_ARGUMENT on options.low', () => {
+    const env = new CartPoleBatch(1, {}, GYM, 3);
+    for (let k = 0; k < 50; k++) {
+      env.reset(0, undefined, { low: 0.1, high: 0.2 });
+      for (const v of stateOf(env)) assert.ok(v >= 0.1 && v < 0.2, `${v}`);
+    }
+    const before = stateOf(env);
+    assertDomainError(() => env.reset(0, undefined, { low: 0.2, high: 0.1 }), 'INVALID_ARGUMENT', 'options.low');
+    // Only low given: Gymnasium's default high 0.05 applies.
+    assertDomainError(
+      () => env.reset(0, undefined, resolveOptions(cartPoleType.resetOptions, { low: 0.06 }, 'options')),
+      'INVALID_ARGUMENT',
+      'options.low',
+    );
+    assert.deepEqual(stateOf(env), before, 'a rejected reset changes nothing');
+    assertDomainError(() => resolveOptions(cartPoleType.resetOptions, { lo: 0 }, 'options'), 'INVALID_ARGUMENT', 'options.lo');
+  });
+});
+
+describe('CartPole-v1 config', () => {
+  const bad: [Record<string, unknown>, string][] = [
+    [{ foo: 1 }, 'config.foo'],
+    [{ kinematics_integrator: 5 }, 'config.kinematics_integrator'],
+    [{ kinematics_integrator: 'rk4' }, 'config.kinematics_integrator'],
+    [{ sutton_barto_reward: 'yes' }, 'config.sutton_barto_reward'],
+    [{ max_episode_steps: 0 }, 'config.max_episode_steps'],
+    [{ max_episode_steps: 100001 }, 'config.max_episode_steps'],
+    [{ max_episode_steps: 2.5 }, 'config.max_episode_steps'],
+    [{ gravity: -9.8 }, 'config.gravity'],
+    [{ masspole: 0 }, 'config.masspole'],
+    [{ length: Number.NaN }, 'config.length'],
+    [{ tau: '0.02' }, 'config.tau'],
+  ];
+  for (const [config, field] of bad) {
+    test(`rejects ${JSON.stringify(config)} naming ${field}`, () => {
+      assertDomainError(() => resolveOptions(cartPoleType.configOptions, config, 'config'), 'INVALID_ARGUMENT', field);
+      assertDomainError(() => new CartPoleBatch(1, config, GYM, 0), 'INVALID_ARGUMENT', field);
+    });
+  }
+
+  test('describe gives Gymnasium spaces and the step limit', () => {
+    const d = cartPoleType.describe(resolveOptions(cartPoleType.configOptions, { max_episode_steps: 200 }, 'config'));
+    assert.equal(d.maxEpisodeSteps, 200);
+    assert.deepEqual(d.actionSpace, { kind: 'discrete', n: 2, start: 0 });
+    assert.equal(d.observationSpace.kind, 'box');
+    if (d.observationSpace.kind !== 'box') return;
+    assert.deepEqual(d.observationSpace.shape, [4]);
+    assert.equal(d.observationSpace.dtype, 'float32');
+    assert.deepEqual(d.observationSpace.high, [Math.fround(4.8), Infinity, Math.fround(0.41887902047863906), Infinity]);
+    assert.deepEqual(d.observationSpace.low, d.observationSpace.high.map((h) => -h));
+    assert.equal(cartPoleType.describe(resolveOptions(cartPoleType.configOptions, {}, 'config')).maxEpisodeSteps, 500);
+    assert.equal(cartPoleType.id, 'CartPole-v1');
+    assert.equal(cartPoleType.rewardThreshold, 475);
+    assert.deepEqual(cartPoleType.rewardFunctions.map((r) => r.name), ['gymnasium', 'sutton_barto']);
+    assert.equal(cartPoleType.defaultRewardFunction, 'gymnasium');
+  });
+});
+
+describe('CartPole-v1 batches', () => {
+  test('a batch of 64 steps exactly like 64 single envs', () => {
+    const n = 64;
+    const seed = 1000;
+    const config: OptionValues = { kinematics_integrator: 'euler', max_episode_steps: 100 };
+    const batch = cartPoleType.create(n, resolveOptions(cartPoleType.configOptions, config, 'config'), GYM, seed) as CartPoleBatch;
+    const singles = Array.from({ length: n }, (_, i) => new CartPoleBatch(1, config, GYM, seed + i));
+    for (let i = 0; i < n; i++) {
+      batch.reset(i, undefined, {});
+      singles[i].reset(0, undefined, {});
+    }
+    const policy = new Rng(7);
+    const actions = new Int32Array(n);
+    let episodesEnded = 0;
+    for (let t = 0; t < 300; t++) {
+      for (let i = 0; i < n; i++) actions[i] = policy.nextInt(2);
+      batch.stepAll(actions);
+      for (let i = 0; i < n; i++) {
+        const s = singles[i];
+        s.step(0, actions[i]);
+        assert.deepEqual(Array.from(batch.observations.subarray(4 * i, 4 * i + 4)), Array.from(s.observations), `copy ${i} step ${t}`);
+        assert.equal(batch.rewards[i], s.rewards[0]);
+        assert.equal(batch.terminated[i], s.terminated[0]);
+        assert.equal(batch.truncated[i], s.truncated[0]);
+        assert.equal(batch.episodeSteps(i), s.episodeSteps(0));
+        if (batch.terminated[i] || batch.truncated[i]) {
+          episodesEnded++;
+          batch.reset(i, undefined, {});
+          s.reset(0, undefined, {});
+          assert.deepEqual(Array.from(batch.observations.subarray(4 * i, 4 * i + 4)), Array.from(s.observations));
+        }
+      }
+    }
+    assert.ok(episodesEnded > n, `random play should end many episodes, ended ${episodesEnded}`);
+    // Copies are independent: their start states differ.
+    const starts = new Set<string>();
+    const fresh = new CartPoleBatch(n, config, GYM, seed);
+    for (let i = 0; i < n; i++) {
+      fresh.reset(i, undefined, {});
+      starts.add(String(fresh.observations[4 * i]));
+    }
+    assert.equal(starts.size, n);
+  });
+
+  test('step(i) touches only copy i', () => {
+    const env = new CartPoleBatch(3, {}, GYM, 0);
+    for (let i = 0; i < 3; i++) env.reset(i, undefined, { low: 0.01, high: 0.01 });
+    env.step(1, 1);
+    assert.deepEqual(stateOf(env, 0), [0.01, 0.01, 0.01, 0.01]);
+    assert.deepEqual(stateOf(env, 2), [0.01, 0.01, 0.01, 0.01]);
+    assert.notDeepEqual(stateOf(env, 1), [0.01, 0.01, 0.01, 0.01]);
+    assert.deepEqual([env.episodeSteps(0), env.episodeSteps(1), env.episodeSteps(2)], [0, 1, 0]);
+  });
+});
+
+describe('CartPole-v1 render', () => {
+  function pixel(f: RgbFrame, row: number, col: number): number[] {
+    const k = (row * f.width + col) * 3;
+    return [f.data[k], f.data[k + 1], f.data[k + 2]];
+  }
+
+  test('rgb_array: a 600x400 frame with track, cart, upright pole and axle', () => {
+    const env = envAt(0);
+    const f = env.render(0, 'rgb_array') as RgbFrame;
+    assert.equal(f.width, SCREEN_WIDTH);
+    assert.equal(f.height, SCREEN_HEIGHT);
+    assert.equal(f.width, 600);
+    assert.equal(f.height, 400);
+    assert.equal(f.data.length, 600 * 400 * 3);
+    assert.ok(f.data.some((b) => b !== 255), 'not all white');
+    assert.deepEqual(pixel(f, 10, 10), [255, 255, 255], 'background');
+    // Gymnasium draws at pygame y = 100 (track, cart top at y 85..115) and flips vertically.
+    assert.deepEqual(pixel(f, 299, 5), [0, 0, 0], 'track line');
+    assert.deepEqual(pixel(f, 399 - 90, 300 - 20), [0, 0, 0], 'cart body');
+    assert.deepEqual(pixel(f, 399 - 107, 300), [129, 132, 203], 'axle');
+    assert.deepEqual(pixel(f, 399 - 107 - 60, 300), [202, 152, 101], 'pole above the axle');
+    assert.deepEqual(pixel(f, 399 - 107 - 60, 300 + 30), [255, 255, 255], 'beside the upright pole');
+  });
+
+  test('rgb_array follows the cart and the pole angle', () => {
+    const env = envAt(0);
+    setState(env, 0, [1.2, 0, 0.2, 0]); // cart at pixel 300 + 1.2 * 125 = 450, pole tilted right
+    const f = env.render(0, 'rgb_array') as RgbFrame;
+    assert.deepEqual(pixel(f, 399 - 90, 450), [0, 0, 0], 'cart moved right');
+    assert.deepEqual(pixel(f, 399 - 90, 300), [255, 255, 255], 'nothing at the centre');
+    // A point 100 px up the pole: rotated right by theta.
+    const r = 100;
+    const col = Math.round(450 + r * Math.sin(0.2));
+    const row = Math.round(399 - (107.5 + r * Math.cos(0.2)));
+    assert.deepEqual(pixel(f, row, col), [202, 152, 101], 'tilted pole');
+    const second = env.render(0, 'rgb_array') as RgbFrame;
+    assert.notEqual(second.data, f.data, 'each call returns its own frame');
+    assert.deepEqual(second.data, f.data);
+  });
+
+  test('ansi: one line with the four state values', () => {
+    const env = envAt(0.0125);
+    env.step(0, 1);
+    const text = env.render(0, 'ansi') as string;
+    assert.match(text, /^x=-?\d+\.\d+ x_dot=-?\d+\.\d+ theta=-?\d+\.\d+ theta_dot=-?\d+\.\d+$/);
+    const values = [...text.matchAll(/=(-?\d+\.\d+)/g)].map((m) => Number(m[1]));
+    assertClose(values, stateOf(env), 1e-6, 'ansi values');
+  });
+});
