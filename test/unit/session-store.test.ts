@@ -8,7 +8,9 @@ function fakeClock() {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-function session(id: string, owner = 'alice'): StoredSession & { disposed: boolean } {
+type Fake = StoredSession & { disposed: boolean };
+
+function session(id: string, owner = 'alice'): Fake {
   return { id, owner, lastUsedAt: 0, disposed: false, dispose() { this.disposed = true; } };
 }
 
@@ -23,7 +25,7 @@ function codeOf(fn: () => unknown): { code: string; message: string; field: stri
 }
 
 test('get, list and delete respect owners', () => {
-  const store = new SessionStore({ maxSessions: 10, ttlSeconds: 0, kind: 'env session' });
+  const store = new SessionStore<Fake>({ maxSessions: 10, ttlSeconds: 0, kind: 'env session' });
   store.add(session('a', 'alice'));
   store.add(session('b', 'bob'));
   assert.equal(store.get('a', { user: 'alice' }).id, 'a');
@@ -40,7 +42,7 @@ test('get, list and delete respect owners', () => {
 });
 
 test('the cap refuses one session too many, and deleting frees a slot', () => {
-  const store = new SessionStore({ maxSessions: 2, ttlSeconds: 0, kind: 'env session' });
+  const store = new SessionStore<Fake>({ maxSessions: 2, ttlSeconds: 0, kind: 'env session' });
   store.add(session('a'));
   store.add(session('b'));
   const e = codeOf(() => store.add(session('c')));
@@ -53,7 +55,7 @@ test('the cap refuses one session too many, and deleting frees a slot', () => {
 
 test('idle sessions expire after the TTL and are disposed; used ones live on', () => {
   const clock = fakeClock();
-  const store = new SessionStore({ maxSessions: 10, ttlSeconds: 60, kind: 'env session', now: clock.now });
+  const store = new SessionStore<Fake>({ maxSessions: 10, ttlSeconds: 60, kind: 'env session', now: clock.now });
   const idle = store.add(session('idle'));
   store.add(session('busy'));
   clock.advance(40_000);
@@ -67,7 +69,7 @@ test('idle sessions expire after the TTL and are disposed; used ones live on', (
 });
 
 test('close disposes every session', () => {
-  const store = new SessionStore({ maxSessions: 10, ttlSeconds: 5, kind: 'agent' });
+  const store = new SessionStore<Fake>({ maxSessions: 10, ttlSeconds: 5, kind: 'agent' });
   const a = store.add(session('a'));
   store.startSweeping();
   store.close();
