@@ -10,6 +10,8 @@ if git rev-parse --verify -q main >/dev/null; then npx buf breaking --against '.
 gen_check=$(mktemp -d)
 trap 'rm -rf "$gen_check"' EXIT
 npx buf generate -o "$gen_check"
+npx buf build -o "$gen_check/src/gen/gymhost.binpb"
+npx buf build node_modules/grpc-health-check/proto -o "$gen_check/src/gen/health.binpb"
 diff -r "$gen_check/src/gen" src/gen >/dev/null || { echo "src/gen is stale: run 'npm run gen' and commit"; exit 1; }
 
 echo "== typecheck"

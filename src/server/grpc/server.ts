@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import protobuf from 'protobufjs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { invalidArgument } from '../../core/errors.js';
 import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
@@ -11,6 +13,22 @@ import type { EnvService } from '../services/env-service.js';
 
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
 export const PROTO_FILES = ['gymhost/v1/env_service.proto'];
+/** FileDescriptorSet of the API and its imports, made by `npm run gen` (buf build). */
+const DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/gymhost.binpb', import.meta.url));
+const HEALTH_DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/health.binpb', import.meta.url));
+
+/** The serialized FileDescriptorProtos in a FileDescriptorSet file (field 1, repeated). */
+function descriptorFiles(file: string): Buffer[] {
+  const bytes = readFileSync(file);
+  const reader = protobuf.Reader.create(bytes);
+  const files: Buffer[] = [];
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag >>> 3 === 1 && (tag & 7) === 2) files.push(Buffer.from(reader.bytes()));
+    else reader.skipType(tag & 7);
+  }
+  return files;
+}
 
 /** Marks a request whose bytes were not a valid protobuf message. */
 const UNDECODABLE = Symbol('undecodable');
@@ -103,7 +121,11 @@ export function createGrpcServer(envs: EnvService, options: GrpcServerOptions): 
   const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING' });
   health.addToServer(server);
 
-  const packageDefinition = protoLoader.loadSync(PROTO_FILES, { includeDirs: [PROTO_DIR] });
+  // Reflection serves the buf-built descriptor sets (they carry the well-known types the API
+  // imports, which proto-loader's package definitions leave out) so grpcurl needs no .proto files.
+  const packageDefinition = {
+    'gymhost.descriptors': { fileDescriptorProtos: [...descriptorFiles(DESCRIPTOR_SET), ...descriptorFiles(HEALTH_DESCRIPTOR_SET)] },
+  } as unknown as protoLoader.PackageDefinition;
   new ReflectionService(packageDefinition).addToServer(server);
   return { server, health };
 }
