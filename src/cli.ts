@@ -46,8 +46,8 @@ async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`gymhost serve: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
-  console.log(`gymhost ${VERSION} serving gRPC on ${server.grpcAddress} and HTTP on ${server.httpAddress} (docs: ${server.httpAddress}/docs)`);
-  return new Promise<number>((resolve) => {
+  // Handlers go in before the start-up line: whoever reads the line may signal at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -58,6 +58,8 @@ async function serve(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+  console.log(`gymhost ${VERSION} serving gRPC on ${server.grpcAddress} and HTTP on ${server.httpAddress} (docs: ${server.httpAddress}/docs)`);
+  return stopped;
 }
 
 /** Serve options from flags, then environment variables, then defaults. */

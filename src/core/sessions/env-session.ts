@@ -121,7 +121,12 @@ export class EnvSession implements StoredSession {
     if (actions.length !== this.numEnvs) {
       throw invalidArgument(field, `${field} must hold num_envs = ${this.numEnvs} actions, got ${actions.length}`, 'WRONG_SHAPE');
     }
-    for (let i = 0; i < actions.length; i++) checkAction(this.actionSpace, actions[i], `${field}[${i}]`);
+    const space = this.actionSpace;
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i];
+      // Fast path for the common case; checkAction builds the error message only on failure.
+      if (space.kind !== 'discrete' || !Number.isInteger(a) || a < space.start || a >= space.start + space.n) checkAction(space, a, `${field}[${i}]`);
+    }
     const { batch, ended, resetMask } = this;
     const n = this.numEnvs;
     resetMask.fill(0);
@@ -148,10 +153,18 @@ export class EnvSession implements StoredSession {
     } else {
       batch.stepAll(actions);
       const size = batch.obsSize;
+      this.finalObservations.fill(0);
       for (let i = 0; i < n; i++) {
-        if (batch.terminated[i] | batch.truncated[i]) {
+        const terminated = batch.terminated[i];
+        const truncated = batch.truncated[i];
+        if (terminated | truncated) {
           this.finalObservations.set(batch.observations.subarray(i * size, (i + 1) * size), i * size);
+          // The ending step's reward and flags are reported; reset only replaces the observation.
+          const reward = batch.rewards[i];
           batch.reset(i, undefined, this.resetOptions);
+          batch.rewards[i] = reward;
+          batch.terminated[i] = terminated;
+          batch.truncated[i] = truncated;
           resetMask[i] = 1;
           this.totalEpisodes++;
         }

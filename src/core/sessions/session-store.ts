@@ -76,7 +76,11 @@ export class SessionStore<T extends StoredSession> {
 
   /** The caller's session `id`, touched; NOT_FOUND (saying whether it was deleted or expired) otherwise. */
   get(id: string, caller: Caller, field = 'id'): T {
-    const session = this.live.get(id);
+    let session = this.live.get(id);
+    if (session && this.isExpired(session)) {
+      this.remove(session, 'expired');
+      session = undefined;
+    }
     if (!session || session.owner !== caller.user) {
       if (!id) throw new DomainError('INVALID_ARGUMENT', `${field} is required`, field, 'MISSING_ID');
       const why = this.gone.get(id);
@@ -100,12 +104,10 @@ export class SessionStore<T extends StoredSession> {
 
   /** Deletes sessions idle longer than the TTL; returns how many. */
   sweep(): number {
-    const ttlMs = this.options.ttlSeconds * 1000;
-    if (ttlMs <= 0) return 0;
-    const cutoff = this.now() - ttlMs;
+    if (this.options.ttlSeconds <= 0) return 0;
     let n = 0;
     for (const session of this.live.values()) {
-      if (session.lastUsedAt < cutoff) {
+      if (this.isExpired(session)) {
         this.remove(session, 'expired');
         n++;
       }
@@ -125,6 +127,10 @@ export class SessionStore<T extends StoredSession> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const session of [...this.live.values()]) this.remove(session, 'deleted');
+  }
+
+  private isExpired(session: T): boolean {
+    return this.options.ttlSeconds > 0 && session.lastUsedAt < this.now() - this.options.ttlSeconds * 1000;
   }
 
   private remove(session: T, why: Gone): void {
