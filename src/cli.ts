@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS } from './server/services/env-service.js';
 import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server/server.js';
@@ -8,6 +11,8 @@ const USAGE = `gymhost ${VERSION}: RL environments as gRPC and REST sessions
 Usage:
   gymhost serve [--host H] [--grpc-port P] [--http-port Q] [--max-sessions N]
                 [--max-num-envs N] [--session-ttl SECONDS] [--max-message-bytes N]
+  gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
+                runs bench/run-all.ts: CartPole in-process and over gRPC, against Gymnasium
   gymhost --version | --help
 
 Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRPC_PORT,
@@ -27,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === 'serve') return serve(rest);
+  if (command === 'bench') return bench(rest);
   process.stderr.write(`gymhost: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }
@@ -60,6 +66,14 @@ async function serve(argv: string[]): Promise<number> {
   });
   console.log(`gymhost ${VERSION} serving gRPC on ${server.grpcAddress} and HTTP on ${server.httpAddress} (docs: ${server.httpAddress}/docs)`);
   return stopped;
+}
+
+/** Runs the benchmark suite in a child node process (it starts servers of its own). */
+async function bench(argv: string[]): Promise<number> {
+  const script = fileURLToPath(new URL('../bench/run-all.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code ?? 1;
 }
 
 /** Serve options from flags, then environment variables, then defaults. */
