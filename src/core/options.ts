@@ -5,17 +5,21 @@ import { invalidArgument } from './errors.js';
  */
 export interface OptionSpec {
   readonly name: string;
-  readonly type: 'bool' | 'int' | 'number' | 'string';
+  readonly type: 'bool' | 'int' | 'number' | 'string' | 'int_list';
   readonly description: string;
-  readonly default: boolean | number | string;
+  readonly default: boolean | number | string | readonly number[];
   /** Allowed strings for type 'string'. */
   readonly choices?: readonly string[];
-  /** Inclusive bounds for 'int' and 'number'. */
+  /** Inclusive bounds for 'int' and 'number' (and each element of 'int_list'). */
   readonly minimum?: number;
   readonly maximum?: number;
 }
 
-export type OptionValues = Record<string, boolean | number | string>;
+export type OptionValue = boolean | number | string | readonly number[];
+export type OptionValues = Record<string, OptionValue>;
+
+/** Longest 'int_list' accepted. */
+const MAX_LIST = 64;
 
 /**
  * Checks `given` against `specs` and fills in defaults. Unknown keys, wrong types,
@@ -47,7 +51,7 @@ export function resolveOptions(
   return out;
 }
 
-function checkOption(spec: OptionSpec, raw: unknown, field: string): boolean | number | string {
+function checkOption(spec: OptionSpec, raw: unknown, field: string): OptionValue {
   switch (spec.type) {
     case 'bool':
       if (typeof raw !== 'boolean') throw invalidArgument(field, `${field} must be true or false, got ${describe(raw)}`);
@@ -58,6 +62,11 @@ function checkOption(spec: OptionSpec, raw: unknown, field: string): boolean | n
         throw invalidArgument(field, `${field} must be one of ${spec.choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(raw)}`);
       }
       return raw;
+    case 'int_list': {
+      if (!Array.isArray(raw) || raw.length > MAX_LIST) throw invalidArgument(field, `${field} must be an array of at most ${MAX_LIST} integers, got ${describe(raw)}`);
+      raw.forEach((x, i) => checkOption({ ...spec, type: 'int' }, x, `${field}[${i}]`));
+      return raw as number[];
+    }
     case 'int':
     case 'number': {
       if (typeof raw !== 'number' || !Number.isFinite(raw)) {

@@ -218,7 +218,7 @@ function autoresetName(mode: AutoresetMode): DomainAutoreset {
 }
 
 function optionToProto(o: OptionSpec): OptionSpecMsg {
-  const type = { bool: OptionType.OPTION_TYPE_BOOL, int: OptionType.OPTION_TYPE_INT, number: OptionType.OPTION_TYPE_NUMBER, string: OptionType.OPTION_TYPE_STRING }[o.type];
+  const type = { bool: OptionType.OPTION_TYPE_BOOL, int: OptionType.OPTION_TYPE_INT, number: OptionType.OPTION_TYPE_NUMBER, string: OptionType.OPTION_TYPE_STRING, int_list: OptionType.OPTION_TYPE_INT_LIST }[o.type];
   return { name: o.name, type, description: o.description, defaultValue: o.default, choices: [...(o.choices ?? [])], minimum: o.minimum, maximum: o.maximum };
 }
 

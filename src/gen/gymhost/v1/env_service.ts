@@ -133,6 +133,8 @@ export enum OptionType {
   OPTION_TYPE_INT = 2,
   OPTION_TYPE_NUMBER = 3,
   OPTION_TYPE_STRING = 4,
+  /** OPTION_TYPE_INT_LIST - A list of integers, e.g. hidden layer sizes [64, 64]. */
+  OPTION_TYPE_INT_LIST = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -153,6 +155,9 @@ export function optionTypeFromJSON(object: any): OptionType {
     case 4:
     case "OPTION_TYPE_STRING":
       return OptionType.OPTION_TYPE_STRING;
+    case 5:
+    case "OPTION_TYPE_INT_LIST":
+      return OptionType.OPTION_TYPE_INT_LIST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -172,6 +177,8 @@ export function optionTypeToJSON(object: OptionType): string {
       return "OPTION_TYPE_NUMBER";
     case OptionType.OPTION_TYPE_STRING:
       return "OPTION_TYPE_STRING";
+    case OptionType.OPTION_TYPE_INT_LIST:
+      return "OPTION_TYPE_INT_LIST";
     case OptionType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
