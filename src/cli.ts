@@ -3,21 +3,26 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS } from './server/services/env-service.js';
+import { DEFAULT_AGENT_LIMITS } from './server/services/agent-service.js';
 import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server/server.js';
 import { VERSION } from './server/version.js';
+import { TRAIN_USAGE, describeError, evalCommand, trainCommand } from './cli/train-command.js';
 
 const USAGE = `gymhost ${VERSION}: RL environments as gRPC and REST sessions
 
 Usage:
   gymhost serve [--host H] [--grpc-port P] [--http-port Q] [--max-sessions N]
                 [--max-num-envs N] [--session-ttl SECONDS] [--max-message-bytes N]
+                [--max-agents N] [--max-train-steps N]
+  gymhost train ...   train an agent in-process (gymhost train --help)
+  gymhost eval ...    evaluate a saved agent greedily
   gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
                 runs bench/run-all.ts: CartPole in-process and over gRPC, against Gymnasium
   gymhost --version | --help
 
 Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRPC_PORT,
 GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
-GYMHOST_MAX_MESSAGE_BYTES (flags win). Defaults: ${DEFAULT_OPTIONS.host}, gRPC ${DEFAULT_OPTIONS.grpcPort}, HTTP ${DEFAULT_OPTIONS.httpPort}.
+GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS (flags win). Defaults: ${DEFAULT_OPTIONS.host}, gRPC ${DEFAULT_OPTIONS.grpcPort}, HTTP ${DEFAULT_OPTIONS.httpPort}.
 `;
 
 /** Runs the CLI; returns the process exit code. */
@@ -31,8 +36,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if ((command === 'train' || command === 'eval') && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
   if (command === 'serve') return serve(rest);
   if (command === 'bench') return bench(rest);
+  if (command === 'train' || command === 'eval') {
+    try {
+      return await (command === 'train' ? trainCommand(rest) : evalCommand(rest));
+    } catch (err) {
+      process.stderr.write(`gymhost ${command}: ${describeError(err)}\n\n${TRAIN_USAGE}`);
+      return 2;
+    }
+  }
   process.stderr.write(`gymhost: unknown command '${command}'\n\n${USAGE}`);
   return 2;
 }
@@ -89,6 +106,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'max-num-envs': { type: 'string' },
       'session-ttl': { type: 'string' },
       'max-message-bytes': { type: 'string' },
+      'max-agents': { type: 'string' },
+      'max-train-steps': { type: 'string' },
     },
   });
   const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
@@ -107,6 +126,12 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       maxSessions: int('max-sessions', 'GYMHOST_MAX_SESSIONS', DEFAULT_LIMITS.maxSessions, 1, 1_000_000),
       maxNumEnvs: int('max-num-envs', 'GYMHOST_MAX_NUM_ENVS', DEFAULT_LIMITS.maxNumEnvs, 1, 1 << 22),
       sessionTtlSeconds: int('session-ttl', 'GYMHOST_SESSION_TTL', DEFAULT_LIMITS.sessionTtlSeconds, 0, 365 * 86400),
+    },
+    agentLimits: {
+      ...DEFAULT_AGENT_LIMITS,
+      maxAgents: int('max-agents', 'GYMHOST_MAX_AGENTS', DEFAULT_AGENT_LIMITS.maxAgents, 1, 1_000_000),
+      maxTrainSteps: int('max-train-steps', 'GYMHOST_MAX_TRAIN_STEPS', DEFAULT_AGENT_LIMITS.maxTrainSteps, 1, 1e12),
+      agentTtlSeconds: int('session-ttl', 'GYMHOST_SESSION_TTL', DEFAULT_AGENT_LIMITS.agentTtlSeconds, 0, 365 * 86400),
     },
   };
 }

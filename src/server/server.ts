@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createGrpcServer } from './grpc/server.js';
 import { createRestApp } from './rest/app.js';
 import { DEFAULT_LIMITS, EnvService, type EnvServiceLimits } from './services/env-service.js';
+import { AgentService, DEFAULT_AGENT_LIMITS, type AgentServiceLimits } from './services/agent-service.js';
 
 export interface ServerOptions {
   /** Interface to listen on, e.g. "127.0.0.1" or "0.0.0.0". */
@@ -15,6 +16,7 @@ export interface ServerOptions {
   /** Largest gRPC message and REST body in bytes. */
   readonly maxMessageBytes: number;
   readonly limits: EnvServiceLimits;
+  readonly agentLimits: AgentServiceLimits;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -23,11 +25,13 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   httpPort: 8080,
   maxMessageBytes: 16 * 1024 * 1024,
   limits: DEFAULT_LIMITS,
+  agentLimits: DEFAULT_AGENT_LIMITS,
 };
 
 /** A running gymhost: gRPC and HTTP servers over one EnvService. */
 export interface RunningServer {
   readonly envs: EnvService;
+  readonly agents: AgentService;
   readonly grpcAddress: string;
   readonly httpAddress: string;
   readonly grpcPort: number;
@@ -39,14 +43,15 @@ export interface RunningServer {
 export async function startServer(partial: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = { ...DEFAULT_OPTIONS, ...partial };
   const envs = new EnvService(options.limits);
+  const agents = new AgentService(envs, options.agentLimits);
   let serving = true;
-  const { server: grpcServer, health } = createGrpcServer(envs, { maxMessageBytes: options.maxMessageBytes });
+  const { server: grpcServer, health } = createGrpcServer(envs, agents, { maxMessageBytes: options.maxMessageBytes });
   const hostForUri = options.host.includes(':') ? `[${options.host}]` : options.host;
   const grpcPort = await new Promise<number>((resolve, reject) => {
     grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
   });
 
-  const app = createRestApp(envs, { maxBodyBytes: options.maxMessageBytes, healthy: () => serving });
+  const app = createRestApp({ envs, agents }, { maxBodyBytes: options.maxMessageBytes, healthy: () => serving });
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
   try {
@@ -56,6 +61,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     });
   } catch (err) {
     grpcServer.forceShutdown();
+    agents.close();
     envs.close();
     throw err;
   }
@@ -63,6 +69,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
 
   return {
     envs,
+    agents,
     grpcPort,
     httpPort,
     grpcAddress: `${hostForUri}:${grpcPort}`,
@@ -71,6 +78,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       serving = false;
       health.setStatus('', 'NOT_SERVING');
       health.setStatus('gymhost.v1.EnvService', 'NOT_SERVING');
+      health.setStatus('gymhost.v1.AgentService', 'NOT_SERVING');
       const grpcDone = new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           grpcServer.forceShutdown();
@@ -88,6 +96,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
           httpServer.closeAllConnections();
         }, graceMs).unref();
       });
+      agents.close();
       await Promise.all([grpcDone, httpDone]);
       envs.close();
     },

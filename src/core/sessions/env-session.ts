@@ -39,6 +39,8 @@ export class EnvSession implements StoredSession {
   totalSteps = 0;
   totalEpisodes = 0;
   hasReset = false;
+  /** Set while a server-side loop (Train) drives this session: client resets and steps are refused. */
+  busyWith: string | undefined;
   /** [numEnvs] 1 where the copy's episode ended on the last stepBatch (NEXT_STEP pending reset). */
   private readonly ended: Uint8Array;
   /** [numEnvs] 1 where the last stepBatch reset the copy. */
@@ -86,6 +88,7 @@ export class EnvSession implements StoredSession {
 
   /** Starts a new episode in every copy; copy i gets seed + i when a seed is given. */
   reset(seed: number | undefined, options: Record<string, unknown> | undefined): void {
+    this.requireIdle();
     checkSeed(seed, 'seed');
     if (seed !== undefined && seed + this.numEnvs - 1 > MAX_SEED) {
       throw invalidArgument('seed', `seed + num_envs - 1 must be at most ${MAX_SEED}`, 'OUT_OF_RANGE');
@@ -105,6 +108,7 @@ export class EnvSession implements StoredSession {
     if (this.isVector) {
       throw failedPrecondition(`session ${this.id} is a vector session of ${this.numEnvs} envs: use StepBatch`, 'VECTOR_SESSION');
     }
+    this.requireIdle();
     this.requireReset();
     checkAction(this.actionSpace, action, field);
     this.batch.step(0, action);
@@ -117,6 +121,7 @@ export class EnvSession implements StoredSession {
    * resetMask and (SAME_STEP) finalObservations.
    */
   stepBatch(actions: ArrayLike<number>, field = 'actions'): void {
+    this.requireIdle();
     this.requireReset();
     if (actions.length !== this.numEnvs) {
       throw invalidArgument(field, `${field} must hold num_envs = ${this.numEnvs} actions, got ${actions.length}`, 'WRONG_SHAPE');
@@ -192,6 +197,12 @@ export class EnvSession implements StoredSession {
     this.batch.setReward(reward.name, reward.params);
     this.rewardFunction = reward.name;
     this.rewardParams = reward.params;
+  }
+
+  private requireIdle(): void {
+    if (this.busyWith !== undefined) {
+      throw failedPrecondition(`session ${this.id} is busy: ${this.busyWith}; wait for it to finish or cancel it`, 'SESSION_BUSY');
+    }
   }
 
   private requireReset(): void {

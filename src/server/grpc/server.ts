@@ -10,9 +10,11 @@ import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
 import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
 import { toErrorDetail, toGrpcError } from '../errors.js';
 import type { EnvService } from '../services/env-service.js';
+import type { AgentService } from '../services/agent-service.js';
+import { AgentServiceService, type TrainRequest, type TrainResponse } from '../../gen/gymhost/v1/agent_service.js';
 
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
-export const PROTO_FILES = ['gymhost/v1/env_service.proto'];
+export const PROTO_FILES = ['gymhost/v1/env_service.proto', 'gymhost/v1/agent_service.proto'];
 /** FileDescriptorSet of the API and its imports, made by `npm run gen` (buf build). */
 const DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/gymhost.binpb', import.meta.url));
 const HEALTH_DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/health.binpb', import.meta.url));
@@ -64,12 +66,16 @@ function callerOf(_call: { metadata: grpc.Metadata }): Caller {
   return ANONYMOUS;
 }
 
-/** Adapts a synchronous service method to a grpc-js unary handler. */
-function unary<Req, Res>(fn: (req: Req, caller: Caller) => Res): grpc.handleUnaryCall<Req, Res> {
+/** Adapts a service method (sync or async) to a grpc-js unary handler; cancelling the call aborts `signal`. */
+function unary<Req, Res>(fn: (req: Req, caller: Caller, signal: AbortSignal) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
     try {
       checkDecoded(call.request);
-      callback(null, fn(call.request, callerOf(call)));
+      const out = fn(call.request, callerOf(call), controller.signal);
+      if (out instanceof Promise) out.then((res) => callback(null, res), (err) => callback(toGrpcError(err)));
+      else callback(null, out);
     } catch (err) {
       callback(toGrpcError(err));
     }
@@ -82,7 +88,7 @@ export interface GrpcServerOptions {
 }
 
 /** A grpc-js server with EnvService, grpc.health.v1 and server reflection. */
-export function createGrpcServer(envs: EnvService, options: GrpcServerOptions): { server: grpc.Server; health: HealthImplementation } {
+export function createGrpcServer(envs: EnvService, agents: AgentService, options: GrpcServerOptions): { server: grpc.Server; health: HealthImplementation } {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
@@ -118,7 +124,34 @@ export function createGrpcServer(envs: EnvService, options: GrpcServerOptions): 
     },
   });
 
-  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING' });
+  server.addService(withSafeDecoding(AgentServiceService), {
+    listAgentKinds: unary(() => agents.listAgentKinds()),
+    createAgent: unary((req, caller) => agents.createAgent(req, caller)),
+    getAgent: unary((req, caller) => agents.getAgent(req, caller)),
+    listAgents: unary((_req, caller) => agents.listAgents(caller)),
+    deleteAgent: unary((req, caller) => agents.deleteAgent(req, caller)),
+    chooseAction: unary((req, caller) => agents.chooseAction(req, caller)),
+    updateQ: unary((req, caller) => agents.updateQ(req, caller)),
+    endEpisode: unary((req, caller) => agents.endEpisode(req, caller)),
+    getHistory: unary((req, caller) => agents.getHistory(req, caller)),
+    getQ: unary((req, caller) => agents.getQ(req, caller)),
+    exportAgent: unary((req, caller) => agents.exportAgent(req, caller)),
+    importAgent: unary((req, caller) => agents.importAgent(req, caller)),
+    evaluate: unary((req, caller, signal) => agents.evaluate(req, caller, signal)),
+    train: (call: grpc.ServerWritableStream<TrainRequest, TrainResponse>) => {
+      const controller = new AbortController();
+      call.on('cancelled', () => controller.abort());
+      const run = async () => {
+        checkDecoded(call.request);
+        const summary = await agents.train(call.request, callerOf(call), (record) => call.write({ event: { $case: 'episode', value: record } }), controller.signal);
+        call.write({ event: { $case: 'summary', value: summary } });
+        call.end();
+      };
+      run().catch((err) => call.destroy(toGrpcError(err) as Error));
+    },
+  });
+
+  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING', 'gymhost.v1.AgentService': 'SERVING' });
   health.addToServer(server);
 
   // Reflection serves the buf-built descriptor sets (they carry the well-known types the API

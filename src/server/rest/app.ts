@@ -4,11 +4,11 @@ import path from 'node:path';
 import { invalidArgument, DomainError } from '../../core/errors.js';
 import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
 import { toHttpError } from '../errors.js';
-import type { EnvService } from '../services/env-service.js';
 import { canonicalToRest, messageType, restToCanonical } from './json.js';
 import { buildOpenApi } from './openapi.js';
 import { encodePng } from './png.js';
-import { envRoutes, type Route } from './routes.js';
+import { agentRoutes, envRoutes, type Route, type Services } from './routes.js';
+import { TrainResponse, type EpisodeRecord, type TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 
 export interface RestOptions {
   /** Largest JSON request body in bytes. */
@@ -23,7 +23,8 @@ function callerOf(_req: Request): Caller {
 }
 
 /** Express app mirroring every EnvService RPC, plus /healthz, /openapi.json and /docs. */
-export function createRestApp(envs: EnvService, options: RestOptions): express.Express {
+export function createRestApp(services: Services, options: RestOptions): express.Express {
+  const routes = [...envRoutes, ...agentRoutes];
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
@@ -34,7 +35,7 @@ export function createRestApp(envs: EnvService, options: RestOptions): express.E
     res.status(ok ? 200 : 503).json({ status: ok ? 'SERVING' : 'NOT_SERVING' });
   });
 
-  const openapi = buildOpenApi(envRoutes);
+  const openapi = buildOpenApi(routes);
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
@@ -45,8 +46,8 @@ export function createRestApp(envs: EnvService, options: RestOptions): express.E
   app.use('/docs/assets', express.static(swaggerDir, { index: false }));
 
   // Custom methods first: Express's `:id` would also match "abc:step".
-  const ordered = [...envRoutes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
-  for (const r of ordered) app[r.method](r.path, handler(envs, r));
+  const ordered = [...routes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
+  for (const r of ordered) app[r.method](r.path, handler(services, r));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new DomainError('NOT_FOUND', `no route ${req.method} ${req.path}; see /openapi.json for the API`, 'path', 'NO_ROUTE'));
@@ -58,22 +59,34 @@ export function createRestApp(envs: EnvService, options: RestOptions): express.E
   return app;
 }
 
-function handler(envs: EnvService, r: Route) {
+function handler(services: Services, r: Route) {
   const reqType = messageType(r.request.name);
   const resType = messageType(r.unwrap?.name ?? r.response.name);
-  return (req: Request, res: Response) => {
+  const trainResponseType = messageType('gymhost.v1.TrainResponse');
+  return async (req: Request, res: Response) => {
+    // Aborted when the client goes away before the answer is complete (cancels Train).
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     try {
-      const raw = r.method === 'post' ? req.body : queryToJson(req.query as Record<string, unknown>, reqType);
+      let raw = r.method === 'post' ? req.body : queryToJson(req.query as Record<string, unknown>, reqType);
       if (r.method === 'post' && raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
         throw invalidArgument('body', `the request body must be a JSON object (${r.request.name})`, 'WRONG_JSON_TYPE');
       }
+      if (r.restBody && raw) raw = r.restBody(raw as Record<string, unknown>);
       const canonical = restToCanonical(reqType, raw);
       if (typeof req.params.id === 'string') {
         if ('id' in canonical && canonical.id !== req.params.id) throw invalidArgument('id', `body id '${String(canonical.id)}' differs from the path's '${req.params.id}'`);
         canonical.id = req.params.id;
       }
       const message = r.request.codec.fromJSON(canonical);
-      const out = r.call(envs, message, callerOf(req));
+      const caller = callerOf(req);
+      if (r.stream && (message as { stream?: boolean }).stream) {
+        await streamNdjson(res, trainResponseType, (emit) => r.stream!(services, message, caller, emit, controller.signal));
+        return;
+      }
+      const out = await r.call(services, message, caller, controller.signal);
       if (r.rpc === 'Render' && req.accepts(['application/json', 'image/png']) === 'image/png') {
         const frame = (out as { frame?: { shape: number[]; data: Buffer } }).frame;
         if (frame) {
@@ -84,9 +97,39 @@ function handler(envs: EnvService, r: Route) {
       res.json(canonicalToRest(resType, r.response.codec.toJSON(out)));
     } catch (err) {
       const { status, body } = toHttpError(err);
-      res.status(status).json(body);
+      if (res.headersSent) {
+        res.end(JSON.stringify({ error: body }) + '\n');
+      } else {
+        res.status(status).json(body);
+      }
     }
   };
+}
+
+/**
+ * Answers newline-delimited JSON: one TrainResponse per line, {"episode": ...} for each
+ * episode then {"summary": ...}. An error after the first line ends the stream with
+ * {"error": {code, message, details}}.
+ */
+async function streamNdjson(
+  res: Response,
+  type: ReturnType<typeof messageType>,
+  run: (emit: (record: EpisodeRecord) => void) => Promise<TrainSummary>,
+): Promise<void> {
+  const line = (msg: TrainResponse) => JSON.stringify(canonicalToRest(type, TrainResponse.toJSON(msg))) + '\n';
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.status(200).type('application/x-ndjson');
+    res.flushHeaders();
+  };
+  const summary = await run((record) => {
+    start();
+    res.write(line({ event: { $case: 'episode', value: record } }));
+  });
+  start();
+  res.end(line({ event: { $case: 'summary', value: summary } }));
 }
 
 /** Query-string values are strings: turn numeric ones into numbers for numeric fields. */

@@ -56,7 +56,7 @@ export function buildOpenApi(routes: readonly Route[]): Schema {
     const op: Schema = {
       operationId: r.rpc,
       summary: r.summary,
-      tags: ['EnvService'],
+      tags: [r.path.startsWith('/v1/agent') ? 'AgentService' : 'EnvService'],
       parameters: [
         ...pathParams.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
         ...(r.method === 'post'

@@ -19,6 +19,15 @@ import {
   StepResponse,
 } from '../../gen/gymhost/v1/env_service.js';
 import type { EnvService } from '../services/env-service.js';
+import type { AgentService } from '../services/agent-service.js';
+import type { EpisodeRecord, TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
+import * as agentMsgs from '../../gen/gymhost/v1/agent_service.js';
+
+/** The service layer the routes call. */
+export interface Services {
+  readonly envs: EnvService;
+  readonly agents: AgentService;
+}
 
 /** ts-proto's JSON codec of one message type. */
 interface Codec<T> {
@@ -44,7 +53,14 @@ export interface Route<Req = unknown, Res = unknown> {
   readonly response: { name: string; codec: Codec<Res> };
   /** Field of the response message returned as the body; the whole message when absent. */
   readonly unwrap?: { field: keyof Res & string; name: string };
-  call(svc: EnvService, req: Req, caller: Caller): Res;
+  /** Rewrites a REST body before it is checked against the request message (shorthands). */
+  readonly restBody?: (body: Record<string, unknown>) => Record<string, unknown>;
+  call(svc: Services, req: Req, caller: Caller, signal: AbortSignal): Res | Promise<Res>;
+  /**
+   * Streaming RPCs (Train): emits one record per episode and resolves with the summary.
+   * REST answers newline-delimited JSON when the request asks to stream, else the summary.
+   */
+  readonly stream?: (svc: Services, req: Req, caller: Caller, emit: (r: EpisodeRecord) => void, signal: AbortSignal) => Promise<TrainSummary>;
 }
 
 function route<Req, Res>(r: Route<Req, Res>): Route {
@@ -66,7 +82,7 @@ export const envRoutes: readonly Route[] = [
     summary: 'Env types with spaces, config options, reward functions, server and API version',
     request: { name: m('ListEnvTypesRequest'), codec: ListEnvTypesRequest },
     response: { name: m('ListEnvTypesResponse'), codec: ListEnvTypesResponse },
-    call: (svc) => svc.listEnvTypes(),
+    call: (svc) => svc.envs.listEnvTypes(),
   }),
   route({
     rpc: 'CreateEnv', method: 'post', path: '/v1/envs', openapiPath: '/v1/envs',
@@ -74,14 +90,14 @@ export const envRoutes: readonly Route[] = [
     request: { name: m('CreateEnvRequest'), codec: CreateEnvRequest },
     response: { name: m('CreateEnvResponse'), codec: envCodec },
     unwrap: { field: 'env', name: m('Env') },
-    call: (svc, req, caller) => svc.createEnv(req, caller),
+    call: (svc, req, caller) => svc.envs.createEnv(req, caller),
   }),
   route({
     rpc: 'ListEnvs', method: 'get', path: '/v1/envs', openapiPath: '/v1/envs',
     summary: "The caller's sessions",
     request: { name: m('ListEnvsRequest'), codec: ListEnvsRequest },
     response: { name: m('ListEnvsResponse'), codec: ListEnvsResponse },
-    call: (svc, _req, caller) => svc.listEnvs(caller),
+    call: (svc, _req, caller) => svc.envs.listEnvs(caller),
   }),
   route({
     rpc: 'GetEnv', method: 'get', path: '/v1/envs/:id', openapiPath: '/v1/envs/{id}',
@@ -89,41 +105,166 @@ export const envRoutes: readonly Route[] = [
     request: { name: m('GetEnvRequest'), codec: GetEnvRequest },
     response: { name: m('GetEnvResponse'), codec: envCodec },
     unwrap: { field: 'env', name: m('Env') },
-    call: (svc, req, caller) => svc.getEnv(req, caller),
+    call: (svc, req, caller) => svc.envs.getEnv(req, caller),
   }),
   route({
     rpc: 'DeleteEnv', method: 'delete', path: '/v1/envs/:id', openapiPath: '/v1/envs/{id}',
     summary: 'Delete a session',
     request: { name: m('DeleteEnvRequest'), codec: DeleteEnvRequest },
     response: { name: m('DeleteEnvResponse'), codec: DeleteEnvResponse },
-    call: (svc, req, caller) => svc.deleteEnv(req, caller),
+    call: (svc, req, caller) => svc.envs.deleteEnv(req, caller),
   }),
   route({
     rpc: 'Reset', method: 'post', path: '/v1/envs/:id\\:reset', openapiPath: '/v1/envs/{id}:reset',
     summary: 'Start an episode: {"seed": 7, "options": {...}} -> {"observation", "info"}',
     request: { name: m('ResetRequest'), codec: ResetRequest },
     response: { name: m('ResetResponse'), codec: ResetResponse },
-    call: (svc, req, caller) => svc.reset(req, caller),
+    call: (svc, req, caller) => svc.envs.reset(req, caller),
   }),
   route({
     rpc: 'Step', method: 'post', path: '/v1/envs/:id\\:step', openapiPath: '/v1/envs/{id}:step',
     summary: 'One step: {"action": 1} -> {"observation", "reward", "terminated", "truncated", "info"}',
     request: { name: m('StepRequest'), codec: StepRequest },
     response: { name: m('StepResponse'), codec: StepResponse },
-    call: (svc, req, caller) => svc.step(req, caller),
+    call: (svc, req, caller) => svc.envs.step(req, caller),
   }),
   route({
     rpc: 'StepBatch', method: 'post', path: '/v1/envs/:id\\:stepBatch', openapiPath: '/v1/envs/{id}:stepBatch',
     summary: 'One step of every copy of a vector session, with autoreset: {"actions": [...]}',
     request: { name: m('StepBatchRequest'), codec: StepBatchRequest },
     response: { name: m('StepBatchResponse'), codec: StepBatchResponse },
-    call: (svc, req, caller) => svc.stepBatch(req, caller),
+    call: (svc, req, caller) => svc.envs.stepBatch(req, caller),
   }),
   route({
     rpc: 'Render', method: 'get', path: '/v1/envs/:id\\:render', openapiPath: '/v1/envs/{id}:render',
     summary: 'Current frame: ?mode=RENDER_MODE_RGB_ARRAY|RENDER_MODE_ANSI&index=0; Accept: image/png gives a PNG',
     request: { name: m('RenderRequest'), codec: RenderRequest },
     response: { name: m('RenderResponse'), codec: RenderResponse },
-    call: (svc, req, caller) => svc.render(req, caller),
+    call: (svc, req, caller) => svc.envs.render(req, caller),
+  }),
+];
+
+const a = agentMsgs;
+
+/** Create/Get/Import answer with the Agent resource itself. */
+const agentCodec: Codec<{ agent?: agentMsgs.Agent | undefined }> = {
+  fromJSON: (o) => ({ agent: a.Agent.fromJSON(o) }),
+  toJSON: (r) => (r.agent ? a.Agent.toJSON(r.agent) : {}),
+};
+
+/** `{"state", "action", "reward", "nextState", "done"}` at the top level means one transition. */
+function flatTransition(body: Record<string, unknown>): Record<string, unknown> {
+  const keys = ['state', 'action', 'reward', 'nextState', 'next_state', 'done'];
+  if (!keys.some((k) => k in body)) return body;
+  const transition: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) (keys.includes(k) ? transition : rest)[k] = v;
+  return { ...rest, transition };
+}
+
+/** Every REST route of AgentService. */
+export const agentRoutes: readonly Route[] = [
+  route({
+    rpc: 'ListAgentKinds', method: 'get', path: '/v1/agent-kinds', openapiPath: '/v1/agent-kinds',
+    summary: 'Agent kinds with their hyperparameters, and the named presets',
+    request: { name: m('ListAgentKindsRequest'), codec: a.ListAgentKindsRequest },
+    response: { name: m('ListAgentKindsResponse'), codec: a.ListAgentKindsResponse },
+    call: (svc) => svc.agents.listAgentKinds(),
+  }),
+  route({
+    rpc: 'CreateAgent', method: 'post', path: '/v1/agents', openapiPath: '/v1/agents',
+    summary: 'Create an agent: {"kind": "dqn", "env": "<session id>", "config": {...}} or {"preset": "<name>", "env": ...}',
+    request: { name: m('CreateAgentRequest'), codec: a.CreateAgentRequest },
+    response: { name: m('CreateAgentResponse'), codec: agentCodec },
+    unwrap: { field: 'agent', name: m('Agent') },
+    call: (svc, req, caller) => svc.agents.createAgent(req, caller),
+  }),
+  route({
+    rpc: 'ListAgents', method: 'get', path: '/v1/agents', openapiPath: '/v1/agents',
+    summary: "The caller's agents",
+    request: { name: m('ListAgentsRequest'), codec: a.ListAgentsRequest },
+    response: { name: m('ListAgentsResponse'), codec: a.ListAgentsResponse },
+    call: (svc, _req, caller) => svc.agents.listAgents(caller),
+  }),
+  route({
+    rpc: 'ImportAgent', method: 'post', path: '/v1/agents\\:import', openapiPath: '/v1/agents:import',
+    summary: 'A new agent from an export: {"data": "<base64 of ExportAgent data>", "env": "<session id>"}',
+    request: { name: m('ImportAgentRequest'), codec: a.ImportAgentRequest },
+    response: { name: m('ImportAgentResponse'), codec: agentCodec },
+    unwrap: { field: 'agent', name: m('Agent') },
+    call: (svc, req, caller) => svc.agents.importAgent(req, caller),
+  }),
+  route({
+    rpc: 'GetAgent', method: 'get', path: '/v1/agents/:id', openapiPath: '/v1/agents/{id}',
+    summary: 'One agent',
+    request: { name: m('GetAgentRequest'), codec: a.GetAgentRequest },
+    response: { name: m('GetAgentResponse'), codec: agentCodec },
+    unwrap: { field: 'agent', name: m('Agent') },
+    call: (svc, req, caller) => svc.agents.getAgent(req, caller),
+  }),
+  route({
+    rpc: 'DeleteAgent', method: 'delete', path: '/v1/agents/:id', openapiPath: '/v1/agents/{id}',
+    summary: 'Delete an agent (cancels its training)',
+    request: { name: m('DeleteAgentRequest'), codec: a.DeleteAgentRequest },
+    response: { name: m('DeleteAgentResponse'), codec: a.DeleteAgentResponse },
+    call: (svc, req, caller) => svc.agents.deleteAgent(req, caller),
+  }),
+  route({
+    rpc: 'ChooseAction', method: 'post', path: '/v1/agents/:id\\:chooseAction', openapiPath: '/v1/agents/{id}:chooseAction',
+    summary: 'The seed\'s choose_action: {"state": ..., "greedy": false} -> {"action", "qValues", "explored", "epsilon"}',
+    request: { name: m('ChooseActionRequest'), codec: a.ChooseActionRequest },
+    response: { name: m('ChooseActionResponse'), codec: a.ChooseActionResponse },
+    call: (svc, req, caller) => svc.agents.chooseAction(req, caller),
+  }),
+  route({
+    rpc: 'UpdateQ', method: 'post', path: '/v1/agents/:id\\:updateQ', openapiPath: '/v1/agents/{id}:updateQ',
+    summary: 'The seed\'s update_Q: {"state", "action", "reward", "nextState", "done"} (or {"transitions": [...]}) -> loss, TD errors, new Q',
+    request: { name: m('UpdateQRequest'), codec: a.UpdateQRequest },
+    response: { name: m('UpdateQResponse'), codec: a.UpdateQResponse },
+    restBody: flatTransition,
+    call: (svc, req, caller) => svc.agents.updateQ(req, caller),
+  }),
+  route({
+    rpc: 'EndEpisode', method: 'post', path: '/v1/agents/:id\\:endEpisode', openapiPath: '/v1/agents/{id}:endEpisode',
+    summary: 'End an episode: {"episodeReturn", "length"} -> fitted-Q update, target sync, epsilon schedule',
+    request: { name: m('EndEpisodeRequest'), codec: a.EndEpisodeRequest },
+    response: { name: m('EndEpisodeResponse'), codec: a.EndEpisodeResponse },
+    call: (svc, req, caller) => svc.agents.endEpisode(req, caller),
+  }),
+  route({
+    rpc: 'GetHistory', method: 'get', path: '/v1/agents/:id/history', openapiPath: '/v1/agents/{id}/history',
+    summary: 'Per-episode return, length, loss, epsilon, wall time (?offset=&limit=)',
+    request: { name: m('GetHistoryRequest'), codec: a.GetHistoryRequest },
+    response: { name: m('GetHistoryResponse'), codec: a.GetHistoryResponse },
+    call: (svc, req, caller) => svc.agents.getHistory(req, caller),
+  }),
+  route({
+    rpc: 'GetQ', method: 'post', path: '/v1/agents/:id\\:getQ', openapiPath: '/v1/agents/{id}:getQ',
+    summary: 'Q-values: {"states": [...]} -> {"q": [[...]]}; no states = the whole table (tabular)',
+    request: { name: m('GetQRequest'), codec: a.GetQRequest },
+    response: { name: m('GetQResponse'), codec: a.GetQResponse },
+    call: (svc, req, caller) => svc.agents.getQ(req, caller),
+  }),
+  route({
+    rpc: 'ExportAgent', method: 'get', path: '/v1/agents/:id\\:export', openapiPath: '/v1/agents/{id}:export',
+    summary: 'The agent as bytes (base64 in JSON) and, for DQN, a tfjs LayersModel',
+    request: { name: m('ExportAgentRequest'), codec: a.ExportAgentRequest },
+    response: { name: m('ExportAgentResponse'), codec: a.ExportAgentResponse },
+    call: (svc, req, caller) => svc.agents.exportAgent(req, caller),
+  }),
+  route({
+    rpc: 'Train', method: 'post', path: '/v1/agents/:id\\:train', openapiPath: '/v1/agents/{id}:train',
+    summary: 'Train server-side: {"env": "<session id>", "episodes": N} or {"steps": N}; "stream": true answers NDJSON, one line per episode, then the summary',
+    request: { name: m('TrainRequest'), codec: a.TrainRequest },
+    response: { name: m('TrainSummary'), codec: a.TrainSummary },
+    call: (svc, req, caller, signal) => svc.agents.train(req, caller, () => undefined, signal),
+    stream: (svc, req, caller, emit, signal) => svc.agents.train(req, caller, emit, signal),
+  }),
+  route({
+    rpc: 'Evaluate', method: 'post', path: '/v1/agents/:id\\:evaluate', openapiPath: '/v1/agents/{id}:evaluate',
+    summary: 'Greedy episodes from fixed seeds: {"env", "episodes": 100, "seed": 0} -> {"meanReward", "stdReward", ...}',
+    request: { name: m('EvaluateRequest'), codec: a.EvaluateRequest },
+    response: { name: m('EvaluateResponse'), codec: a.EvaluateResponse },
+    call: (svc, req, caller, signal) => svc.agents.evaluate(req, caller, signal),
   }),
 ];

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../core/errors.js';
+import { presets } from '../../core/agents/presets.js';
 import { envTypeById, envTypes } from '../../core/envs/registry.js';
 import type { EnvType, RenderModeName } from '../../core/envs/types.js';
 import type { OptionSpec } from '../../core/options.js';
@@ -31,6 +32,7 @@ import {
   type StepStreamResponse,
 } from '../../gen/gymhost/v1/env_service.js';
 import { toErrorDetail } from '../errors.js';
+import { optionToProto } from './options-proto.js';
 import { observationValue, readAction, readTensor, spaceToProto, toTensor } from './tensors.js';
 import { VERSION, API_VERSION } from '../version.js';
 
@@ -217,10 +219,6 @@ function autoresetName(mode: AutoresetMode): DomainAutoreset {
   }
 }
 
-function optionToProto(o: OptionSpec): OptionSpecMsg {
-  const type = { bool: OptionType.OPTION_TYPE_BOOL, int: OptionType.OPTION_TYPE_INT, number: OptionType.OPTION_TYPE_NUMBER, string: OptionType.OPTION_TYPE_STRING, int_list: OptionType.OPTION_TYPE_INT_LIST }[o.type];
-  return { name: o.name, type, description: o.description, defaultValue: o.default, choices: [...(o.choices ?? [])], minimum: o.minimum, maximum: o.maximum };
-}
 
 function envTypeToProto(t: EnvType): EnvTypeMsg {
   const defaults = Object.fromEntries(t.configOptions.map((o) => [o.name, o.default]));
@@ -237,6 +235,7 @@ function envTypeToProto(t: EnvType): EnvTypeMsg {
     rewardThreshold: t.rewardThreshold,
     renderModes: t.renderModes.map(renderModeToProto),
     resetOptions: t.resetOptions.map(optionToProto),
+    agentPresets: presets.filter((p) => p.envId === t.id).map((p) => p.name),
   };
 }
 

@@ -25,6 +25,36 @@ export function dtypeToProto(d: DomainDtype): Dtype {
   return DTYPE_OF[d];
 }
 
+const DTYPE_NAME: Partial<Record<Dtype, DomainDtype>> = {
+  [Dtype.DTYPE_FLOAT32]: 'float32',
+  [Dtype.DTYPE_FLOAT64]: 'float64',
+  [Dtype.DTYPE_INT32]: 'int32',
+  [Dtype.DTYPE_INT64]: 'int64',
+  [Dtype.DTYPE_UINT8]: 'uint8',
+};
+
+/** A Space message as a domain space, validated; `field` names it in errors. */
+export function spaceFromProto(msg: SpaceMsg, field: string): Space {
+  const kind = msg.kind;
+  if (kind?.$case === 'discrete') {
+    const { n, start } = kind.value;
+    if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw invalidArgument(`${field}.discrete.n`, `${field}.discrete.n must be an integer in [1, 10000000], got ${n}`, 'BAD_SPACE');
+    return { kind: 'discrete', n, start };
+  }
+  if (kind?.$case === 'box') {
+    const { low, high, shape, dtype } = kind.value;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1) || size > 1_000_000) {
+      throw invalidArgument(`${field}.box.shape`, `${field}.box.shape must be positive integers with at most 1000000 elements`, 'BAD_SPACE');
+    }
+    if (low.length !== size || high.length !== size) throw invalidArgument(`${field}.box.low`, `${field}.box.low and high must hold ${size} values each`, 'BAD_SPACE');
+    const d = DTYPE_NAME[dtype];
+    if (!d) throw invalidArgument(`${field}.box.dtype`, `${field}.box.dtype must be set`, 'BAD_SPACE');
+    return { kind: 'box', low, high, shape, dtype: d };
+  }
+  throw invalidArgument(field, `${field} must set discrete or box`, 'BAD_SPACE');
+}
+
 export function spaceToProto(space: Space): SpaceMsg {
   if (space.kind === 'discrete') return { kind: { $case: 'discrete', value: { n: space.n, start: space.start } } };
   return {

@@ -225,6 +225,8 @@ export interface EnvType {
   renderModes: RenderMode[];
   /** Keys that Reset's options accept. */
   resetOptions: OptionSpec[];
+  /** Names of the agent presets made for this env type (AgentService.ListAgentKinds has them whole). */
+  agentPresets: string[];
 }
 
 export interface ListEnvTypesRequest {
@@ -724,6 +726,7 @@ function createBaseEnvType(): EnvType {
     rewardThreshold: undefined,
     renderModes: [],
     resetOptions: [],
+    agentPresets: [],
   };
 }
 
@@ -765,6 +768,9 @@ export const EnvType: MessageFns<EnvType> = {
     }
     for (const v of message.resetOptions) {
       OptionSpec.encode(v!, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.agentPresets) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -880,6 +886,14 @@ export const EnvType: MessageFns<EnvType> = {
             message.resetOptions.push(OptionSpec.decode(reader, reader.uint32()));
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.agentPresets.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -941,6 +955,11 @@ export const EnvType: MessageFns<EnvType> = {
         : globalThis.Array.isArray(object?.reset_options)
         ? object.reset_options.map((e: any) => OptionSpec.fromJSON(e))
         : [],
+      agentPresets: globalThis.Array.isArray(object?.agentPresets)
+        ? object.agentPresets.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.agent_presets)
+        ? object.agent_presets.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -979,6 +998,9 @@ export const EnvType: MessageFns<EnvType> = {
     if (message.resetOptions?.length) {
       obj.resetOptions = message.resetOptions.map((e) => OptionSpec.toJSON(e));
     }
+    if (message.agentPresets?.length) {
+      obj.agentPresets = message.agentPresets;
+    }
     return obj;
   },
 
@@ -1002,6 +1024,7 @@ export const EnvType: MessageFns<EnvType> = {
     message.rewardThreshold = object.rewardThreshold ?? undefined;
     message.renderModes = object.renderModes?.map((e) => e) || [];
     message.resetOptions = object.resetOptions?.map((e) => OptionSpec.fromPartial(e)) || [];
+    message.agentPresets = object.agentPresets?.map((e) => e) || [];
     return message;
   },
 };

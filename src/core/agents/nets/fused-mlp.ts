@@ -1,0 +1,954 @@
+/**
+ * The fused engine: an MLP with its own forward, backward, losses, global-norm clipping and
+ * optimisers (SGD, RMSProp, Adam with tfjs's exact update rules), for networks small enough
+ * that tfjs's per-call overhead dominates (REFERENCE.md §5). bench/nets.ts measures it.
+ *
+ * Layout and semantics follow tfjs so weights move freely between the engines and export as
+ * a tfjs LayersModel: kernels are [in x out] row-major, biases [out]; kernels start
+ * glorotUniform (Keras's Dense default; tfjs-layers' own default is glorotNormal) and biases
+ * zero, drawn from the seeded Rng; activations behave like tfjs's (relu's gradient at 0 is
+ * 0; elu with alpha 1, gradient 1 at 0). Losses: the masked loss on the taken action,
+ * mean over the batch ('squared' (Q - q)^2, 'huber' smooth L1 with delta 1, as
+ * tf.losses.huberLoss with MEAN reduction); with full targets, the per-element loss summed
+ * over outputs and averaged over the batch, so the seed's phantom targets (the current
+ * outputs for the actions not taken) give exactly the masked gradient.
+ *
+ * Memory: every array (parameters, gradients, optimiser moments, transposed kernels, and
+ * the batch-sized activations and deltas) lives in one arena, a WebAssembly.Memory. The
+ * parameters are one contiguous run in getWeights() order, so clipping, the optimiser step
+ * and soft updates are single loops. Batch-sized regions are sized for the largest batch
+ * seen so far and only grow: a steady-state predict() or trainStep() allocates nothing.
+ *
+ * Compute: the matrix products are one WebAssembly SIMD (f32x4) kernel assembled below
+ * (rank1), which skips zero activations without branching (ReLU zeros, and the masked
+ * loss's single non-zero delta per row); Adam and ReLU run in SIMD too. Where WebAssembly
+ * SIMD is missing (or GYMHOST_FUSED_SIMD=0) the same arena runs on plain JS loops. All
+ * values are stored as float32 like tfjs's; the engines agree to 1e-5 (test/unit/nets.test.ts).
+ */
+import { invalidArgument } from '../../errors.js';
+import { Rng } from '../../rng.js';
+import type { Activation, LossKind, MlpSpec, OptimizerSpec, QNetwork, TrainOptions, Weights } from './types.js';
+import { parameterCount } from './types.js';
+
+/** tfjs's defaults (tf.train.rmsprop / tf.train.adam; epsilon = the float32 backend epsilon). */
+export const TFJS_DEFAULTS = { rho: 0.9, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+
+/** Validates an MLP spec; throws INVALID_ARGUMENT on config.hidden_sizes / config.* fields. */
+export function validateSpec(spec: MlpSpec): void {
+  const posInt = (x: number) => Number.isInteger(x) && x > 0;
+  if (!posInt(spec.inputSize)) throw invalidArgument('config.input_size', `input size must be a positive integer, got ${spec.inputSize}`);
+  if (!posInt(spec.outputSize)) throw invalidArgument('config.num_actions', `output size must be a positive integer, got ${spec.outputSize}`);
+  for (const h of spec.hiddenSizes) {
+    if (!posInt(h)) throw invalidArgument('config.hidden_sizes', `hidden layer sizes must be positive integers, got [${spec.hiddenSizes.join(', ')}]`);
+  }
+  if (!['relu', 'tanh', 'sigmoid', 'elu', 'linear'].includes(spec.activation)) {
+    throw invalidArgument('config.activation', `activation must be one of relu, tanh, sigmoid, elu, linear; got ${String(spec.activation)}`);
+  }
+}
+
+/** Validates optimiser hyperparameters (field names as in the agent config). */
+export function validateOptimizer(o: OptimizerSpec): void {
+  if (!['sgd', 'rmsprop', 'adam'].includes(o.kind)) throw invalidArgument('config.optimizer', `optimizer must be sgd, rmsprop or adam; got ${String(o.kind)}`);
+  if (!(o.learningRate > 0) || !Number.isFinite(o.learningRate)) throw invalidArgument('config.learning_rate', `learning rate must be a positive number, got ${o.learningRate}`);
+}
+
+/**
+ * tfjs Dense defaults drawn from the seeded Rng: each kernel glorotUniform (uniform in
+ * +-sqrt(6 / (fanIn + fanOut)), layer by layer, row-major), biases zero.
+ */
+function glorotInit(sizes: readonly number[], seed: number, kernels: Float32Array[]): void {
+  const rng = new Rng(seed);
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const limit = Math.sqrt(6 / (sizes[l] + sizes[l + 1]));
+    const w = kernels[l];
+    for (let k = 0; k < w.length; k++) w[k] = rng.uniform(-limit, limit);
+  }
+}
+
+/** The initial weights of a network of `spec` and `seed` (the same for both engines). */
+export function glorotWeights(spec: MlpSpec, seed: number): Weights {
+  const sizes = [spec.inputSize, ...spec.hiddenSizes, spec.outputSize];
+  const out: Weights = [];
+  const kernels: Float32Array[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const k = new Float32Array(sizes[l] * sizes[l + 1]);
+    kernels.push(k);
+    out.push(k, new Float32Array(sizes[l + 1]));
+  }
+  glorotInit(sizes, seed, kernels);
+  return out;
+}
+
+const enum Act {
+  Relu,
+  Tanh,
+  Sigmoid,
+  Elu,
+  Linear,
+}
+
+function actCode(a: Activation): Act {
+  switch (a) {
+    case 'relu':
+      return Act.Relu;
+    case 'tanh':
+      return Act.Tanh;
+    case 'sigmoid':
+      return Act.Sigmoid;
+    case 'elu':
+      return Act.Elu;
+    default:
+      return Act.Linear;
+  }
+}
+
+const enum Opt {
+  Sgd,
+  RmsProp,
+  Adam,
+}
+
+/** Options of the fused engine (for tests and benchmarks; the defaults are what to use). */
+export interface FusedOptions {
+  /**
+   * Run the matrix products in the WebAssembly SIMD kernel (default: when the runtime
+   * supports WebAssembly SIMD and GYMHOST_FUSED_SIMD is not "0"); false = plain JS loops.
+   */
+  readonly simd?: boolean;
+}
+
+/** rank1(C, ldc, R, Nb, A, ars, ass, S, M, ldm, init, scratch): see rank1Js(); all byte offsets. */
+type Rank1 = (C: number, ldc: number, R: number, Nb: number, A: number, ars: number, ass: number, S: number, M: number, ldm: number, init: number, scratch: number) => void;
+/** adam(P, G, M1, M2, nb, b1, c1, b2, c2, lr1, bc2, eps): see kernelModuleBytes(). */
+type AdamKernel = (P: number, G: number, M1: number, M2: number, nb: number, b1: number, c1: number, b2: number, c2: number, lr1: number, bc2: number, eps: number) => void;
+
+/** The few WebAssembly JS API members used here (tsconfig's libs do not declare them). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
+  readonly Module: new (bytes: Uint8Array) => WasmModule;
+  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+const PAGE = 65536;
+/** Byte offset 0..63 stays unused so that init = 0 can mean "start from zero". */
+const BASE = 64;
+
+export class FusedMlp implements QNetwork {
+  readonly engine = 'fused' as const;
+  readonly spec: MlpSpec;
+  /** Optimiser steps taken (Adam's t). */
+  steps = 0;
+  /** Whether the matrix products run in WebAssembly SIMD. */
+  readonly simd: boolean;
+
+  private readonly sizes: number[];
+  private readonly nLayers: number;
+  private readonly act: Act;
+  private readonly nParams: number;
+
+  // The arena: one buffer (a WebAssembly.Memory's when simd) holding every array below.
+  private readonly memory: WasmMemory | undefined;
+  private buffer: ArrayBuffer;
+  private f32: Float32Array;
+  private rank1: Rank1;
+  private readonly adamKernel: AdamKernel | undefined;
+  private readonly reluKernel: ((y: number, nb: number) => void) | undefined;
+  private readonly reluGradKernel: ((a: number, d: number, nb: number) => void) | undefined;
+  /** Float offsets of the fixed regions. */
+  private readonly pOff: number;
+  private readonly gOff: number;
+  private readonly m1Off: number;
+  private readonly m2Off: number;
+  /** Per layer: float offsets of kernel, bias (in params; grads at the same offset - pOff + gOff), transposed kernel. */
+  private readonly wOff: number[] = [];
+  private readonly bOff: number[] = [];
+  private readonly wtOff: number[] = [];
+  private readonly fixedEnd: number;
+  /** Batch-sized regions (float offsets), laid out after fixedEnd for `capacity` rows. */
+  private capacity = 0;
+  private onesOff = 0;
+  private scrOff = 0;
+  private inOff = 0;
+  /** actOff[l] / deltaOff[l]: layer l's output and dLoss/d(pre-activation), l = 1..nLayers. */
+  private actOff: number[] = [];
+  private deltaOff: number[] = [];
+  /** The transposed kernels are stale (weights changed since the last transpose). */
+  private wtStale = true;
+
+  // Views into the arena (rebuilt when it grows).
+  private paramsView!: Float32Array;
+  private gradsView!: Float32Array;
+  private m1!: Float32Array;
+  private m2!: Float32Array;
+
+  private readonly opt: Opt;
+  private readonly lr: number;
+  private readonly rho: number;
+  private readonly momentum: number;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+
+  constructor(spec: MlpSpec, optimizer: OptimizerSpec, seed: number, options: FusedOptions = {}) {
+    validateSpec(spec);
+    validateOptimizer(optimizer);
+    this.spec = { inputSize: spec.inputSize, hiddenSizes: [...spec.hiddenSizes], outputSize: spec.outputSize, activation: spec.activation };
+    this.sizes = [spec.inputSize, ...spec.hiddenSizes, spec.outputSize];
+    this.nLayers = this.sizes.length - 1;
+    this.act = actCode(spec.activation);
+    const n = parameterCount(spec);
+    this.nParams = n;
+
+    this.opt = optimizer.kind === 'sgd' ? Opt.Sgd : optimizer.kind === 'rmsprop' ? Opt.RmsProp : Opt.Adam;
+    this.lr = optimizer.learningRate;
+    this.rho = optimizer.rho ?? TFJS_DEFAULTS.rho;
+    this.momentum = optimizer.momentum ?? TFJS_DEFAULTS.momentum;
+    this.beta1 = optimizer.beta1 ?? TFJS_DEFAULTS.beta1;
+    this.beta2 = optimizer.beta2 ?? TFJS_DEFAULTS.beta2;
+    this.epsilon = optimizer.epsilon ?? TFJS_DEFAULTS.epsilon;
+
+    // Fixed layout: params | grads | moment 1 | moment 2 | transposed kernels, 16-byte aligned.
+    const moments = this.opt === Opt.Sgd ? 0 : n;
+    let off = BASE / 4;
+    const take = (len: number) => {
+      const at = off;
+      off += (len + 3) & ~3;
+      return at;
+    };
+    this.pOff = take(n);
+    this.gOff = take(n);
+    this.m1Off = take(moments);
+    this.m2Off = take(moments);
+    let k = this.pOff;
+    for (let l = 0; l < this.nLayers; l++) {
+      this.wOff.push(k);
+      k += this.sizes[l] * this.sizes[l + 1];
+      this.bOff.push(k);
+      k += this.sizes[l + 1];
+      this.wtOff.push(take(this.sizes[l] * this.sizes[l + 1]));
+    }
+    this.fixedEnd = off;
+
+    const module = options.simd === false ? undefined : simdModule();
+    this.simd = module !== undefined;
+    const bytes = this.fixedEnd * 4;
+    if (module) {
+      const api = wasmApi as WasmApi;
+      this.memory = new api.Memory({ initial: Math.ceil(bytes / PAGE) });
+      const instance = new api.Instance(module, { env: { mem: this.memory } });
+      this.rank1 = instance.exports.rank1 as Rank1;
+      this.adamKernel = instance.exports.adam as AdamKernel;
+      this.reluKernel = instance.exports.relu as (y: number, nb: number) => void;
+      this.reluGradKernel = instance.exports.reluGrad as (a: number, d: number, nb: number) => void;
+      this.buffer = this.memory.buffer;
+    } else {
+      this.buffer = new ArrayBuffer(bytes);
+      this.rank1 = rank1Js(new Float32Array(this.buffer));
+    }
+    this.f32 = new Float32Array(this.buffer);
+    this.refreshViews();
+    const kernels = this.wOff.map((o, l) => this.f32.subarray(o, o + this.sizes[l] * this.sizes[l + 1]));
+    glorotInit(this.sizes, seed, kernels);
+  }
+
+  /** Every parameter, in getWeights() order (kernel0, bias0, kernel1, ...): a live view, valid until the next call. */
+  get params(): Float32Array {
+    return this.paramsView;
+  }
+
+  /** Gradients of the last gradients()/trainStep() (same layout as params): a live view. */
+  get grads(): Float32Array {
+    return this.gradsView;
+  }
+
+  get parameterCount(): number {
+    return this.nParams;
+  }
+
+  private refreshViews(): void {
+    const f = this.f32;
+    const n = this.nParams;
+    this.paramsView = f.subarray(this.pOff, this.pOff + n);
+    this.gradsView = f.subarray(this.gOff, this.gOff + n);
+    const moments = this.opt === Opt.Sgd ? 0 : n;
+    this.m1 = f.subarray(this.m1Off, this.m1Off + moments);
+    this.m2 = f.subarray(this.m2Off, this.m2Off + moments);
+  }
+
+  /** Grows the batch-sized regions to hold `batch` rows (never shrinks; no allocation otherwise). */
+  private ensureCapacity(batch: number): void {
+    if (batch <= this.capacity) return;
+    const cap = Math.max(batch, this.capacity * 2, 16);
+    let off = this.fixedEnd;
+    const take = (len: number) => {
+      const at = off;
+      off += (len + 3) & ~3;
+      return at;
+    };
+    const onesOff = take(cap);
+    // The kernel's (a, offset) pairs: 8 bytes per s, s < max(batch, widest layer).
+    const scrOff = take(2 * Math.max(cap, ...this.sizes));
+    const inOff = take(cap * this.sizes[0]);
+    const actOff = [0];
+    const deltaOff = [0];
+    for (let l = 1; l <= this.nLayers; l++) {
+      actOff.push(take(cap * this.sizes[l]));
+      deltaOff.push(take(cap * this.sizes[l]));
+    }
+    const bytes = off * 4;
+    if (bytes > this.buffer.byteLength) {
+      if (this.memory) {
+        this.memory.grow(Math.ceil((bytes - this.buffer.byteLength) / PAGE));
+        this.buffer = this.memory.buffer;
+      } else {
+        const grown = new ArrayBuffer(bytes);
+        new Uint8Array(grown).set(new Uint8Array(this.buffer, 0, this.fixedEnd * 4));
+        this.buffer = grown;
+      }
+      this.f32 = new Float32Array(this.buffer);
+      if (!this.memory) this.rank1 = rank1Js(this.f32);
+      this.refreshViews();
+    }
+    this.f32.fill(1, onesOff, onesOff + cap);
+    this.onesOff = onesOff;
+    this.scrOff = scrOff;
+    this.inOff = inOff;
+    this.actOff = actOff;
+    this.deltaOff = deltaOff;
+    this.capacity = cap;
+  }
+
+  private checkBatch(inputs: Float32Array, batch: number): void {
+    if (!Number.isInteger(batch) || batch < 0) throw new RangeError(`batch must be a non-negative integer, got ${batch}`);
+    if (inputs.length < batch * this.spec.inputSize) {
+      throw new RangeError(`inputs has ${inputs.length} values, need batch * inputSize = ${batch * this.spec.inputSize}`);
+    }
+  }
+
+  /** Forward pass of `batch` rows; returns the float offset of the Q-values ([batch * outputSize]). */
+  private forward(inputs: Float32Array, batch: number): number {
+    this.ensureCapacity(batch);
+    const f = this.f32;
+    const nx = batch * this.sizes[0];
+    if (nx === inputs.length) f.set(inputs, this.inOff);
+    else for (let k = 0, o = this.inOff; k < nx; k++) f[o + k] = inputs[k];
+    let x = this.inOff;
+    for (let l = 0; l < this.nLayers; l++) {
+      const nIn = this.sizes[l];
+      const nOut = this.sizes[l + 1];
+      const y = this.actOff[l + 1];
+      // y[n, :] = b + sum_i x[n, i] W[i, :]
+      this.rank1(y * 4, nOut * 4, batch, nOut * 4, x * 4, nIn * 4, 4, nIn, this.wOff[l] * 4, nOut * 4, this.bOff[l] * 4, this.scrOff * 4);
+      if (l + 1 < this.nLayers) {
+        // The regions are padded to 16 bytes, so whole f32x4 lanes stay inside them.
+        if (this.act === Act.Relu && this.reluKernel) this.reluKernel(y * 4, ((batch * nOut + 3) & ~3) * 4);
+        else activate(this.act, f, y, y + batch * nOut);
+      }
+      x = y;
+    }
+    return x;
+  }
+
+  predict(inputs: Float32Array, batch: number, out: Float32Array): void {
+    this.checkBatch(inputs, batch);
+    const O = this.spec.outputSize;
+    if (out.length < batch * O) throw new RangeError(`out has ${out.length} values, need batch * outputSize = ${batch * O}`);
+    if (batch === 0) return;
+    const q = this.forward(inputs, batch);
+    const f = this.f32;
+    for (let k = 0, m = batch * O; k < m; k++) out[k] = f[q + k];
+  }
+
+  private transposeKernels(): void {
+    const f = this.f32;
+    for (let l = 0; l < this.nLayers; l++) {
+      const nIn = this.sizes[l];
+      const nOut = this.sizes[l + 1];
+      const w = this.wOff[l];
+      const wt = this.wtOff[l];
+      for (let i = 0; i < nIn; i++) {
+        const row = w + i * nOut;
+        for (let j = 0, t = wt + i; j < nOut; j++, t += nIn) f[t] = f[row + j];
+      }
+    }
+    this.wtStale = false;
+  }
+
+  /**
+   * Forward + loss + backward into the gradient region; returns the loss. Masked loss (only
+   * the taken action's output) unless fullTargets is given (loss over every output, summed
+   * over outputs and averaged over the batch, so phantom targets give the masked gradient).
+   */
+  private computeGradients(
+    inputs: Float32Array,
+    actions: Int32Array,
+    targets: Float32Array,
+    batch: number,
+    loss: LossKind,
+    fullTargets?: Float32Array,
+  ): number {
+    this.checkBatch(inputs, batch);
+    if (batch === 0) {
+      this.gradsView.fill(0);
+      return 0;
+    }
+    const O = this.spec.outputSize;
+    const L = this.nLayers;
+    if (fullTargets) {
+      if (fullTargets.length < batch * O) throw new RangeError(`fullTargets has ${fullTargets.length} values, need ${batch * O}`);
+    } else {
+      if (actions.length < batch || targets.length < batch) throw new RangeError(`actions and targets need ${batch} values`);
+      for (let n = 0; n < batch; n++) {
+        const a = actions[n];
+        if (!(a >= 0 && a < O)) throw new RangeError(`action ${a} out of range [0, ${O})`);
+      }
+    }
+    const q = this.forward(inputs, batch);
+    const f = this.f32;
+    const d = this.deltaOff[L];
+    const inv = 1 / batch;
+    const huber = loss === 'huber';
+    let total = 0;
+    if (fullTargets) {
+      const m = batch * O;
+      for (let k = 0; k < m; k++) {
+        const e = f[q + k] - fullTargets[k];
+        if (huber) {
+          const ae = e < 0 ? -e : e;
+          if (ae <= 1) {
+            total += 0.5 * e * e;
+            f[d + k] = e * inv;
+          } else {
+            total += ae - 0.5;
+            f[d + k] = (e > 0 ? 1 : -1) * inv;
+          }
+        } else {
+          total += e * e;
+          f[d + k] = 2 * e * inv;
+        }
+      }
+    } else {
+      f.fill(0, d, d + batch * O);
+      for (let n = 0; n < batch; n++) {
+        const k = n * O + actions[n];
+        const e = f[q + k] - targets[n];
+        if (huber) {
+          const ae = e < 0 ? -e : e;
+          if (ae <= 1) {
+            total += 0.5 * e * e;
+            f[d + k] = e * inv;
+          } else {
+            total += ae - 0.5;
+            f[d + k] = (e > 0 ? 1 : -1) * inv;
+          }
+        } else {
+          total += e * e;
+          f[d + k] = 2 * e * inv;
+        }
+      }
+    }
+    if (this.wtStale && L > 1) this.transposeKernels();
+    // Backward: delta of layer l+1 -> grads of layer l and (l > 0) delta of layer l.
+    const gShift = this.gOff - this.pOff;
+    for (let l = L - 1; l >= 0; l--) {
+      const nIn = this.sizes[l];
+      const nOut = this.sizes[l + 1];
+      const x = l === 0 ? this.inOff : this.actOff[l];
+      const dOut = this.deltaOff[l + 1];
+      // gW[i, :] = sum_n x[n, i] dOut[n, :]
+      this.rank1((this.wOff[l] + gShift) * 4, nOut * 4, nIn, nOut * 4, x * 4, 4, nIn * 4, batch, dOut * 4, nOut * 4, 0, this.scrOff * 4);
+      // gb[:] = sum_n dOut[n, :]
+      this.rank1((this.bOff[l] + gShift) * 4, 0, 1, nOut * 4, this.onesOff * 4, 0, 4, batch, dOut * 4, nOut * 4, 0, this.scrOff * 4);
+      if (l > 0) {
+        // dIn[n, :] = sum_j dOut[n, j] W^T[j, :], then times f'(z).
+        const dIn = this.deltaOff[l];
+        this.rank1(dIn * 4, nIn * 4, batch, nIn * 4, dOut * 4, nOut * 4, 4, nOut, this.wtOff[l] * 4, nIn * 4, 0, this.scrOff * 4);
+        if (this.act === Act.Relu && this.reluGradKernel) this.reluGradKernel(x * 4, dIn * 4, ((batch * nIn + 3) & ~3) * 4);
+        else activationBackward(this.act, f, x, dIn, batch * nIn);
+      }
+    }
+    return total * inv;
+  }
+
+  gradients(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, loss: LossKind, fullTargets?: Float32Array): Weights {
+    this.computeGradients(inputs, actions, targets, batch, loss, fullTargets);
+    return this.splitCopy(this.gradsView);
+  }
+
+  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions): number {
+    const loss = this.computeGradients(inputs, actions, targets, batch, options.loss);
+    if (options.clipNorm > 0) clipGlobalNorm(this.gradsView, options.clipNorm);
+    this.applyGradients();
+    return loss;
+  }
+
+  /** The optimiser step on the gradients (tfjs's update rules, see tfjs-core/src/optimizers). */
+  private applyGradients(): void {
+    const p = this.paramsView;
+    const g = this.gradsView;
+    const n = p.length;
+    const lr = this.lr;
+    this.steps++;
+    this.wtStale = true;
+    if (this.opt === Opt.Sgd) {
+      for (let k = 0; k < n; k++) p[k] -= lr * g[k];
+    } else if (this.opt === Opt.RmsProp) {
+      // ms = rho ms + (1 - rho) g^2; mom = momentum mom + lr g / sqrt(ms + eps); p -= mom.
+      const ms = this.m1;
+      const mom = this.m2;
+      const rho = this.rho;
+      const c = 1 - rho;
+      const eps = this.epsilon;
+      const mu = this.momentum;
+      for (let k = 0; k < n; k++) {
+        const gk = g[k];
+        const s = rho * ms[k] + c * gk * gk;
+        ms[k] = s;
+        const u = mu * mom[k] + (lr * gk) / Math.sqrt(s + eps);
+        mom[k] = u;
+        p[k] -= u;
+      }
+    } else {
+      // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+      // p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)   (epsilon outside the sqrt).
+      const m = this.m1;
+      const v = this.m2;
+      const b1 = this.beta1;
+      const b2 = this.beta2;
+      const c1 = 1 - b1;
+      const c2 = 1 - b2;
+      const lr1 = lr / (1 - Math.pow(b1, this.steps));
+      const bc2 = 1 / (1 - Math.pow(b2, this.steps));
+      const eps = this.epsilon;
+      if (this.adamKernel) {
+        const nb = ((n + 3) & ~3) * 4; // the regions are padded to 16 bytes; padding stays 0
+        this.adamKernel(this.pOff * 4, this.gOff * 4, this.m1Off * 4, this.m2Off * 4, nb, b1, c1, b2, c2, lr1, bc2, eps);
+        return;
+      }
+      for (let k = 0; k < n; k++) {
+        const gk = g[k];
+        const mk = b1 * m[k] + c1 * gk;
+        const vk = b2 * v[k] + c2 * gk * gk;
+        m[k] = mk;
+        v[k] = vk;
+        p[k] -= (lr1 * mk) / (Math.sqrt(vk * bc2) + eps);
+      }
+    }
+  }
+
+  private splitCopy(flat: Float32Array): Weights {
+    const out: Weights = [];
+    let off = 0;
+    for (let l = 0; l < this.nLayers; l++) {
+      const kw = this.sizes[l] * this.sizes[l + 1];
+      out.push(flat.slice(off, off + kw));
+      off += kw;
+      out.push(flat.slice(off, off + this.sizes[l + 1]));
+      off += this.sizes[l + 1];
+    }
+    return out;
+  }
+
+  getWeights(): Weights {
+    return this.splitCopy(this.paramsView);
+  }
+
+  setWeights(weights: Weights): void {
+    if (weights.length !== 2 * this.nLayers) throw new RangeError(`expected ${2 * this.nLayers} weight arrays, got ${weights.length}`);
+    for (let l = 0; l < this.nLayers; l++) {
+      const kw = this.sizes[l] * this.sizes[l + 1];
+      const w = weights[2 * l];
+      const bb = weights[2 * l + 1];
+      if (w.length !== kw || bb.length !== this.sizes[l + 1]) {
+        throw new RangeError(`layer ${l}: expected kernel ${kw} and bias ${this.sizes[l + 1]} values, got ${w.length} and ${bb.length}`);
+      }
+    }
+    for (let l = 0; l < this.nLayers; l++) {
+      this.f32.set(weights[2 * l], this.wOff[l]);
+      this.f32.set(weights[2 * l + 1], this.bOff[l]);
+    }
+    this.wtStale = true;
+  }
+
+  updateFrom(other: QNetwork, tau: number): void {
+    if (!(tau >= 0 && tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${tau}`);
+    let src: Float32Array;
+    if (other instanceof FusedMlp) {
+      if (other.nParams !== this.nParams || other.sizes.join() !== this.sizes.join()) throw new RangeError('updateFrom: networks differ in shape');
+      src = other.paramsView;
+    } else {
+      const w = other.getWeights();
+      if (w.length !== 2 * this.nLayers) throw new RangeError('updateFrom: networks differ in shape');
+      src = new Float32Array(this.nParams);
+      let off = 0;
+      for (const a of w) {
+        if (off + a.length > src.length) throw new RangeError('updateFrom: networks differ in shape');
+        src.set(a, off);
+        off += a.length;
+      }
+      if (off !== src.length) throw new RangeError('updateFrom: networks differ in shape');
+    }
+    const p = this.paramsView;
+    this.wtStale = true;
+    if (tau === 1) {
+      p.set(src);
+      return;
+    }
+    const keep = 1 - tau;
+    for (let k = 0; k < p.length; k++) p[k] = keep * p[k] + tau * src[k];
+  }
+
+  dispose(): void {
+    // Everything lives in one buffer that the garbage collector frees with the network.
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The one matrix kernel. rank1 computes, for r in [0, R):
+//   C[r, 0:N] = (init ? init[0:N] : 0) + sum_{s < S, a != 0} a * M[s, 0:N],  a = A[r, s]
+// with row r of C at C + r*ldc, A[r, s] at A + r*ars + s*ass, row s of M at M + s*ldm (all
+// byte offsets into the arena; Nb = 4N; the WebAssembly version uses 8 * S bytes of scratch).
+// Strides make it every product of the MLP:
+//   forward   y = x W + b      R = batch, S = nIn,   A = x (ars = nIn, ass = 1), M = W
+//   kernel    gW = x^T d      R = nIn,   S = batch, A = x (ars = 1, ass = nIn), M = d
+//   bias      gb = 1^T d      R = 1,     S = batch, A = ones,                    M = d
+//   input     dIn = d W^T     R = batch, S = nOut,  A = d,                       M = W^T
+// Zero a's are skipped: ReLU zeros and the masked loss's one non-zero per row cost nothing.
+// (Skipping 0 * m also skips 0 * inf = NaN; weights and activations are finite in practice.)
+
+function rank1Js(f: Float32Array): Rank1 {
+  return (C, ldc, R, Nb, A, ars, ass, S, M, ldm, init) => {
+    const N = Nb >> 2;
+    for (let r = 0; r < R; r++) {
+      const c = (C + r * ldc) >> 2;
+      if (init) {
+        const b = init >> 2;
+        for (let j = 0; j < N; j++) f[c + j] = f[b + j];
+      } else {
+        f.fill(0, c, c + N);
+      }
+      for (let s = 0, a0 = (A + r * ars) >> 2, m0 = M >> 2; s < S; s++, a0 += ass >> 2, m0 += ldm >> 2) {
+        const a = f[a0];
+        if (a === 0) continue;
+        for (let j = 0; j < N; j++) f[c + j] += a * f[m0 + j];
+      }
+    }
+  };
+}
+
+let simdModuleCache: WasmModule | null | undefined;
+
+/** The compiled SIMD kernel module, or undefined when WebAssembly SIMD is unavailable or disabled. */
+function simdModule(): WasmModule | undefined {
+  if (simdModuleCache === undefined) {
+    simdModuleCache = null;
+    try {
+      if (process.env.GYMHOST_FUSED_SIMD !== '0' && wasmApi) {
+        const bytes = kernelModuleBytes();
+        if (wasmApi.validate(bytes)) simdModuleCache = new wasmApi.Module(bytes);
+      }
+    } catch {
+      simdModuleCache = null;
+    }
+  }
+  return simdModuleCache ?? undefined;
+}
+
+/**
+ * The rank1 kernel as a WebAssembly module (SIMD f32x4), assembled here so the repository
+ * holds its source, not a binary. Imports its memory as env.mem. Columns go 32 at a time
+ * (eight f32x4 accumulators in registers), then 4 at a time, then one at a time.
+ */
+function kernelModuleBytes(): Uint8Array {
+  const I32 = 0x7f;
+  const F32 = 0x7d;
+  const V128 = 0x7b;
+  const uleb = (n: number): number[] => {
+    const o: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      o.push(b);
+    } while (n);
+    return o;
+  };
+  const sleb = (n: number): number[] => {
+    const o: number[] = [];
+    for (;;) {
+      const b = n & 0x7f;
+      n >>= 7;
+      if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+        o.push(b);
+        return o;
+      }
+      o.push(b | 0x80);
+    }
+  };
+  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+  const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+  const get = (i: number) => [0x20, ...uleb(i)];
+  const set = (i: number) => [0x21, ...uleb(i)];
+  const tee = (i: number) => [0x22, ...uleb(i)];
+  const i32c = (v: number) => [0x41, ...sleb(v)];
+  const ADD = [0x6a];
+  const SUB = [0x6b];
+  const MUL = [0x6c];
+  const GT_S = [0x4a];
+  const GE_S = [0x4e];
+  const EQZ = [0x45];
+  const F32NE = [0x5c];
+  const F32ADD = [0x92];
+  const F32MUL = [0x94];
+  const F32ZERO = [0x43, 0, 0, 0, 0];
+  const f32load = (off: number) => [0x2a, 2, ...uleb(off)];
+  const f32store = (off: number) => [0x38, 2, ...uleb(off)];
+  const vload = (off: number) => [0xfd, 0x00, 4, ...uleb(off)];
+  const vstore = (off: number) => [0xfd, 0x0b, 4, ...uleb(off)];
+  const VZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const SPLAT = [0xfd, 0x13]; // f32x4.splat
+  const VADD = [0xfd, 0xe4, 0x01]; // f32x4.add
+  const VMUL = [0xfd, 0xe6, 0x01]; // f32x4.mul
+  const BLOCK = [0x02, 0x40];
+  const LOOP = [0x03, 0x40];
+  const IF = [0x04, 0x40];
+  const ELSE = [0x05];
+  const END = [0x0b];
+  const br = (l: number) => [0x0c, ...uleb(l)];
+  const brIf = (l: number) => [0x0d, ...uleb(l)];
+  /** while (!exit) body */
+  const until = (exit: number[], body: number[]) => [...BLOCK, ...LOOP, ...exit, ...brIf(1), ...body, ...br(0), ...END, ...END];
+
+  const SHL = [0x74];
+  const i32load = (off: number) => [0x28, 2, ...uleb(off)];
+  const i32store = (off: number) => [0x36, 2, ...uleb(off)];
+  // Parameters, then locals.
+  const [C, LDC, R, NB, A, ARS, ASS, S, M, LDM, INIT, SCR] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [r, cRow, aRow, c, aPtr, mOff, s, pEnd, p, mp] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const a = 22;
+  const av = 23;
+  const acc0 = 24; // 8 v128 accumulators: 24..31
+  const sacc = 32;
+
+  // Per row r, first compact the non-zero a = A[r, s] into (a, s * ldm) pairs at SCR, without
+  // branches (a data-dependent branch per a mispredicts on ReLU zeros), then run every
+  // column chunk over the pairs.
+  const compact = [
+    ...get(aRow), ...set(aPtr), ...i32c(0), ...set(mOff), ...get(S), ...set(s), ...get(SCR), ...set(pEnd),
+    ...until([...get(s), ...EQZ], [
+      ...get(pEnd), ...get(aPtr), ...f32load(0), ...tee(a), ...f32store(0),
+      ...get(pEnd), ...get(mOff), ...i32store(4),
+      ...get(pEnd), ...get(a), ...F32ZERO, ...F32NE, ...i32c(3), ...SHL, ...ADD, ...set(pEnd),
+      ...get(aPtr), ...get(ASS), ...ADD, ...set(aPtr),
+      ...get(mOff), ...get(LDM), ...ADD, ...set(mOff),
+      ...get(s), ...i32c(1), ...SUB, ...set(s),
+    ]),
+  ];
+  /** The pair loop: for each pair, `use` with a in local a and mp = M + c + s * ldm. */
+  const pairLoop = (use: number[]) => [
+    ...get(SCR), ...set(p),
+    ...until([...get(p), ...get(pEnd), ...GE_S], [
+      ...get(p), ...f32load(0), ...set(a),
+      ...get(M), ...get(c), ...ADD, ...get(p), ...i32load(4), ...ADD, ...set(mp),
+      ...use,
+      ...get(p), ...i32c(8), ...ADD, ...set(p),
+    ]),
+  ];
+  const vectorColumns = (V: number): number[] => {
+    const accs = Array.from({ length: V }, (_, j) => acc0 + j);
+    return until([...get(c), ...i32c(16 * V), ...ADD, ...get(NB), ...GT_S], [
+      ...get(INIT), ...IF,
+      ...accs.flatMap((acc, j) => [...get(INIT), ...get(c), ...ADD, ...vload(16 * j), ...set(acc)]),
+      ...ELSE,
+      ...accs.flatMap((acc) => [...VZERO, ...set(acc)]),
+      ...END,
+      ...pairLoop([
+        ...get(a), ...SPLAT, ...set(av),
+        ...accs.flatMap((acc, j) => [...get(acc), ...get(av), ...get(mp), ...vload(16 * j), ...VMUL, ...VADD, ...set(acc)]),
+      ]),
+      ...accs.flatMap((acc, j) => [...get(cRow), ...get(c), ...ADD, ...get(acc), ...vstore(16 * j)]),
+      ...get(c), ...i32c(16 * V), ...ADD, ...set(c),
+    ]);
+  };
+  const scalarColumns = until([...get(c), ...get(NB), ...GE_S], [
+    ...get(INIT), ...IF, ...get(INIT), ...get(c), ...ADD, ...f32load(0), ...set(sacc), ...ELSE, ...F32ZERO, ...set(sacc), ...END,
+    ...pairLoop([...get(sacc), ...get(a), ...get(mp), ...f32load(0), ...F32MUL, ...F32ADD, ...set(sacc)]),
+    ...get(cRow), ...get(c), ...ADD, ...get(sacc), ...f32store(0),
+    ...get(c), ...i32c(4), ...ADD, ...set(c),
+  ]);
+  const body = [
+    ...i32c(0), ...set(r),
+    ...until([...get(r), ...get(R), ...GE_S], [
+      ...get(C), ...get(r), ...get(LDC), ...MUL, ...ADD, ...set(cRow),
+      ...get(A), ...get(r), ...get(ARS), ...MUL, ...ADD, ...set(aRow),
+      ...compact,
+      ...i32c(0), ...set(c),
+      ...vectorColumns(8), ...vectorColumns(1), ...scalarColumns,
+      ...get(r), ...i32c(1), ...ADD, ...set(r),
+    ]),
+  ];
+  const locals = vec([[...uleb(10), I32], [...uleb(1), F32], [...uleb(9), V128], [...uleb(1), F32]]);
+  const rank1 = [...locals, ...body, ...END];
+
+  // adam(P, G, M1, M2, nb, b1, c1, b2, c2, lr1, bc2, eps): tfjs's Adam over nb bytes (a
+  // multiple of 16) of params, in f32 like tfjs: m = b1 m + c1 g; v = b2 v + c2 g^2;
+  // p -= lr1 m / (sqrt(v bc2) + eps), with lr1 = lr / (1 - b1^t) and bc2 = 1 / (1 - b2^t).
+  const [P, G, M1, M2, NBYTES] = [0, 1, 2, 3, 4];
+  const scalars = [5, 6, 7, 8, 9, 10, 11]; // b1 c1 b2 c2 lr1 bc2 eps (f32)
+  const i = 12;
+  const [gv, mv, vv] = [13, 14, 15];
+  const splats = [16, 17, 18, 19, 20, 21, 22];
+  const [B1, C1, B2, C2, LR1, BC2, EPS] = splats;
+  const VSUB = [0xfd, 0xe5, 0x01];
+  const VDIV = [0xfd, 0xe7, 0x01];
+  const VSQRT = [0xfd, 0xe3, 0x01];
+  const at = (base: number) => [...get(base), ...get(i), ...ADD];
+  const adamBody = [
+    ...scalars.flatMap((sc, k) => [...get(sc), ...SPLAT, ...set(splats[k])]),
+    ...i32c(0), ...set(i),
+    ...until([...get(i), ...get(NBYTES), ...GE_S], [
+      ...at(G), ...vload(0), ...set(gv),
+      ...at(M1), ...get(B1), ...at(M1), ...vload(0), ...VMUL, ...get(C1), ...get(gv), ...VMUL, ...VADD, ...tee(mv), ...vstore(0),
+      ...at(M2), ...get(B2), ...at(M2), ...vload(0), ...VMUL, ...get(C2), ...get(gv), ...get(gv), ...VMUL, ...VMUL, ...VADD, ...tee(vv), ...vstore(0),
+      ...at(P), ...at(P), ...vload(0),
+      ...get(LR1), ...get(mv), ...VMUL,
+      ...get(vv), ...get(BC2), ...VMUL, ...VSQRT, ...get(EPS), ...VADD,
+      ...VDIV, ...VSUB, ...vstore(0),
+      ...get(i), ...i32c(16), ...ADD, ...set(i),
+    ]),
+  ];
+  const adam = [...vec([[...uleb(1), I32], [...uleb(3 + 7), V128]]), ...adamBody, ...END];
+
+  // relu(Y, nb): y = max(y, 0) over nb bytes (a multiple of 16). reluGrad(Act, D, nb):
+  // d = a > 0 ? d : 0 (tfjs: the gradient at 0 is 0). Branch-free, 4 lanes at a time.
+  const VMAX = [0xfd, 0xe9, 0x01]; // f32x4.max
+  const VGT = [0xfd, 0x44]; // f32x4.gt
+  const VAND = [0xfd, 0x4e]; // v128.and
+  const [Y, YN] = [0, 1];
+  const yi = 2;
+  const reluBody = [
+    ...i32c(0), ...set(yi),
+    ...until([...get(yi), ...get(YN), ...GE_S], [
+      ...get(Y), ...get(yi), ...ADD,
+      ...get(Y), ...get(yi), ...ADD, ...vload(0), ...VZERO, ...VMAX,
+      ...vstore(0),
+      ...get(yi), ...i32c(16), ...ADD, ...set(yi),
+    ]),
+  ];
+  const relu = [...vec([[...uleb(1), I32]]), ...reluBody, ...END];
+  const [GA, GD, GN] = [0, 1, 2];
+  const gi = 3;
+  const reluGradBody = [
+    ...i32c(0), ...set(gi),
+    ...until([...get(gi), ...get(GN), ...GE_S], [
+      ...get(GD), ...get(gi), ...ADD,
+      ...get(GD), ...get(gi), ...ADD, ...vload(0),
+      ...get(GA), ...get(gi), ...ADD, ...vload(0), ...VZERO, ...VGT,
+      ...VAND, ...vstore(0),
+      ...get(gi), ...i32c(16), ...ADD, ...set(gi),
+    ]),
+  ];
+  const reluGrad = [...vec([[...uleb(1), I32]]), ...reluGradBody, ...END];
+
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([
+      [0x60, ...vec(new Array<number[]>(12).fill([I32])), ...vec([])],
+      [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(7).fill([F32])]), ...vec([])],
+      [0x60, ...vec([[I32], [I32]]), ...vec([])],
+      [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])],
+    ])),
+    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, vec([uleb(0), uleb(1), uleb(2), uleb(3)])),
+    ...section(7, vec([
+      [...str('rank1'), 0x00, ...uleb(0)],
+      [...str('adam'), 0x00, ...uleb(1)],
+      [...str('relu'), 0x00, ...uleb(2)],
+      [...str('reluGrad'), 0x00, ...uleb(3)],
+    ])),
+    ...section(10, vec([
+      [...uleb(rank1.length), ...rank1],
+      [...uleb(adam.length), ...adam],
+      [...uleb(relu.length), ...relu],
+      [...uleb(reluGrad.length), ...reluGrad],
+    ])),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Activations, in place on arena ranges.
+
+/** f[from:to] = activation(f[from:to]) with tfjs's definitions (elu alpha 1). */
+function activate(act: Act, f: Float32Array, from: number, to: number): void {
+  switch (act) {
+    case Act.Relu:
+      for (let k = from; k < to; k++) if (f[k] < 0) f[k] = 0;
+      break;
+    case Act.Tanh:
+      for (let k = from; k < to; k++) f[k] = Math.tanh(f[k]);
+      break;
+    case Act.Sigmoid:
+      for (let k = from; k < to; k++) f[k] = 1 / (1 + Math.exp(-f[k]));
+      break;
+    case Act.Elu:
+      for (let k = from; k < to; k++) {
+        const v = f[k];
+        if (v < 0) f[k] = Math.expm1(v);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * delta *= f'(z) for m values, computed from the activation's output a = f(z) as tfjs's
+ * gradients do (relu: 0 at z = 0; elu: 1 at z = 0, a + 1 below).
+ */
+function activationBackward(act: Act, f: Float32Array, aOff: number, dOff: number, m: number): void {
+  switch (act) {
+    case Act.Relu:
+      for (let k = 0; k < m; k++) if (!(f[aOff + k] > 0)) f[dOff + k] = 0;
+      break;
+    case Act.Tanh:
+      for (let k = 0; k < m; k++) {
+        const v = f[aOff + k];
+        f[dOff + k] *= 1 - v * v;
+      }
+      break;
+    case Act.Sigmoid:
+      for (let k = 0; k < m; k++) {
+        const v = f[aOff + k];
+        f[dOff + k] *= v * (1 - v);
+      }
+      break;
+    case Act.Elu:
+      for (let k = 0; k < m; k++) {
+        const v = f[aOff + k];
+        if (v < 0) f[dOff + k] *= v + 1;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+/** Scales g so its L2 norm is at most maxNorm (TF clip_by_global_norm); returns the norm before. */
+export function clipGlobalNorm(g: Float32Array, maxNorm: number): number {
+  let s = 0;
+  for (let k = 0; k < g.length; k++) s += g[k] * g[k];
+  const norm = Math.sqrt(s);
+  if (norm > maxNorm) {
+    const c = maxNorm / norm;
+    for (let k = 0; k < g.length; k++) g[k] *= c;
+  }
+  return norm;
+}

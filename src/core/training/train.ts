@@ -1,0 +1,272 @@
+/**
+ * The seed's loop run in-process (REFERENCE s.1):
+ *
+ *   for each episode: s = reset()
+ *     repeat: a = choose_action(s); s', r, terminated, truncated = step(a)
+ *             update_Q(s, a, r, s', done = terminated)      (truncation bootstraps)
+ *             total += r; s = s'
+ *     until terminated or truncated (or maxSteps)
+ *     end_episode(total, length)                           (fitted Q, Theta^- sync, schedules)
+ *
+ * `train` yields to the event loop every `yieldEveryMs` milliseconds (setImmediate), so a
+ * server answering other calls stays responsive and an AbortSignal stops it within about
+ * that long. `evaluate` runs greedy episodes from fixed seeds without changing the agent.
+ */
+
+import type { Agent, EpisodeRecord } from '../agents/types.js';
+import type { EnvBatch } from '../envs/types.js';
+import { invalidArgument } from '../errors.js';
+import type { OptionValues } from '../options.js';
+
+export interface TrainOptions {
+  /** Episodes to run, or */
+  readonly episodes?: number;
+  /** environment steps to run (the episode in progress when the budget is reached is finished). */
+  readonly steps?: number;
+  /** Seed of the first reset (later resets continue the env's PRNG stream); none: the env's current stream. */
+  readonly seed?: number;
+  /** Reset options (already resolved against the env type's resetOptions); default {}. */
+  readonly resetOptions?: OptionValues;
+  /** Ends an episode (as truncation) after this many steps even if the env has not; 0 = the env's own limit only. */
+  readonly maxSteps?: number;
+  /** Called after every episode with the agent's record. */
+  readonly onEpisode?: (record: EpisodeRecord) => void;
+  /** Stops training: the running episode is ended there (endEpisode) and the summary says cancelled. */
+  readonly signal?: AbortSignal;
+  /** Longest stretch without yielding to the event loop, ms (default 10). */
+  readonly yieldEveryMs?: number;
+}
+
+export interface TrainSummary {
+  readonly episodes: number;
+  readonly steps: number;
+  readonly wallTimeMs: number;
+  /** Mean return of the last (up to) 100 episodes of this call (NaN if none). */
+  readonly meanReturn100: number;
+  /** Return of the last episode of this call (NaN if none). */
+  readonly lastReturn: number;
+  readonly cancelled: boolean;
+  /** Every episode's return in this call. */
+  readonly returns: readonly number[];
+  /** Every episode's length in this call. */
+  readonly lengths: readonly number[];
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function checkEnv(env: EnvBatch, agent: Agent): void {
+  if (env.numEnvs !== 1) throw invalidArgument('env', `training needs a single env (num_envs = 1), got ${env.numEnvs}`, 'VECTOR_SESSION');
+  if (JSON.stringify(env.observationSpace) !== JSON.stringify(agent.observationSpace)) {
+    throw invalidArgument('env', "the env's observation space differs from the agent's", 'SPACE_MISMATCH');
+  }
+  if (env.actionSpace.kind !== 'discrete' || env.actionSpace.n !== agent.numActions || env.actionSpace.start !== 0) {
+    throw invalidArgument('env', `the env's action space is not the agent's Discrete(${agent.numActions})`, 'SPACE_MISMATCH');
+  }
+}
+
+function checkCount(value: number | undefined, field: string): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+    throw invalidArgument(field, `${field} must be a positive integer, got ${value}`, 'OUT_OF_RANGE');
+  }
+}
+
+/** Copies env observation 0 into `out` (Int32 or Float32 source; exact in float64). */
+function readObservation(env: EnvBatch, out: Float64Array): void {
+  const obs = env.observations;
+  for (let k = 0; k < out.length; k++) out[k] = obs[k];
+}
+
+/** Runs the seed's training loop of `agent` on `env` (one env copy). */
+export async function train(env: EnvBatch, agent: Agent, options: TrainOptions): Promise<TrainSummary> {
+  checkEnv(env, agent);
+  const { episodes, steps } = options;
+  checkCount(episodes, 'episodes');
+  checkCount(steps, 'steps');
+  if ((episodes === undefined) === (steps === undefined)) throw invalidArgument('episodes', 'give exactly one of episodes or steps', 'BAD_BUDGET');
+  const maxSteps = options.maxSteps ?? 0;
+  if (!Number.isSafeInteger(maxSteps) || maxSteps < 0) throw invalidArgument('max_steps', `max_steps must be an integer >= 0, got ${maxSteps}`, 'OUT_OF_RANGE');
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw invalidArgument('seed', `seed must be an integer, got ${options.seed}`, 'BAD_SEED');
+  const yieldMs = options.yieldEveryMs ?? 10;
+  const resetOptions = options.resetOptions ?? {};
+  const signal = options.signal;
+
+  const start = performance.now();
+  let lastYield = start;
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  let totalSteps = 0;
+  let cancelled = signal?.aborted ?? false;
+  const size = env.obsSize;
+  let s = new Float64Array(size);
+  let s2 = new Float64Array(size);
+  const q = new Float32Array(agent.numActions);
+  // One mutable transition object, reused (agents copy what they keep).
+  const t = { state: s as ArrayLike<number>, action: 0, reward: 0, nextState: s2 as ArrayLike<number>, done: false };
+
+  let first = true;
+  while (!cancelled) {
+    env.reset(0, first ? options.seed : undefined, resetOptions);
+    first = false;
+    readObservation(env, s);
+    let ret = 0;
+    let len = 0;
+    for (;;) {
+      const a = agent.chooseAction(s, true, q);
+      env.step(0, a);
+      const r = env.rewards[0];
+      const terminated = env.terminated[0] === 1;
+      const truncated = env.truncated[0] === 1;
+      readObservation(env, s2);
+      t.state = s;
+      t.action = a;
+      t.reward = r;
+      t.nextState = s2;
+      t.done = terminated;
+      agent.updateQ(t);
+      ret += r;
+      len++;
+      totalSteps++;
+      const tmp = s;
+      s = s2;
+      s2 = tmp;
+      if (terminated || truncated || (maxSteps > 0 && len >= maxSteps)) break;
+      if ((len & 15) === 0 && performance.now() - lastYield >= yieldMs) {
+        await nextTick();
+        lastYield = performance.now();
+        if (signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+      }
+    }
+    const { record } = agent.endEpisode(ret, len);
+    returns.push(ret);
+    lengths.push(len);
+    options.onEpisode?.(record);
+    if ((episodes !== undefined && returns.length >= episodes) || (steps !== undefined && totalSteps >= steps)) break;
+    if (performance.now() - lastYield >= yieldMs) {
+      await nextTick();
+      lastYield = performance.now();
+    }
+    if (signal?.aborted) cancelled = true;
+  }
+  const recent = returns.slice(-100);
+  return {
+    episodes: returns.length,
+    steps: totalSteps,
+    wallTimeMs: performance.now() - start,
+    meanReturn100: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : Number.NaN,
+    lastReturn: returns.length ? returns[returns.length - 1] : Number.NaN,
+    cancelled,
+    returns,
+    lengths,
+  };
+}
+
+export interface EvaluateOptions {
+  /** Greedy episodes (default 100). */
+  readonly episodes?: number;
+  /** Episode i is reset with seed + i (default 0). */
+  readonly seed?: number;
+  /** Keep every episode's observations, actions and rewards. */
+  readonly recordTrajectories?: boolean;
+  readonly resetOptions?: OptionValues;
+  /** Cap on steps per episode besides the env's own limit (0 = none). */
+  readonly maxSteps?: number;
+  readonly signal?: AbortSignal;
+  readonly yieldEveryMs?: number;
+}
+
+export interface Trajectory {
+  /** [(length + 1) * obsSize] observations from the reset to the last step (the env's dtype). */
+  readonly observations: Float32Array | Int32Array;
+  readonly actions: number[];
+  readonly rewards: number[];
+}
+
+export interface EvaluationResult {
+  readonly mean: number;
+  /** Population standard deviation (numpy's np.std, as SB3's evaluate_policy). */
+  readonly std: number;
+  readonly min: number;
+  readonly max: number;
+  readonly returns: number[];
+  readonly lengths: number[];
+  readonly trajectories?: Trajectory[];
+  /** True when the signal stopped it early (the statistics cover the episodes finished). */
+  readonly cancelled: boolean;
+}
+
+/**
+ * Greedy episodes (argmax Q, no exploration, no updates) from fixed seeds: episode i is
+ * reset with seed + i. `env` is an env or a factory called once (one env copy).
+ */
+export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const batch = typeof env === 'function' ? env() : env;
+  checkEnv(batch, agent);
+  const episodes = options.episodes ?? 100;
+  checkCount(episodes, 'episodes');
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw invalidArgument('seed', `seed must be an integer, got ${seed}`, 'BAD_SEED');
+  const maxSteps = options.maxSteps ?? 0;
+  const yieldMs = options.yieldEveryMs ?? 10;
+  const resetOptions = options.resetOptions ?? {};
+  const size = batch.obsSize;
+  const s = new Float64Array(size);
+  const q = new Float32Array(agent.numActions);
+  const returns: number[] = [];
+  const lengths: number[] = [];
+  const trajectories: Trajectory[] = [];
+  let lastYield = performance.now();
+  let cancelled = false;
+  for (let e = 0; e < episodes && !cancelled; e++) {
+    batch.reset(0, seed + e, resetOptions);
+    readObservation(batch, s);
+    const obs: number[] = options.recordTrajectories ? Array.from(s) : [];
+    const actions: number[] = [];
+    const rewards: number[] = [];
+    let ret = 0;
+    let len = 0;
+    for (;;) {
+      const a = agent.chooseAction(s, false, q);
+      batch.step(0, a);
+      const r = batch.rewards[0];
+      readObservation(batch, s);
+      ret += r;
+      len++;
+      if (options.recordTrajectories) {
+        for (let k = 0; k < size; k++) obs.push(s[k]);
+        actions.push(a);
+        rewards.push(r);
+      }
+      if (batch.terminated[0] === 1 || batch.truncated[0] === 1 || (maxSteps > 0 && len >= maxSteps)) break;
+      if ((len & 63) === 0 && performance.now() - lastYield >= yieldMs) {
+        await nextTick();
+        lastYield = performance.now();
+      }
+    }
+    returns.push(ret);
+    lengths.push(len);
+    if (options.recordTrajectories) {
+      trajectories.push({
+        observations: batch.observations instanceof Int32Array ? Int32Array.from(obs) : Float32Array.from(obs),
+        actions,
+        rewards,
+      });
+    }
+    if (options.signal?.aborted) cancelled = true;
+  }
+  const n = returns.length;
+  const mean = n ? returns.reduce((x, y) => x + y, 0) / n : Number.NaN;
+  const std = n ? Math.sqrt(returns.reduce((acc, x) => acc + (x - mean) * (x - mean), 0) / n) : Number.NaN;
+  return {
+    mean,
+    std,
+    min: n ? Math.min(...returns) : Number.NaN,
+    max: n ? Math.max(...returns) : Number.NaN,
+    returns,
+    lengths,
+    ...(options.recordTrajectories ? { trajectories } : {}),
+    cancelled,
+  };
+}
