@@ -177,6 +177,12 @@ export async function runNets(argv: string[]): Promise<NetsResult> {
             `${fmtRatio(f / best)} -> ${f >= TARGET_RATIO * best ? 'PASS' : 'MISS'}`,
     );
   }
+  const noisy = rows.filter((r) => r.perSecond !== null && r.reps.length > 1 && (Math.max(...r.reps) - Math.min(...r.reps)) / r.perSecond > 0.5);
+  if (noisy.length) {
+    targetLines.push(
+      `- Noisy (repetitions differ by more than ±25%; other load on the machine?): ${noisy.map((r) => `4-${r.hidden[0]}-${r.hidden[1]}-2 ${r.engine}`).join('; ')}. Rerun for a clean figure.`,
+    );
+  }
   const m = machine();
   const markdown = [
     markdownTable(header, lines),

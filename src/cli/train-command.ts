@@ -118,7 +118,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     );
     if (!values.quiet && process.stderr.isTTY) process.stderr.write('\n');
     const history = agents.getHistory({ id: agent.id, offset: 0, limit: 0 }, caller).records;
-    console.log(`${summary.cancelled ? 'stopped' : 'done'}: ${summary.episodes} episodes, ${summary.steps} steps in ${(summary.wallTimeMs / 1000).toFixed(1)} s; mean return of the last 100: ${summary.meanReturn100.toFixed(2)}`);
+    console.log(`${summary.cancelled ? 'stopped' : 'done'}: ${summary.episodes} episodes, ${summary.steps} steps in ${(summary.wallTimeMs / 1000).toFixed(2)} s; mean return of the last 100: ${summary.meanReturn100.toFixed(2)}`);
     if (!values.quiet) console.log(`episode returns:\n${textChart(history.map((r) => r.episodeReturn))}`);
     if (evalEpisodes > 0) {
       const ev = await agents.evaluate({ id: agent.id, env: env.id, episodes: evalEpisodes, seed: 1_000_000, recordTrajectories: false }, caller);

@@ -232,9 +232,9 @@ export const DQN_OPTIONS: readonly OptionSpec[] = [
     default: 'every_k',
     choices: ['online', 'every_k', 'fitted'],
   },
-  { name: 'train_every', type: 'int', description: 'k of "every_k": environment steps between updates.', default: 4, minimum: 1, maximum: 1_000_000 },
-  { name: 'gradient_steps', type: 'int', description: 'g: gradient steps per update of "online" and "every_k".', default: 1, minimum: 1, maximum: 10_000 },
-  { name: 'fit_every_episodes', type: 'int', description: 'e of "fitted": fit at the end of every e-th episode.', default: 1, minimum: 1, maximum: 1_000_000 },
+  { name: 'train_every', type: 'int', description: 'k of update "every_k": environment steps between two updates (each of gradient_steps steps).', default: 4, minimum: 1, maximum: 1_000_000 },
+  { name: 'gradient_steps', type: 'int', description: 'g: gradient steps (each on a fresh minibatch) per update of "online" and "every_k".', default: 1, minimum: 1, maximum: 10_000 },
+  { name: 'fit_every_episodes', type: 'int', description: 'e of update "fitted": fit at the end of every e-th episode (the seed: 1).', default: 1, minimum: 1, maximum: 1_000_000 },
   {
     name: 'fitted_epochs',
     type: 'int',
@@ -259,8 +259,8 @@ export const DQN_OPTIONS: readonly OptionSpec[] = [
     description: "Also take the greedy action with the target network (the seed's Theta^- for a_t = argmax Q(s_t, .; Theta^-)). Needs a target.",
     default: false,
   },
-  { name: 'target_update_steps', type: 'int', description: 'C of target "steps".', default: 500, minimum: 1, maximum: 1_000_000_000 },
-  { name: 'tau', type: 'number', description: 'Polyak coefficient of target "soft".', default: 0.005, minimum: 1e-6, maximum: 1 },
+  { name: 'target_update_steps', type: 'int', description: 'C of target "steps": environment steps between two copies Theta^- <- Theta.', default: 500, minimum: 1, maximum: 1_000_000_000 },
+  { name: 'tau', type: 'number', description: 'Polyak coefficient of target "soft": theta^- <- (1 - tau) theta^- + tau theta after each gradient step.', default: 0.005, minimum: 1e-6, maximum: 1 },
   {
     name: 'double_dqn',
     type: 'bool',

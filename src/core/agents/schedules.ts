@@ -19,7 +19,7 @@ export function epsilonAt(c: EpsilonConfig, t: number): number {
     case 'constant':
       return c.start;
     case 'linear':
-      return c.start + (c.end - c.start) * Math.min(1, t / c.length);
+      return t >= c.length ? c.end : c.start + (c.end - c.start) * (t / c.length);
     case 'exponential': {
       if (t >= c.length) return c.end;
       return c.start * Math.pow(c.end / c.start, t / c.length);
@@ -118,14 +118,14 @@ export function rngState(rng: Rng): number[] {
   return [rng['s0'], rng['s1'], rng['s2'], rng['s3']];
 }
 
-/** Restores rngState's words; returns false (leaving the Rng alone) if they are not 4 uint32s, not all zero. */
+/** Restores rngState's words; returns false (leaving the Rng alone) unless they are 4 32-bit integers, not all zero. */
 export function setRngState(rng: Rng, state: unknown): boolean {
-  if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) return false;
+  if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff)) return false;
   if (state.every((x) => x === 0)) return false;
-  rng['s0'] = state[0];
-  rng['s1'] = state[1];
-  rng['s2'] = state[2];
-  rng['s3'] = state[3];
+  rng['s0'] = state[0] | 0;
+  rng['s1'] = state[1] | 0;
+  rng['s2'] = state[2] | 0;
+  rng['s3'] = state[3] | 0;
   return true;
 }
 
