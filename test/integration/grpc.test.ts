@@ -307,7 +307,7 @@ describe('gRPC EnvService', () => {
       assert.equal(opts.get('sutton_barto_reward')?.type, OptionType.OPTION_TYPE_BOOL);
       assert.equal(opts.get('sutton_barto_reward')?.defaultValue, false);
 
-      assert.deepEqual(t.rewardFunctions.map((r) => r.name).sort(), ['gymnasium', 'sutton_barto']);
+      assert.deepEqual(t.rewardFunctions.map((r) => r.name).sort(), ['gymnasium', 'sutton_barto', 'terminal_penalty']);
       assert.equal(t.defaultRewardFunction, 'gymnasium');
       assert.ok(t.rewardFunctions.every((r) => r.description.length > 0));
       const reset = new Map(t.resetOptions.map((o) => [o.name, o]));

@@ -419,7 +419,7 @@ describe('CartPole-v1 config', () => {
     assert.equal(cartPoleType.describe(resolveOptions(cartPoleType.configOptions, {}, 'config')).maxEpisodeSteps, 500);
     assert.equal(cartPoleType.id, 'CartPole-v1');
     assert.equal(cartPoleType.rewardThreshold, 475);
-    assert.deepEqual(cartPoleType.rewardFunctions.map((r) => r.name), ['gymnasium', 'sutton_barto']);
+    assert.deepEqual(cartPoleType.rewardFunctions.map((r) => r.name), ['gymnasium', 'sutton_barto', 'terminal_penalty']);
     assert.equal(cartPoleType.defaultRewardFunction, 'gymnasium');
   });
 });
@@ -527,4 +527,19 @@ describe('CartPole-v1 render', () => {
     const values = [...text.matchAll(/=(-?\d+\.\d+)/g)].map((m) => Number(m[1]));
     assertClose(values, stateOf(env), 1e-6, 'ansi values');
   });
+});
+
+test('terminal_penalty pays step per step, the penalty on failure, 0 after it', () => {
+  const batch = cartPoleType.create(1, resolveOptions(cartPoleType.configOptions, {}, 'config'), { name: 'terminal_penalty', params: { step: 1, penalty: -100 } }, 0);
+  batch.reset(0, 0, { low: 0, high: 0 });
+  const rewards: number[] = [];
+  for (let t = 0; t < 60 && batch.terminated[0] === 0; t++) {
+    batch.step(0, 1);
+    rewards.push(batch.rewards[0]);
+  }
+  assert.equal(batch.terminated[0], 1);
+  assert.deepEqual(rewards.slice(0, -1), new Array(rewards.length - 1).fill(1));
+  assert.equal(rewards[rewards.length - 1], -100);
+  batch.step(0, 1);
+  assert.equal(batch.rewards[0], 0);
 });

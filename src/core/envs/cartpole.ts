@@ -326,7 +326,7 @@ export class CartPoleBatch implements EnvBatch {
     return drawCartPole(s[o], s[o + 2], this.length);
   }
 
-  /** Switches to reward function `name` (`gymnasium` or `sutton_barto`) from the next step on. */
+  /** Switches to reward function `name` (see cartPoleRewards) from the next step on. */
   setReward(name: string, params: OptionValues): void {
     const fn = cartPoleRewards.get(name);
     if (!fn) {

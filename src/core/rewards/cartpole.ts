@@ -75,7 +75,23 @@ export const suttonBartoRewardFunction: RewardFunction<CartPoleState, CartPoleFa
   },
 };
 
+/** `terminal_penalty`: the course's cartpole reward, a penalty when the pole falls. */
+export const terminalPenaltyReward: RewardFunction<CartPoleState, CartPoleFacts> = {
+  name: 'terminal_penalty',
+  description:
+    "The course's cartpole reward: `step` (default +1) per step while balancing, `penalty` (default -100) on the " +
+    'terminating step (pole fallen or cart out), 0 for steps taken after termination. Truncation is no failure: it pays `step`.',
+  params: [
+    { name: 'step', type: 'number', description: 'Reward of a step that does not terminate.', default: 1, minimum: -1e6, maximum: 1e6 },
+    { name: 'penalty', type: 'number', description: 'Reward of the terminating step.', default: -100, minimum: -1e6, maximum: 1e6 },
+  ],
+  compute(_s, _a, _sNext, facts, params) {
+    if (!facts.terminated) return params.step as number;
+    return facts.afterTermination ? 0 : (params.penalty as number);
+  },
+};
+
 /** CartPole's reward functions by name. */
 export const cartPoleRewards: ReadonlyMap<string, RewardFunction<CartPoleState, CartPoleFacts>> = new Map(
-  [gymnasiumReward, suttonBartoRewardFunction].map((r) => [r.name, r]),
+  [gymnasiumReward, suttonBartoRewardFunction, terminalPenaltyReward].map((r) => [r.name, r]),
 );
