@@ -610,7 +610,8 @@ describe('DQN agent: update schedules, targets and the seed variants', () => {
       phantom: {},
     };
     for (const [name, delta] of Object.entries(variants)) {
-      const env = cartPole(0);
+      // The preset's reward: the course's +1 per step, -100 on failure.
+      const env = cartPoleType.create(1, resolveOptions(cartPoleType.configOptions, {}, 'config'), { name: seed.rewardFunction ?? '', params: seed.rewardParams ?? {} }, 0);
       const agent = (await createAgent('dqn', env.observationSpace, 2, { ...seed.config, ...delta, seed: 0 })) as DqnAgent;
       const s = await train(env, agent, { episodes: 8, seed: 0 });
       assert.equal(s.episodes, 8, name);
@@ -688,6 +689,17 @@ describe('export and import', () => {
         assert.ok(sameWeights(copy.onlineNetwork, agent.onlineNetwork));
       }
     }
+  });
+
+  it('a CartPole agent survives the byte format (infinite Box bounds)', async () => {
+    const env = cartPole(0);
+    const agent = await createAgent('dqn', env.observationSpace, 2, { hidden_sizes: [8], seed: 2, learning_starts: 10, batch_size: 8 });
+    await train(env, agent, { episodes: 3, seed: 2 });
+    const copy = await roundTrip(agent);
+    assert.deepEqual(copy.observationSpace, agent.observationSpace);
+    const states = Float32Array.of(0.01, -0.2, 0.03, 0.4);
+    assert.deepEqual(copy.qValues(states, 1), agent.qValues(states, 1));
+    await train(env, copy, { episodes: 1 });
   });
 
   it('rejects exports that do not fit', async () => {

@@ -134,7 +134,7 @@ describe('train: the seed loop in-process', () => {
     assert.equal(s.cancelled, true);
     assert.ok(s.episodes < 100_000);
     assert.ok(stoppedAfter < 250, `stopped ${stoppedAfter.toFixed(0)} ms after the abort`);
-    assert.ok(ticks >= 10, `the event loop ran timers while training (${ticks} ticks)`);
+    assert.ok(ticks >= 5, `the event loop ran timers while training (${ticks} ticks)`);
     assert.equal(agent.history.length, s.episodes, 'the interrupted episode was ended');
     assert.equal(s.steps, agent.totalSteps);
     // Already aborted: nothing runs.

@@ -46,11 +46,13 @@ export async function createAgent(
 }
 
 /** Rebuilds an agent from exportSnapshot()'s output; a snapshot that does not fit is INVALID_ARGUMENT on `data`. */
-export async function importAgent(snapshot: AgentSnapshot): Promise<Agent> {
+export async function importAgent(given: AgentSnapshot): Promise<Agent> {
+  let snapshot = given;
   const bad = (why: string) => invalidArgument('data', `not a usable agent export: ${why}`, 'BAD_AGENT_EXPORT');
   if (!snapshot || typeof snapshot !== 'object') throw bad('not an object');
   if (snapshot.version !== 1) throw bad(`version ${String(snapshot.version)} (expected 1)`);
   const kind = checkKind(snapshot.kind, 'data');
+  snapshot = { ...snapshot, observationSpace: infiniteBounds(snapshot.observationSpace) };
   checkSpace(snapshot.observationSpace, 'data');
   checkNumActions(snapshot.numActions, 'data');
   if (!snapshot.state || typeof snapshot.state !== 'object' || !snapshot.arrays || typeof snapshot.arrays !== 'object') throw bad('state or arrays missing');
@@ -109,6 +111,19 @@ async function buildDqn(space: Space, numActions: number, config: OptionValues, 
     target?.dispose();
     throw err;
   }
+}
+
+/**
+ * A Box's infinite bounds come back from a JSON header as null (JSON has no Infinity):
+ * null in `low` is -Infinity, in `high` +Infinity.
+ */
+function infiniteBounds(space: Space): Space {
+  if (!space || typeof space !== 'object' || space.kind !== 'box' || !Array.isArray(space.low) || !Array.isArray(space.high)) return space;
+  return {
+    ...space,
+    low: space.low.map((x) => (x === null ? -Infinity : x)),
+    high: space.high.map((x) => (x === null ? Infinity : x)),
+  };
 }
 
 function checkKind(kind: unknown, field: string): AgentKind {

@@ -31,15 +31,16 @@ import {
   checkAction,
   checkDone,
   checkEpisodeEnd,
+  checkQOut,
   checkReward,
   checkStateBatch,
+  stateAt,
   type GridDims,
   type StateEncoder,
 } from './encoders.js';
 import type { LossKind, QNetwork, TrainOptions } from './nets/types.js';
 import { bytesPerTransition, ReplayBatch, ReplayBuffer } from './replay-buffer.js';
-import { argmax, EpisodeTracker, epsilonFor, maxOf, rngState, setRngState } from './schedules.js';
-import { checkQOut, nonNegInt } from './tabular.js';
+import { argmax, EpisodeTracker, epsilonFor, maxOf, nonNegInt, rngState, setRngState } from './schedules.js';
 import type { Agent, AgentSnapshot, EndEpisodeResult, EpisodeRecord, Transition, UpdateResult } from './types.js';
 
 /** trainStep with the optional full (phantom) targets some engines accept. */
@@ -255,9 +256,9 @@ export class DqnAgent implements Agent {
   qValues(states: Float32Array, count: number): Float32Array {
     const enc = this.encoder;
     checkStateBatch(states, count, enc.obsSize);
-    for (let i = 0; i < count; i++) enc.check(states.subarray(i * enc.obsSize, (i + 1) * enc.obsSize), `states[${i}]`);
+    for (let i = 0; i < count; i++) enc.check(stateAt(states, i, enc.obsSize), `states[${i}]`);
     const inputs = new Float32Array(count * enc.inputSize);
-    for (let i = 0; i < count; i++) enc.encode(states.subarray(i * enc.obsSize, (i + 1) * enc.obsSize), inputs, i * enc.inputSize);
+    for (let i = 0; i < count; i++) enc.encode(stateAt(states, i, enc.obsSize), inputs, i * enc.inputSize);
     const out = new Float32Array(count * this.numActions);
     this.onlineNetwork.predict(inputs, count, out);
     return out;

@@ -231,3 +231,17 @@ export function checkStateBatch(states: unknown, count: unknown, obsSize: number
     throw invalidArgument('states', `states must hold count * ${obsSize} = ${count * obsSize} numbers, got ${s && typeof s.length === 'number' ? s.length : typeof s}`, 'WRONG_SHAPE');
   }
 }
+
+/** Throws INVALID_ARGUMENT on 'q_out' unless it is a Float32Array of at least numActions values. */
+export function checkQOut(qOut: unknown, numActions: number): void {
+  if (!(qOut instanceof Float32Array) || qOut.length < numActions) {
+    throw invalidArgument('q_out', `qOut must be a Float32Array of at least ${numActions} values`, 'WRONG_SHAPE');
+  }
+}
+
+/** State i of a batch of states of `size` numbers each (a view for typed arrays). */
+export function stateAt(states: ArrayLike<number>, i: number, size: number): ArrayLike<number> {
+  return ArrayBuffer.isView(states)
+    ? (states as Float32Array).subarray(i * size, (i + 1) * size)
+    : Array.prototype.slice.call(states, i * size, (i + 1) * size);
+}

@@ -149,3 +149,8 @@ export function maxOf(q: ArrayLike<number>, offset: number, n: number): number {
   for (let a = 1; a < n; a++) if (q[offset + a] > m) m = q[offset + a];
   return m;
 }
+
+/** x if it is an integer >= 0, else 0 (snapshot counters). */
+export function nonNegInt(x: unknown): number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : 0;
+}

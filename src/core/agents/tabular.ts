@@ -17,8 +17,8 @@ import type { OptionValues } from '../options.js';
 import { Rng } from '../rng.js';
 import type { DiscreteSpace, Space } from '../spaces.js';
 import { MAX_TABLE_ENTRIES, tabularConfigOf, type TabularConfig } from './agent-config.js';
-import { checkAction, checkDone, checkEpisodeEnd, checkReward, checkStateBatch, discreteIndex } from './encoders.js';
-import { argmax, EpisodeTracker, epsilonFor, maxOf, rngState, setRngState } from './schedules.js';
+import { checkAction, checkDone, checkEpisodeEnd, checkQOut, checkReward, checkStateBatch, discreteIndex, stateAt } from './encoders.js';
+import { argmax, EpisodeTracker, epsilonFor, maxOf, nonNegInt, rngState, setRngState } from './schedules.js';
 import type { Agent, AgentSnapshot, EndEpisodeResult, EpisodeRecord, Transition, UpdateResult } from './types.js';
 
 export class TabularAgent implements Agent {
@@ -124,7 +124,7 @@ export class TabularAgent implements Agent {
     checkStateBatch(states, count, 1);
     const A = this.numActions;
     const index = new Int32Array(count);
-    for (let i = 0; i < count; i++) index[i] = discreteIndex(this.observationSpace, states.subarray(i, i + 1), `states[${i}]`);
+    for (let i = 0; i < count; i++) index[i] = discreteIndex(this.observationSpace, stateAt(states, i, 1), `states[${i}]`);
     const out = new Float32Array(count * A);
     for (let i = 0; i < count; i++) for (let a = 0; a < A; a++) out[i * A + a] = this.table[index[i] * A + a];
     return out;
@@ -175,14 +175,4 @@ export class TabularAgent implements Agent {
   dispose(): void {
     // Nothing to free: the table is garbage collected with the agent.
   }
-}
-
-export function checkQOut(qOut: unknown, numActions: number): void {
-  if (!(qOut instanceof Float32Array) || qOut.length < numActions) {
-    throw invalidArgument('q_out', `qOut must be a Float32Array of at least ${numActions} values`, 'WRONG_SHAPE');
-  }
-}
-
-export function nonNegInt(x: unknown): number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 0 ? x : 0;
 }
