@@ -29,6 +29,19 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /** The generator's state: four 32-bit words (for snapshots). */
+  getState(): [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  /** Restores getState's words; false (state unchanged) unless they are 4 32-bit integers, not all zero. */
+  setState(state: unknown): boolean {
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff)) return false;
+    if (state.every((x) => x === 0)) return false;
+    [this.s0, this.s1, this.s2, this.s3] = state.map((x: number) => x | 0);
+    return true;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -149,6 +149,23 @@ describe("the seed's loop over REST", () => {
   });
 });
 
+describe('exploration', () => {
+  test('explored says whether the action was drawn at random', async () => {
+    const env = await createEnv({ envId: 'GridWorld-v0' });
+    const always = await createAgent({ kind: 'tabular', env, config: { epsilon_start: 1, epsilon_schedule: 'constant' }, seed: 4 });
+    const never = await createAgent({ kind: 'tabular', env, config: { epsilon_start: 0, epsilon_schedule: 'constant' }, seed: 4 });
+    for (let i = 0; i < 20; i++) {
+      const a = (await post(`/v1/agents/${always.id}:chooseAction`, { state: 117 })).body;
+      assert.equal(a.explored, true, 'epsilon 1 always explores, even when it draws the greedy action');
+      assert.equal(a.epsilon, 1);
+      const g = (await post(`/v1/agents/${always.id}:chooseAction`, { state: 117, greedy: true })).body;
+      assert.equal(g.explored, false);
+      assert.equal(g.action, 0, 'greedy ties go to the lowest action');
+      assert.equal((await post(`/v1/agents/${never.id}:chooseAction`, { state: 117 })).body.explored, false);
+    }
+  });
+});
+
 describe('agent errors', () => {
   test('bad kind, preset, hyperparameters and spaces are INVALID_ARGUMENT naming the field', async () => {
     const env = await createEnv({ envId: 'CartPole-v1' });

@@ -172,6 +172,8 @@ export class DqnAgent implements Agent {
   }
 
   /** Restarts the exploration / sampling stream (equal seeds: equal subsequent draws). */
+  lastExplored = false;
+
   reseed(seed: number): void {
     this.rng.seed(seed);
   }
@@ -183,9 +185,13 @@ export class DqnAgent implements Agent {
     this.encoder.encode(state, this.one, 0);
     this.actionNetwork.predict(this.one, 1, this.qOne);
     for (let a = 0; a < A; a++) qOut[a] = this.qOne[a];
+    this.lastExplored = false;
     if (explore) {
       this.tracker.touch(this.currentEpsilon);
-      if (this.rng.nextFloat() < this.currentEpsilon) return this.rng.nextInt(A);
+      if (this.rng.nextFloat() < this.currentEpsilon) {
+        this.lastExplored = true;
+        return this.rng.nextInt(A);
+      }
     }
     return argmax(this.qOne, 0, A);
   }

@@ -110,23 +110,14 @@ export class EpisodeTracker {
   }
 }
 
-/**
- * The four 32-bit words of an Rng's state. (rng.ts keeps them private; bracket access is
- * TypeScript's sanctioned escape hatch until Rng exposes getState/setState.)
- */
+/** The four 32-bit words of an Rng's state. */
 export function rngState(rng: Rng): number[] {
-  return [rng['s0'], rng['s1'], rng['s2'], rng['s3']];
+  return rng.getState();
 }
 
 /** Restores rngState's words; returns false (leaving the Rng alone) unless they are 4 32-bit integers, not all zero. */
 export function setRngState(rng: Rng, state: unknown): boolean {
-  if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= -0x80000000 && x <= 0xffffffff)) return false;
-  if (state.every((x) => x === 0)) return false;
-  rng['s0'] = state[0] | 0;
-  rng['s1'] = state[1] | 0;
-  rng['s2'] = state[2] | 0;
-  rng['s3'] = state[3] | 0;
-  return true;
+  return rng.setState(state);
 }
 
 /** Index of the largest of q[offset, offset + n), ties to the lowest index (NaN never wins). */

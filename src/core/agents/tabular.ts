@@ -74,6 +74,8 @@ export class TabularAgent implements Agent {
   }
 
   /** Restarts the exploration stream (equal seeds: equal subsequent choices). */
+  lastExplored = false;
+
   reseed(seed: number): void {
     this.rng.seed(seed);
   }
@@ -84,9 +86,13 @@ export class TabularAgent implements Agent {
     checkQOut(qOut, A);
     const base = s * A;
     for (let a = 0; a < A; a++) qOut[a] = this.table[base + a];
+    this.lastExplored = false;
     if (explore) {
       this.tracker.touch(this.currentEpsilon);
-      if (this.rng.nextFloat() < this.currentEpsilon) return this.rng.nextInt(A);
+      if (this.rng.nextFloat() < this.currentEpsilon) {
+        this.lastExplored = true;
+        return this.rng.nextInt(A);
+      }
     }
     return argmax(this.table, base, A);
   }

@@ -79,6 +79,8 @@ export interface Agent {
   readonly epsilon: number;
   readonly totalSteps: number;
   readonly history: readonly EpisodeRecord[];
+  /** Whether the last chooseAction drew its action at random (exploration). */
+  readonly lastExplored: boolean;
 
   /**
    * The seed's choose_action: with probability epsilon (when `explore`) a uniformly random

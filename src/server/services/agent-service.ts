@@ -146,7 +146,7 @@ export class AgentService {
     const state = stateValues(agent.observationSpace, req.state, 'state');
     const q = new Float32Array(agent.numActions);
     const action = agent.chooseAction(state, !req.greedy, q);
-    return { action, qValues: Array.from(q), explored: action !== argmax(q), epsilon: agent.epsilon };
+    return { action, qValues: Array.from(q), explored: agent.lastExplored, epsilon: agent.epsilon };
   }
 
   updateQ(req: UpdateQRequest, caller: Caller): UpdateQResponse {
@@ -366,12 +366,6 @@ export class AgentService {
     if (actionSpace.kind !== 'discrete') throw invalidArgument('action_space', 'Q-learning agents need a Discrete action space', 'UNSUPPORTED_SPACE');
     return { observationSpace, numActions: actionSpace.n, grid };
   }
-}
-
-function argmax(q: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < q.length; i++) if (q[i] > q[best]) best = i;
-  return best;
 }
 
 /** An observation as numbers, checked against the space: [index] for Discrete, the elements for Box. */

@@ -149,7 +149,7 @@ export interface ChooseActionResponse {
   action: number;
   /** Q(state, a) for every action a. */
   qValues: number[];
-  /** True when the action was drawn at random (exploration). */
+  /** True when the action was drawn at random (exploration), even if it equals the greedy one. */
   explored: boolean;
   epsilon: number;
 }
