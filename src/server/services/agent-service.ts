@@ -45,7 +45,7 @@ import type {
 import type { SpaceValue } from '../../gen/gymhost/v1/spaces.js';
 import type { EnvService } from './env-service.js';
 import { optionToProto } from './options-proto.js';
-import { spaceFromProto, spaceToProto, toTensor } from './tensors.js';
+import { spaceFromProto, spaceToProto, tensorValues, toTensor } from './tensors.js';
 import type { EpisodeRecord } from '../../core/agents/types.js';
 
 export interface AgentServiceLimits {
@@ -386,28 +386,8 @@ function stateValues(space: Space, v: SpaceValue | undefined, field: string): Fl
   if (count !== n || (t.shape.length !== 1 && t.shape.join() !== space.shape.join())) {
     throw invalidArgument(field, `${field} must hold ${n} numbers (shape [${space.shape.join(', ')}]), got shape [${t.shape.join(', ')}]`, 'WRONG_SHAPE');
   }
-  const values = readNumbers(t, field);
-  for (let i = 0; i < n; i++) if (!Number.isFinite(values[i])) throw invalidArgument(`${field}[${i}]`, `${field}[${i}] must be finite, got ${values[i]}`, 'NOT_FINITE');
+  const values = tensorValues(t, field);
   return Float32Array.from(values);
-}
-
-function readNumbers(t: NonNullable<Extract<SpaceValue['kind'], { $case: 'tensor' }>>['value'], field: string): Float64Array {
-  const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  const count = t.shape.reduce((a, b) => a * b, 1);
-  const width = { 1: 4, 2: 8, 3: 4, 4: 8, 5: 1 }[t.dtype as 1 | 2 | 3 | 4 | 5];
-  if (!width) throw invalidArgument(`${field}.dtype`, `${field}.dtype must be set`, 'WRONG_DTYPE');
-  if (t.data.length !== count * width) throw invalidArgument(`${field}.data`, `${field}.data must hold ${count * width} bytes, got ${t.data.length}`, 'WRONG_SIZE');
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    switch (t.dtype) {
-      case 1: out[i] = view.getFloat32(i * 4, true); break;
-      case 2: out[i] = view.getFloat64(i * 8, true); break;
-      case 3: out[i] = view.getInt32(i * 4, true); break;
-      case 4: out[i] = Number(view.getBigInt64(i * 8, true)); break;
-      default: out[i] = view.getUint8(i);
-    }
-  }
-  return out;
 }
 
 function transitionFromProto(agent: Agent, t: TransitionMsg, field: string): Transition {

@@ -96,7 +96,17 @@ export function readTensor(t: Tensor | undefined, expectedShape: number[], field
   if (t.shape.length !== expectedShape.length || t.shape.some((d, i) => d !== expectedShape[i])) {
     throw invalidArgument(`${field}.shape`, `${field}.shape must be [${expectedShape.join(', ')}], got [${t.shape.join(', ')}]`, 'WRONG_SHAPE');
   }
-  const count = expectedShape.reduce((a, b) => a * b, 1);
+  return tensorValues(t, field);
+}
+
+/**
+ * A Tensor's elements as numbers (Int32Array for INT32, else Float64Array), checking the
+ * dtype and that the bytes match the shape; non-finite floats are INVALID_ARGUMENT.
+ */
+export function tensorValues(t: Tensor, field: string): Float64Array | Int32Array {
+  const width = WIDTH[t.dtype] ?? 0;
+  if (width === 0) throw invalidArgument(`${field}.dtype`, `${field}.dtype must be set (FLOAT32, FLOAT64, INT32, INT64 or UINT8)`, 'WRONG_DTYPE');
+  const count = t.shape.reduce((a, b) => a * b, 1);
   if (t.data.length !== count * width) {
     throw invalidArgument(`${field}.data`, `${field}.data must hold ${count} elements of ${width} bytes (${count * width} bytes), got ${t.data.length} bytes`, 'WRONG_SIZE');
   }
