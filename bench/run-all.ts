@@ -5,7 +5,11 @@
  * PASS/MISS, plus the machine.
  *
  *   node --import tsx bench/run-all.ts [--quick] [--seconds S] [--reps R] [--warmup W]
- *        [--no-peer] [--md FILE] [--json FILE]
+ *        [--no-peer] [--md FILE] [--json FILE] [--with-solve]
+ *
+ * --with-solve also runs bench/time-to-solve.ts (CartPole-v1 time to solve against SB3 DQN;
+ * several minutes, so off by default) and appends its table; --quick and --no-peer are
+ * forwarded to it.
  *
  * Exit code 0 even when a target is missed (benchmarks report, they do not gate); 1 when a
  * benchmark could not run.
@@ -26,20 +30,23 @@ import {
   type Machine,
 } from './lib.js';
 import type { RpcResult } from './rpc-loopback.js';
+import type { TimeToSolveResult } from './time-to-solve.js';
 
 interface Combined {
   readonly machine: Machine;
   readonly inprocess: InProcessResult;
   readonly rpc: RpcResult;
+  /** bench/time-to-solve.ts, with --with-solve. */
+  readonly solve?: TimeToSolveResult;
   readonly markdown: string;
   readonly seconds: number;
 }
 
-function runChild(script: string, args: string[], jsonOut: string): void {
+function runChild(script: string, args: string[], jsonOut: string, timeoutMs = 240_000): void {
   const res = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bench', script), ...args, '--json', jsonOut], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
-    timeout: 240_000,
+    timeout: timeoutMs,
   });
   if (res.error) throw new Error(`${script}: ${res.error.message}`);
   if (res.status !== 0) throw new Error(`${script} exited with ${res.status ?? res.signal}`);
@@ -122,12 +129,20 @@ async function main(): Promise<number> {
     runChild('rpc-loopback.ts', forward, path.join(dir, 'rpc.json'));
     const inprocess = JSON.parse(readFileSync(path.join(dir, 'inprocess.json'), 'utf8')) as InProcessResult;
     const rpc = JSON.parse(readFileSync(path.join(dir, 'rpc.json'), 'utf8')) as RpcResult;
-    const markdown = combinedMarkdown(inprocess, rpc);
+    let solve: TimeToSolveResult | undefined;
+    if (args.rest.has('with-solve')) {
+      process.stderr.write('\n== bench/time-to-solve.ts\n');
+      const solveArgs = argv.filter((a) => a === '--quick' || a === '--no-peer');
+      runChild('time-to-solve.ts', solveArgs, path.join(dir, 'solve.json'), 3 * 3600_000);
+      solve = JSON.parse(readFileSync(path.join(dir, 'solve.json'), 'utf8')) as TimeToSolveResult;
+    }
+    let markdown = combinedMarkdown(inprocess, rpc);
+    if (solve) markdown += `\n\n### CartPole-v1 time to solve (gymhost \`${solve.preset}\` vs SB3 DQN, rl-zoo)\n\n${solve.markdown}`;
     const seconds = (performance.now() - t0) / 1000;
     console.log(`\n## gymhost benchmarks\n\n${markdown}\nWhole suite: ${seconds.toFixed(0)} s.`);
     if (typeof md === 'string') writeFileSync(md, markdown + '\n');
     if (args.jsonOut) {
-      const combined: Combined = { machine: rpc.machine, inprocess, rpc, markdown, seconds };
+      const combined: Combined = { machine: rpc.machine, inprocess, rpc, solve, markdown, seconds };
       writeFileSync(args.jsonOut, JSON.stringify(combined, null, 2));
     }
     return 0;
