@@ -13,7 +13,7 @@ const USAGE = `gymhost ${VERSION}: RL environments as gRPC and REST sessions
 Usage:
   gymhost serve [--host H] [--grpc-port P] [--http-port Q] [--max-sessions N]
                 [--max-num-envs N] [--session-ttl SECONDS] [--max-message-bytes N]
-                [--max-agents N] [--max-train-steps N]
+                [--max-agents N] [--max-train-steps N] [--reward-plugins DIR]
   gymhost train ...   train an agent in-process (gymhost train --help)
   gymhost eval ...    evaluate a saved agent greedily
   gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
@@ -22,7 +22,9 @@ Usage:
 
 Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRPC_PORT,
 GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
-GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS (flags win). Defaults: ${DEFAULT_OPTIONS.host}, gRPC ${DEFAULT_OPTIONS.grpcPort}, HTTP ${DEFAULT_OPTIONS.httpPort}.
+GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS (flags win).
+--reward-plugins DIR loads the reward-function plugin modules (.js/.mjs/.cjs/.ts/.mts) in DIR;
+a broken plugin stops start-up with a message naming the file. Defaults: ${DEFAULT_OPTIONS.host}, gRPC ${DEFAULT_OPTIONS.grpcPort}, HTTP ${DEFAULT_OPTIONS.httpPort}.
 `;
 
 /** Runs the CLI; returns the process exit code. */
@@ -108,6 +110,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'max-message-bytes': { type: 'string' },
       'max-agents': { type: 'string' },
       'max-train-steps': { type: 'string' },
+      'reward-plugins': { type: 'string' },
     },
   });
   const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
@@ -119,6 +122,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
   };
   return {
     host: values.host ?? env.GYMHOST_HOST ?? DEFAULT_OPTIONS.host,
+    rewardPlugins: values['reward-plugins'] ?? (env.GYMHOST_REWARD_PLUGINS || undefined),
     grpcPort: int('grpc-port', 'GYMHOST_GRPC_PORT', DEFAULT_OPTIONS.grpcPort, 0, 65535),
     httpPort: int('http-port', 'GYMHOST_HTTP_PORT', DEFAULT_OPTIONS.httpPort, 0, 65535),
     maxMessageBytes: int('max-message-bytes', 'GYMHOST_MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1024, 1 << 30),

@@ -3,6 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGrpcServer } from './grpc/server.js';
 import { createRestApp } from './rest/app.js';
+import { envTypes } from '../core/envs/registry.js';
+import { loadRewardPlugins } from '../core/rewards/plugins.js';
+import { loadSandbox } from '../core/rewards/sandbox.js';
 import { DEFAULT_LIMITS, EnvService, type EnvServiceLimits } from './services/env-service.js';
 import { AgentService, DEFAULT_AGENT_LIMITS, type AgentServiceLimits } from './services/agent-service.js';
 
@@ -17,6 +20,11 @@ export interface ServerOptions {
   readonly maxMessageBytes: number;
   readonly limits: EnvServiceLimits;
   readonly agentLimits: AgentServiceLimits;
+  /**
+   * Directory of reward plugin modules (see src/core/rewards/plugins.ts); a broken plugin
+   * stops start-up with an error naming the file. Undefined or '' = none.
+   */
+  readonly rewardPlugins?: string;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -42,7 +50,9 @@ export interface RunningServer {
 
 export async function startServer(partial: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = { ...DEFAULT_OPTIONS, ...partial };
-  const envs = new EnvService(options.limits);
+  const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
+  await loadSandbox();
+  const envs = new EnvService(options.limits, { plugins });
   const agents = new AgentService(envs, options.agentLimits);
   let serving = true;
   const { server: grpcServer, health } = createGrpcServer(envs, agents, { maxMessageBytes: options.maxMessageBytes });

@@ -307,7 +307,7 @@ describe('gRPC EnvService', () => {
       assert.equal(opts.get('sutton_barto_reward')?.type, OptionType.OPTION_TYPE_BOOL);
       assert.equal(opts.get('sutton_barto_reward')?.defaultValue, false);
 
-      assert.deepEqual(t.rewardFunctions.map((r) => r.name).sort(), ['gymnasium', 'sutton_barto', 'terminal_penalty']);
+      assert.deepEqual(t.rewardFunctions.map((r) => r.name).sort(), ['angle_position', 'gymnasium', 'sutton_barto', 'terminal_penalty']);
       assert.equal(t.defaultRewardFunction, 'gymnasium');
       assert.ok(t.rewardFunctions.every((r) => r.description.length > 0));
       const reset = new Map(t.resetOptions.map((o) => [o.name, o]));
@@ -331,7 +331,7 @@ describe('gRPC EnvService', () => {
       assert.equal(world.choices.length, 6);
       assert.deepEqual(opts.get('encoding')?.choices, ['index', 'onehot', 'rowcol', 'lights_off']);
       assert.equal(opts.get('random_start')?.type, OptionType.OPTION_TYPE_BOOL);
-      assert.deepEqual(t.rewardFunctions.map((r) => r.name), ['seed', 'seed_v2']);
+      assert.deepEqual(t.rewardFunctions.map((r) => r.name), ['seed', 'seed_v2', 'distance_shaping']);
       assert.equal(t.defaultRewardFunction, 'seed');
       const seed = t.rewardFunctions[0];
       assert.deepEqual(Object.fromEntries(seed.params.map((p) => [p.name, p.defaultValue])), { goal: 0, hazard: -200, standard: -1 });

@@ -419,7 +419,7 @@ describe('CartPole-v1 config', () => {
     assert.equal(cartPoleType.describe(resolveOptions(cartPoleType.configOptions, {}, 'config')).maxEpisodeSteps, 500);
     assert.equal(cartPoleType.id, 'CartPole-v1');
     assert.equal(cartPoleType.rewardThreshold, 475);
-    assert.deepEqual(cartPoleType.rewardFunctions.map((r) => r.name), ['gymnasium', 'sutton_barto', 'terminal_penalty']);
+    assert.deepEqual(cartPoleType.rewardFunctions.map((r) => r.name), ['gymnasium', 'sutton_barto', 'terminal_penalty', 'angle_position']);
     assert.equal(cartPoleType.defaultRewardFunction, 'gymnasium');
   });
 });

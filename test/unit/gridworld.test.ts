@@ -354,7 +354,7 @@ describe('GridWorld-v0 dynamics and rewards', () => {
     expectRow(env, { G: 100, H: -5, dot: -1 });
   });
 
-  it('lists both reward functions with their defaults, "seed" first and default', () => {
+  it('lists the reward functions with their defaults, "seed" first and default', () => {
     assert.equal(gridWorldType.defaultRewardFunction, 'seed');
     const byName = Object.fromEntries(
       gridWorldType.rewardFunctions.map((f) => [f.name, Object.fromEntries(f.params.map((p) => [p.name, p.default]))]),
@@ -362,6 +362,7 @@ describe('GridWorld-v0 dynamics and rewards', () => {
     assert.deepEqual(byName, {
       seed: { goal: 0, hazard: -200, standard: -1 },
       seed_v2: { goal: 0, hazard: -10, standard: -0.001 },
+      distance_shaping: { goal: 0, hazard: -200, standard: -1, gamma: 0.8, scale: 1 },
     });
     assert.match(gridWorldType.rewardFunctions[0].description, /seed/);
     assert.equal(gridWorldType.id, 'GridWorld-v0');

@@ -17,9 +17,8 @@
  * Phantom outputs: for a tuple with action a the regression targets of the other outputs
  * are the network's own current outputs, so they contribute exactly zero error; the
  * gradient equals the masked cost's. In "phantom" mode the agent builds those full targets
- * and hands them to the network's trainStep as a sixth argument (engines that take it
- * regress every output; engines that do not fall back to the masked cost, the same
- * gradient bit for bit since the phantom residuals are exactly 0).
+ * and the network regresses every output against them (trainStep's fullTargets); "masked"
+ * regresses the taken action only. Both give the same gradient (test/unit/nets.test.ts).
  */
 
 import { invalidArgument } from '../errors.js';
@@ -42,16 +41,6 @@ import type { LossKind, QNetwork, TrainOptions } from './nets/types.js';
 import { bytesPerTransition, ReplayBatch, ReplayBuffer } from './replay-buffer.js';
 import { argmax, EpisodeTracker, epsilonFor, maxOf, nonNegInt, rngState, setRngState } from './schedules.js';
 import type { Agent, AgentSnapshot, EndEpisodeResult, EpisodeRecord, Transition, UpdateResult } from './types.js';
-
-/** trainStep with the optional full (phantom) targets some engines accept. */
-type PhantomTrainStep = (
-  inputs: Float32Array,
-  actions: Int32Array,
-  targets: Float32Array,
-  batch: number,
-  options: TrainOptions,
-  fullTargets?: Float32Array,
-) => number;
 
 /** Optional engine extension: the optimiser's moments, for exact snapshots. */
 interface OptimizerStateful {
@@ -395,8 +384,7 @@ export class DqnAgent implements Agent {
     if (this.settings.outputMode === 'phantom') {
       this.onlineNetwork.predict(b.states, count, this.full);
       for (let i = 0; i < count; i++) this.full[i * A + b.actions[i]] = this.targets[i];
-      const step = this.onlineNetwork.trainStep as PhantomTrainStep;
-      loss = step.call(this.onlineNetwork, b.states, b.actions, this.targets, count, this.trainOptions, this.full);
+      loss = this.onlineNetwork.trainStep(b.states, b.actions, this.targets, count, this.trainOptions, this.full);
     } else {
       loss = this.onlineNetwork.trainStep(b.states, b.actions, this.targets, count, this.trainOptions);
     }

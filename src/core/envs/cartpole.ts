@@ -3,12 +3,14 @@ import { failedPrecondition, invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
 import {
   cartPoleRewards,
+  cartPoleSandboxCodec,
   gymnasiumReward,
   newCartPoleFacts,
   type CartPoleFacts,
   type CartPoleState,
 } from '../rewards/cartpole.js';
-import type { RewardFunction } from '../rewards/types.js';
+import { restoreRngs, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
+import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
 import { Rng } from '../rng.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
 import type { EnvBatch, EnvType, RenderModeName, RgbFrame } from './types.js';
@@ -171,7 +173,7 @@ function actionSpace(): DiscreteSpace {
  * an error, INVALID_ARGUMENT on `options.low`). low == high starts every component at exactly
  * that value whatever the PRNG draws, which is how parity with Gymnasium is tested.
  */
-export class CartPoleBatch implements EnvBatch {
+export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   readonly numEnvs: number;
   readonly observationSpace: BoxSpace = observationSpace();
   readonly actionSpace: DiscreteSpace = actionSpace();
@@ -213,6 +215,14 @@ export class CartPoleBatch implements EnvBatch {
 
   private reward: RewardFunction<CartPoleState, CartPoleFacts> = gymnasiumReward;
   private rewardParams: OptionValues = {};
+  /** A plugin or sandboxed reward function: steps are transactions (rewardTransaction). */
+  private guarded = false;
+  /** A sandboxed reward function; its recorder collects transitions for one call per batch. */
+  private sandboxed: SandboxedReward | undefined;
+  private recorder: TransitionRecorder | undefined;
+  private txnOpen = false;
+  /** Rollback copies of the step state (allocated on the first guarded transaction). */
+  private snap: { state: Float64Array; ints: Int32Array; flags: Uint8Array; rewards: Float64Array; rngs: Float64Array } | undefined;
   private readonly facts: CartPoleFacts = newCartPoleFacts();
   private readonly sPrev = new Float64Array(4);
   private readonly sNext = new Float64Array(4);
@@ -226,7 +236,7 @@ export class CartPoleBatch implements EnvBatch {
   constructor(
     numEnvs: number,
     config: Record<string, unknown> = {},
-    reward: { name: string; params: OptionValues } = { name: gymnasiumReward.name, params: {} },
+    reward: RewardChoice = { name: gymnasiumReward.name, params: {} },
     seed?: number,
   ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
@@ -259,7 +269,7 @@ export class CartPoleBatch implements EnvBatch {
     const base = seed ?? randomInt(0, 2 ** 48 - 1);
     this.rngs = [];
     for (let i = 0; i < numEnvs; i++) this.rngs.push(new Rng(base + i));
-    this.setReward(reward.name, reward.params);
+    this.setReward(reward.name, reward.params, reward.impl);
   }
 
   /**
@@ -293,14 +303,23 @@ export class CartPoleBatch implements EnvBatch {
   /** Steps copy i with action 0 (push left) or 1 (push right). */
   step(i: number, action: number): void {
     if (this.started[i] === 0) throw notReset(i);
-    this.advance(i, action);
+    if (!this.guarded) this.advance(i, action);
+    else this.rewardTransaction(() => this.advance(i, action));
   }
 
   /** Steps every copy: actions[i] for copy i. */
   stepAll(actions: ArrayLike<number>): void {
     const n = this.numEnvs;
     for (let i = 0; i < n; i++) if (this.started[i] === 0) throw notReset(i);
-    for (let i = 0; i < n; i++) this.advance(i, actions[i]);
+    if (!this.guarded) {
+      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
+      return;
+    }
+    this.rewardTransaction(() => {
+      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
+      // One sandbox call for the whole batch, so callers may read the rewards at once.
+      this.flushRewards();
+    });
   }
 
   episodeSteps(i: number): number {
@@ -326,18 +345,114 @@ export class CartPoleBatch implements EnvBatch {
     return drawCartPole(s[o], s[o + 2], this.length);
   }
 
-  /** Switches to reward function `name` (see cartPoleRewards) from the next step on. */
-  setReward(name: string, params: OptionValues): void {
-    const fn = cartPoleRewards.get(name);
-    if (!fn) {
-      throw invalidArgument(
-        'reward_function',
-        `unknown reward function '${name}' for CartPole-v1; available: ${[...cartPoleRewards.keys()].join(', ')}`,
-        'UNKNOWN_REWARD_FUNCTION',
-      );
+  /**
+   * Switches to reward function `name` from the next step on: a built-in (see
+   * cartPoleRewards) or, with `impl`, a plugin or sandboxed function (params already
+   * resolved against its schema). A sandboxed function is compiled into this batch's own
+   * sandbox first; if that fails the batch keeps its reward function.
+   */
+  setReward(name: string, params: OptionValues, impl?: RewardImpl): void {
+    if (this.txnOpen) throw new Error('setReward inside a reward transaction');
+    if (impl === undefined) {
+      const fn = cartPoleRewards.get(name);
+      if (!fn) {
+        throw invalidArgument(
+          'reward_function',
+          `unknown reward function '${name}' for CartPole-v1; available: ${[...cartPoleRewards.keys()].join(', ')}`,
+          'UNKNOWN_REWARD_FUNCTION',
+        );
+      }
+      const resolved = resolveOptions(fn.params, params, 'reward_params');
+      this.disposeReward();
+      this.rewardParams = resolved;
+      this.reward = fn;
+      this.guarded = false;
+      return;
     }
-    this.rewardParams = resolveOptions(fn.params, params, 'reward_params');
-    this.reward = fn;
+    if (impl.kind === 'inline') {
+      this.disposeReward();
+      this.rewardParams = params;
+      this.reward = impl.fn as RewardFunction<CartPoleState, CartPoleFacts>;
+      this.guarded = true;
+      return;
+    }
+    const sandboxed = SandboxedReward.compile(name, impl.source, cartPoleSandboxCodec(this.facts.suttonBartoConfig), params, impl.limits, this.numEnvs);
+    this.disposeReward();
+    this.sandboxed = sandboxed;
+    this.recorder = sandboxed.recorder;
+    this.rewardParams = params;
+    this.guarded = true;
+  }
+
+  /** Frees the sandbox of a sandboxed reward function (the batch then pays built-in `gymnasium`). */
+  disposeReward(): void {
+    const sandboxed = this.sandboxed;
+    if (!sandboxed) return;
+    this.sandboxed = undefined;
+    this.recorder = undefined;
+    this.reward = gymnasiumReward;
+    this.rewardParams = {};
+    this.guarded = false;
+    sandboxed.dispose();
+  }
+
+  /** See RewardAwareBatch.rewardTransaction. */
+  rewardTransaction<T>(body: () => T): T {
+    if (!this.guarded || this.txnOpen) return body();
+    this.saveSnapshot();
+    this.txnOpen = true;
+    try {
+      const out = body();
+      this.flushRewards();
+      return out;
+    } catch (err) {
+      this.sandboxed?.discard();
+      this.restoreSnapshot();
+      throw err;
+    } finally {
+      this.txnOpen = false;
+    }
+  }
+
+  /** Computes the rewards of recorded transitions (sandboxed functions) in one call. */
+  private flushRewards(): void {
+    if (this.recorder !== undefined && this.recorder.count > 0) this.sandboxed!.flush(this.rewards);
+  }
+
+  private saveSnapshot(): void {
+    const n = this.numEnvs;
+    const snap = (this.snap ??= {
+      state: new Float64Array(4 * n),
+      ints: new Int32Array(2 * n),
+      flags: new Uint8Array(4 * n),
+      rewards: new Float64Array(n),
+      rngs: new Float64Array(4 * n),
+    });
+    snap.state.set(this.state);
+    snap.ints.set(this.elapsed, 0);
+    snap.ints.set(this.stepsBeyondTerminated, n);
+    snap.flags.set(this.terminated, 0);
+    snap.flags.set(this.truncated, n);
+    snap.flags.set(this.warned, 2 * n);
+    snap.flags.set(this.started, 3 * n);
+    snap.rewards.set(this.rewards);
+    saveRngs(this.rngs, snap.rngs);
+  }
+
+  private restoreSnapshot(): void {
+    const n = this.numEnvs;
+    const snap = this.snap!;
+    this.state.set(snap.state);
+    // Observations are the state rounded to float32, as step and reset write them.
+    for (let k = 0; k < 4 * n; k++) this.observations[k] = snap.state[k];
+    this.elapsed.set(snap.ints.subarray(0, n));
+    this.stepsBeyondTerminated.set(snap.ints.subarray(n, 2 * n));
+    this.terminated.set(snap.flags.subarray(0, n));
+    this.truncated.set(snap.flags.subarray(n, 2 * n));
+    this.warned.set(snap.flags.subarray(2 * n, 3 * n));
+    this.started.set(snap.flags.subarray(3 * n, 4 * n));
+    this.rewards.set(snap.rewards);
+    restoreRngs(this.rngs, snap.rngs);
   }
 
   /** One Gymnasium CartPoleEnv.step + TimeLimit step of copy i; allocation-free. */
@@ -402,15 +517,39 @@ export class CartPoleBatch implements EnvBatch {
     const afterTermination = beyond !== -1;
     if (terminated) this.stepsBeyondTerminated[i] = afterTermination ? beyond + 1 : 0;
 
+    const steps = this.elapsed[i] + 1;
+    const truncated = steps >= this.maxEpisodeSteps;
     const facts = this.facts;
     facts.terminated = terminated;
     facts.afterTermination = afterTermination;
     facts.stepsBeyondTerminated = this.stepsBeyondTerminated[i];
-    this.rewards[i] = this.reward.compute(prev, action, next, facts, this.rewardParams);
+    facts.truncated = truncated;
+    facts.steps = steps;
+    const rec = this.recorder;
+    if (rec === undefined) {
+      this.rewards[i] = this.reward.compute(prev, action, next, facts, this.rewardParams);
+    } else {
+      // Sandboxed: record the transition; flushRewards() computes the batch's rewards at once.
+      const o = rec.push(i);
+      const d = rec.data;
+      d[o] = x;
+      d[o + 1] = xDot;
+      d[o + 2] = theta;
+      d[o + 3] = thetaDot;
+      d[o + 4] = action;
+      d[o + 5] = nx;
+      d[o + 6] = nxDot;
+      d[o + 7] = nTheta;
+      d[o + 8] = nThetaDot;
+      d[o + 9] = terminated ? 1 : 0;
+      d[o + 10] = afterTermination ? 1 : 0;
+      d[o + 11] = facts.stepsBeyondTerminated;
+      d[o + 12] = truncated ? 1 : 0;
+      d[o + 13] = steps;
+    }
     this.terminated[i] = terminated ? 1 : 0;
-    const steps = this.elapsed[i] + 1;
     this.elapsed[i] = steps;
-    this.truncated[i] = steps >= this.maxEpisodeSteps ? 1 : 0;
+    this.truncated[i] = truncated ? 1 : 0;
     this.warned[i] = afterTermination ? 1 : 0;
   }
 }

@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
-import { GRID_DEFAULT_REWARD, gridRewardFunctions, newGridFacts, type GridFacts } from '../rewards/gridworld.js';
-import type { RewardFunction } from '../rewards/types.js';
+import { restoreRngs, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
+import { GRID_DEFAULT_REWARD, gridRewardFunctions, gridSandboxCodec, newGridFacts, setGridCell, type GridFacts } from '../rewards/gridworld.js';
+import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
 import { Rng } from '../rng.js';
 import { box, discrete, type Space } from '../spaces.js';
 import {
@@ -232,7 +233,7 @@ function findReward(name: string): RewardFunction<number, GridFacts> {
 }
 
 /** `numEnvs` gridworld copies sharing one layout; each copy has its own position, steps and PRNG. */
-export class GridWorldBatch implements EnvBatch {
+export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
   readonly observationSpace: Space;
   readonly actionSpace: Space = discrete(4);
   readonly obsSize: number;
@@ -255,18 +256,27 @@ export class GridWorldBatch implements EnvBatch {
   private readonly col: Int32Array;
   private readonly steps: Float64Array;
   private readonly rngs: Rng[];
-  private readonly facts: GridFacts = newGridFacts();
-  private rewardFn: RewardFunction<number, GridFacts>;
-  private rewardParams: OptionValues;
+  private readonly facts: GridFacts;
+  private rewardFn: RewardFunction<number, GridFacts> = gridRewardFunctions[0];
+  private rewardParams: OptionValues = {};
+  /** A plugin or sandboxed reward function: steps are transactions (rewardTransaction). */
+  private guarded = false;
+  /** A sandboxed reward function; its recorder collects transitions for one call per batch. */
+  private sandboxed: SandboxedReward | undefined;
+  private recorder: TransitionRecorder | undefined;
+  private txnOpen = false;
+  /** Rollback copies of the step state (allocated on the first guarded transaction). */
+  private snap: { pos: Int32Array; steps: Float64Array; flags: Uint8Array; rewards: Float64Array; rngs: Float64Array } | undefined;
   private background: Uint8Array | undefined;
 
   constructor(
     readonly numEnvs: number,
     config: OptionValues,
-    reward: { name: string; params: OptionValues },
+    reward: RewardChoice,
     seed: number | undefined,
   ) {
     const layout = layoutOf(config);
+    this.facts = newGridFacts({ width: layout.width, height: layout.height, goalRow: layout.goal.row, goalCol: layout.goal.col });
     this.layout = layout;
     this.width = layout.width;
     this.height = layout.height;
@@ -291,8 +301,7 @@ export class GridWorldBatch implements EnvBatch {
     this.startCandidates = Int32Array.from(candidates);
     const base = seed ?? randomInt(0, 2 ** 47);
     this.rngs = Array.from({ length: numEnvs }, (_, i) => new Rng(base + i));
-    this.rewardFn = findReward(reward.name);
-    this.rewardParams = resolveOptions(this.rewardFn.params, reward.params, 'reward.params');
+    this.setReward(reward.name, reward.params, reward.impl);
     // Until the first reset every copy stands on S (no PRNG draws).
     for (let i = 0; i < numEnvs; i++) this.place(i, layout.start.row, layout.start.col);
   }
@@ -317,6 +326,11 @@ export class GridWorldBatch implements EnvBatch {
   }
 
   step(i: number, action: number): void {
+    if (!this.guarded) this.advance(i, action);
+    else this.rewardTransaction(() => this.advance(i, action));
+  }
+
+  private advance(i: number, action: number): void {
     const w = this.width;
     const r = this.row[i];
     const c = this.col[i];
@@ -345,19 +359,52 @@ export class GridWorldBatch implements EnvBatch {
     const s = r * w + c;
     const sNext = nr * w + nc;
     const kind = this.cells[sNext];
+    const steps = this.steps[i] + 1;
+    const terminated = kind === CellKind.goal;
+    const truncated = !terminated && steps >= this.maxEpisodeSteps;
     const facts = this.facts;
-    facts.cell = kind;
+    setGridCell(facts, kind);
     facts.offGrid = offGrid;
-    facts.terminated = kind === CellKind.goal;
-    this.rewards[i] = this.rewardFn.compute(s, action, sNext, facts, this.rewardParams);
-    const steps = ++this.steps[i];
-    this.terminated[i] = facts.terminated ? 1 : 0;
-    this.truncated[i] = !facts.terminated && steps >= this.maxEpisodeSteps ? 1 : 0;
+    facts.terminated = terminated;
+    facts.truncated = truncated;
+    facts.steps = steps;
+    facts.row = r;
+    facts.col = c;
+    facts.nextRow = nr;
+    facts.nextCol = nc;
+    const rec = this.recorder;
+    if (rec === undefined) {
+      this.rewards[i] = this.rewardFn.compute(s, action, sNext, facts, this.rewardParams);
+    } else {
+      // Sandboxed: record the transition; flushRewards() computes the batch's rewards at once.
+      const o = rec.push(i);
+      const d = rec.data;
+      d[o] = s;
+      d[o + 1] = action;
+      d[o + 2] = sNext;
+      d[o + 3] = kind;
+      d[o + 4] = offGrid ? 1 : 0;
+      d[o + 5] = terminated ? 1 : 0;
+      d[o + 6] = truncated ? 1 : 0;
+      d[o + 7] = steps;
+    }
+    this.steps[i] = steps;
+    this.terminated[i] = terminated ? 1 : 0;
+    this.truncated[i] = truncated ? 1 : 0;
     this.move(i, nr, nc);
   }
 
   stepAll(actions: ArrayLike<number>): void {
-    for (let i = 0; i < this.numEnvs; i++) this.step(i, actions[i]);
+    const n = this.numEnvs;
+    if (!this.guarded) {
+      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
+      return;
+    }
+    this.rewardTransaction(() => {
+      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
+      // One sandbox call for the whole batch, so callers may read the rewards at once.
+      this.flushRewards();
+    });
   }
 
   episodeSteps(i: number): number {
@@ -374,10 +421,102 @@ export class GridWorldBatch implements EnvBatch {
     return mode === 'ansi' ? this.renderAnsi(i) : this.renderRgb(i);
   }
 
-  setReward(name: string, params: OptionValues): void {
-    const fn = findReward(name);
-    this.rewardParams = resolveOptions(fn.params, params, 'reward.params');
-    this.rewardFn = fn;
+  /**
+   * Switches the reward function from the next step on: a built-in or, with `impl`, a plugin
+   * or sandboxed function (params already resolved against its schema). A sandboxed
+   * function is compiled into this batch's own sandbox first; if that fails the batch keeps
+   * its reward function.
+   */
+  setReward(name: string, params: OptionValues, impl?: RewardImpl): void {
+    if (this.txnOpen) throw new Error('setReward inside a reward transaction');
+    if (impl === undefined) {
+      const fn = findReward(name);
+      const resolved = resolveOptions(fn.params, params, 'reward.params');
+      this.disposeReward();
+      this.rewardParams = resolved;
+      this.rewardFn = fn;
+      this.guarded = false;
+      return;
+    }
+    if (impl.kind === 'inline') {
+      this.disposeReward();
+      this.rewardParams = params;
+      this.rewardFn = impl.fn as RewardFunction<number, GridFacts>;
+      this.guarded = true;
+      return;
+    }
+    const f = this.facts;
+    const sandboxed = SandboxedReward.compile(name, impl.source, gridSandboxCodec(f), params, impl.limits, this.numEnvs);
+    this.disposeReward();
+    this.sandboxed = sandboxed;
+    this.recorder = sandboxed.recorder;
+    this.rewardParams = params;
+    this.guarded = true;
+  }
+
+  /** Frees the sandbox of a sandboxed reward function (the batch then pays built-in `seed`). */
+  disposeReward(): void {
+    const sandboxed = this.sandboxed;
+    if (!sandboxed) return;
+    this.sandboxed = undefined;
+    this.recorder = undefined;
+    this.rewardFn = gridRewardFunctions[0];
+    this.rewardParams = resolveOptions(gridRewardFunctions[0].params, {}, 'reward.params');
+    this.guarded = false;
+    sandboxed.dispose();
+  }
+
+  /** See RewardAwareBatch.rewardTransaction. */
+  rewardTransaction<T>(body: () => T): T {
+    if (!this.guarded || this.txnOpen) return body();
+    this.saveSnapshot();
+    this.txnOpen = true;
+    try {
+      const out = body();
+      this.flushRewards();
+      return out;
+    } catch (err) {
+      this.sandboxed?.discard();
+      this.restoreSnapshot();
+      throw err;
+    } finally {
+      this.txnOpen = false;
+    }
+  }
+
+  /** Computes the rewards of recorded transitions (sandboxed functions) in one call. */
+  private flushRewards(): void {
+    if (this.recorder !== undefined && this.recorder.count > 0) this.sandboxed!.flush(this.rewards);
+  }
+
+  private saveSnapshot(): void {
+    const n = this.numEnvs;
+    const snap = (this.snap ??= {
+      pos: new Int32Array(2 * n),
+      steps: new Float64Array(n),
+      flags: new Uint8Array(2 * n),
+      rewards: new Float64Array(n),
+      rngs: new Float64Array(4 * n),
+    });
+    snap.pos.set(this.row, 0);
+    snap.pos.set(this.col, n);
+    snap.steps.set(this.steps);
+    snap.flags.set(this.terminated, 0);
+    snap.flags.set(this.truncated, n);
+    snap.rewards.set(this.rewards);
+    saveRngs(this.rngs, snap.rngs);
+  }
+
+  private restoreSnapshot(): void {
+    const n = this.numEnvs;
+    const snap = this.snap!;
+    // move() rewrites each copy's observation from its position (clearing the one-hot bit it set).
+    for (let i = 0; i < n; i++) this.move(i, snap.pos[i], snap.pos[n + i]);
+    this.steps.set(snap.steps);
+    this.terminated.set(snap.flags.subarray(0, n));
+    this.truncated.set(snap.flags.subarray(n, 2 * n));
+    this.rewards.set(snap.rewards);
+    restoreRngs(this.rngs, snap.rngs);
   }
 
   /** Number of the 4 moves from (r, c) that stay on the grid. */

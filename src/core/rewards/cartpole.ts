@@ -1,3 +1,4 @@
+import type { SandboxCodec } from './sandbox.js';
 import type { RewardFunction } from './types.js';
 
 /**
@@ -19,11 +20,32 @@ export interface CartPoleFacts {
   stepsBeyondTerminated: number;
   /** The env config's `sutton_barto_reward` flag (Gymnasium's constructor argument). */
   suttonBartoConfig: boolean;
+  /** This step reaches the episode's step limit (TimeLimit truncation; may coincide with terminated). */
+  truncated: boolean;
+  /** Steps of the episode so far, this one included. */
+  steps: number;
+  /** Termination thresholds: |x| > xThreshold (m) or |theta| > thetaThreshold (rad). */
+  xThreshold: number;
+  thetaThreshold: number;
 }
+
+/** Cart position beyond which an episode terminates, m (= envs/cartpole.ts X_THRESHOLD). */
+const X_LIMIT = 2.4;
+/** Pole angle beyond which an episode terminates: 12 degrees in radians (= THETA_THRESHOLD_RADIANS). */
+const THETA_LIMIT = (12 * 2 * Math.PI) / 360;
 
 /** A fresh facts object (one per batch). */
 export function newCartPoleFacts(): CartPoleFacts {
-  return { terminated: false, afterTermination: false, stepsBeyondTerminated: -1, suttonBartoConfig: false };
+  return {
+    terminated: false,
+    afterTermination: false,
+    stepsBeyondTerminated: -1,
+    suttonBartoConfig: false,
+    truncated: false,
+    steps: 0,
+    xThreshold: X_LIMIT,
+    thetaThreshold: THETA_LIMIT,
+  };
 }
 
 /** State arrays the reward functions see: [x (m), x_dot (m/s), theta (rad), theta_dot (rad/s)]. */
@@ -91,7 +113,56 @@ export const terminalPenaltyReward: RewardFunction<CartPoleState, CartPoleFacts>
   },
 };
 
+/**
+ * `angle_position`: shaping that pays balancing well, not just surviving. A step that does
+ * not terminate pays `alive - angle_weight * (theta'/theta_threshold)^2 - position_weight *
+ * (x'/x_threshold)^2` (so between alive - angle_weight - position_weight and alive, the most
+ * with the pole upright over the track's centre), the terminating step pays `failure`, steps
+ * after termination pay 0.
+ */
+export const anglePositionReward: RewardFunction<CartPoleState, CartPoleFacts> = {
+  name: 'angle_position',
+  description:
+    'Angle and position shaping: a step that does not terminate pays alive - angle_weight * (theta/12 deg)^2 - position_weight * (x/2.4 m)^2 ' +
+    "of the new state (the most with the pole upright over the centre), the terminating step pays `failure`, steps after termination 0.",
+  params: [
+    { name: 'alive', type: 'number', description: 'Reward of a step that does not terminate, before the penalties.', default: 1, minimum: -1e6, maximum: 1e6 },
+    { name: 'angle_weight', type: 'number', description: 'Penalty at the angle limit (quadratic in theta / theta_threshold).', default: 0.5, minimum: 0, maximum: 1e6 },
+    { name: 'position_weight', type: 'number', description: 'Penalty at the track limit (quadratic in x / x_threshold).', default: 0.5, minimum: 0, maximum: 1e6 },
+    { name: 'failure', type: 'number', description: 'Reward of the terminating step.', default: -1, minimum: -1e6, maximum: 1e6 },
+  ],
+  compute(_s, _a, sNext, facts, params) {
+    if (facts.terminated) return facts.afterTermination ? 0 : (params.failure as number);
+    const u = sNext[2] / facts.thetaThreshold;
+    const v = sNext[0] / facts.xThreshold;
+    return (params.alive as number) - (params.angle_weight as number) * u * u - (params.position_weight as number) * v * v;
+  },
+};
+
 /** CartPole's reward functions by name. */
 export const cartPoleRewards: ReadonlyMap<string, RewardFunction<CartPoleState, CartPoleFacts>> = new Map(
-  [gymnasiumReward, suttonBartoRewardFunction, terminalPenaltyReward].map((r) => [r.name, r]),
+  [gymnasiumReward, suttonBartoRewardFunction, terminalPenaltyReward, anglePositionReward].map((r) => [r.name, r]),
 );
+
+/**
+ * Record of one CartPole transition for sandboxed reward functions:
+ * [s (4), a, sNext (4), terminated, afterTermination, stepsBeyondTerminated, truncated, steps].
+ */
+export const CARTPOLE_RECORD_WIDTH = 14;
+
+/**
+ * The sandbox's view of a CartPole transition: s and sNext are arrays [x, x_dot, theta,
+ * theta_dot] (float64 state), info is { terminated, afterTermination, stepsBeyondTerminated,
+ * truncated, steps, suttonBartoConfig, xThreshold, thetaThreshold } (CartPoleFacts).
+ */
+export function cartPoleSandboxCodec(suttonBartoConfig: boolean): SandboxCodec {
+  return {
+    recordWidth: CARTPOLE_RECORD_WIDTH,
+    callBody: `
+    return fn([d[o], d[o + 1], d[o + 2], d[o + 3]], d[o + 4], [d[o + 5], d[o + 6], d[o + 7], d[o + 8]], {
+      terminated: d[o + 9] === 1, afterTermination: d[o + 10] === 1, stepsBeyondTerminated: d[o + 11],
+      truncated: d[o + 12] === 1, steps: d[o + 13], suttonBartoConfig: ${suttonBartoConfig ? 'true' : 'false'},
+      xThreshold: ${X_LIMIT}, thetaThreshold: ${THETA_LIMIT}
+    }, P);`,
+  };
+}

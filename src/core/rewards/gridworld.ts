@@ -3,23 +3,66 @@
  * reward is paid on the cell the agent is on after the move (REFERENCE s.2).
  */
 
-import { CellKind } from '../envs/gridworld-maps.js';
+import { CELL_KIND_NAMES, CellKind, type CellKindName } from '../envs/gridworld-maps.js';
 import type { OptionSpec, OptionValues } from '../options.js';
+import type { SandboxCodec } from './sandbox.js';
 import type { RewardFunction } from './types.js';
 
-/** What a gridworld step did. One object per batch, overwritten by every step. */
+/**
+ * What a gridworld step did. One object per batch, overwritten by every step, so reward
+ * functions (built-in and plugin) must not keep it. The world's size and goal are fixed per
+ * batch.
+ */
 export interface GridFacts {
   /** CellKind of the cell entered (the resulting cell: the same one after an off-grid stay). */
-  cell: number;
+  kind: number;
+  /** Name of that cell's kind: "standard", "hazard", "goal" or "start". */
+  cell: CellKindName;
   /** The chosen move pointed off the grid (the agent stayed or took a random legal move). */
   offGrid: boolean;
   /** The step entered the goal, ending the episode. */
   terminated: boolean;
+  /** The step reached the episode's step limit without entering the goal. */
+  truncated: boolean;
+  /** Steps of the episode so far, this one included. */
+  steps: number;
+  /** Position before the step. */
+  row: number;
+  col: number;
+  /** Position after the step. */
+  nextRow: number;
+  nextCol: number;
+  /** The world: size and goal cell. */
+  width: number;
+  height: number;
+  goalRow: number;
+  goalCol: number;
 }
 
-/** A fresh facts object (one per batch). */
-export function newGridFacts(): GridFacts {
-  return { cell: CellKind.standard, offGrid: false, terminated: false };
+/** A fresh facts object (one per batch) for a world of this size and goal. */
+export function newGridFacts(world: { width: number; height: number; goalRow: number; goalCol: number } = { width: 1, height: 1, goalRow: 0, goalCol: 0 }): GridFacts {
+  return {
+    kind: CellKind.standard,
+    cell: 'standard',
+    offGrid: false,
+    terminated: false,
+    truncated: false,
+    steps: 0,
+    row: 0,
+    col: 0,
+    nextRow: 0,
+    nextCol: 0,
+    width: world.width,
+    height: world.height,
+    goalRow: world.goalRow,
+    goalCol: world.goalCol,
+  };
+}
+
+/** Fills `facts.kind` and `facts.cell` from a CellKind value. */
+export function setGridCell(facts: GridFacts, kind: number): void {
+  facts.kind = kind;
+  facts.cell = CELL_KIND_NAMES[kind];
 }
 
 function cellParams(goal: number, hazard: number, standard: number): OptionSpec[] {
@@ -32,8 +75,8 @@ function cellParams(goal: number, hazard: number, standard: number): OptionSpec[
 
 /** Pays params.goal / params.hazard / params.standard by the kind of the cell entered. */
 function computeCellReward(_s: number, _a: number, _sNext: number, facts: GridFacts, params: OptionValues): number {
-  if (facts.cell === CellKind.goal) return params.goal as number;
-  if (facts.cell === CellKind.hazard) return params.hazard as number;
+  if (facts.kind === CellKind.goal) return params.goal as number;
+  if (facts.kind === CellKind.hazard) return params.hazard as number;
   return params.standard as number;
 }
 
@@ -56,7 +99,65 @@ export const gridSeedV2Reward: RewardFunction<number, GridFacts> = {
   compute: computeCellReward,
 };
 
-/** All GridWorld-v0 reward functions; the first is the default. */
-export const gridRewardFunctions: readonly RewardFunction<number, GridFacts>[] = [gridSeedReward, gridSeedV2Reward];
+/**
+ * Potential-based shaping (Ng, Harada & Russell 1999) of the seed's rewards with the
+ * potential Phi(s) = -scale * (Manhattan distance from s to the goal):
+ *
+ *   r = cell reward (goal / hazard / standard) + gamma * Phi(s') - Phi(s)
+ *
+ * Phi(goal) = 0, so with the agent's own discount as `gamma` every policy's return from s
+ * changes by -Phi(s) only: the optimal policy is the same as without shaping, but moves
+ * toward the goal pay more at once. (Distances ignore hazards; any potential keeps the
+ * optimal policy, a good one only speeds learning up.)
+ */
+export const gridDistanceShapingReward: RewardFunction<number, GridFacts> = {
+  name: 'distance_shaping',
+  description:
+    "The seed's cell rewards plus potential-based shaping gamma * Phi(s') - Phi(s) with Phi(s) = -scale * (Manhattan distance " +
+    'from s to the goal). It keeps the optimal policy when gamma is the agent\'s discount (Ng et al. 1999) and pays moves toward the goal at once.',
+  params: [
+    ...cellParams(0, -200, -1),
+    { name: 'gamma', type: 'number', description: "Discount of the shaping term; set it to the agent's gamma to keep the optimal policy.", default: 0.8, minimum: 0, maximum: 1 },
+    { name: 'scale', type: 'number', description: 'Reward per cell of distance in the potential.', default: 1, minimum: 0, maximum: 1e6 },
+  ],
+  compute(s, a, sNext, facts, params) {
+    const base = computeCellReward(s, a, sNext, facts, params);
+    const scale = params.scale as number;
+    const before = Math.abs(facts.row - facts.goalRow) + Math.abs(facts.col - facts.goalCol);
+    const after = Math.abs(facts.nextRow - facts.goalRow) + Math.abs(facts.nextCol - facts.goalCol);
+    // Phi(s) = -scale * before, Phi(s') = -scale * after.
+    return base + scale * (before - (params.gamma as number) * after);
+  },
+};
+
+/** All GridWorld-v0 built-in reward functions; the first is the default. */
+export const gridRewardFunctions: readonly RewardFunction<number, GridFacts>[] = [gridSeedReward, gridSeedV2Reward, gridDistanceShapingReward];
 
 export const GRID_DEFAULT_REWARD = gridSeedReward.name;
+
+/**
+ * Record of one gridworld transition for sandboxed reward functions:
+ * [s, a, sNext, kind, offGrid, terminated, truncated, steps].
+ */
+export const GRID_RECORD_WIDTH = 8;
+
+/**
+ * The sandbox's view of a gridworld transition: s and sNext are state indices, info is
+ * { cell, offGrid, terminated, truncated, steps, row, col, nextRow, nextCol, width, height,
+ * goalRow, goalCol } (GridFacts without `kind`).
+ */
+export function gridSandboxCodec(world: { width: number; height: number; goalRow: number; goalCol: number }): SandboxCodec {
+  const int = (x: number) => String(Math.trunc(x));
+  const W = int(world.width);
+  return {
+    recordWidth: GRID_RECORD_WIDTH,
+    callBody: `
+    const s = d[o], sn = d[o + 2], k = d[o + 3];
+    return fn(s, d[o + 1], sn, {
+      cell: k === 0 ? "standard" : k === 1 ? "hazard" : k === 2 ? "goal" : "start",
+      offGrid: d[o + 4] === 1, terminated: d[o + 5] === 1, truncated: d[o + 6] === 1, steps: d[o + 7],
+      row: (s - s % ${W}) / ${W}, col: s % ${W}, nextRow: (sn - sn % ${W}) / ${W}, nextCol: sn % ${W},
+      width: ${W}, height: ${int(world.height)}, goalRow: ${int(world.goalRow)}, goalCol: ${int(world.goalCol)}
+    }, P);`,
+  };
+}

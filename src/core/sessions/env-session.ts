@@ -2,6 +2,8 @@ import { failedPrecondition, invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionValues } from '../options.js';
 import type { Space } from '../spaces.js';
 import type { EnvBatch, EnvType, RenderModeName } from '../envs/types.js';
+import type { ResolvedReward } from '../rewards/registry.js';
+import { isRewardAware, type RewardChoice, type RewardOrigin } from '../rewards/types.js';
 import type { StoredSession } from './session-store.js';
 
 /** Gymnasium's vector autoreset modes (see proto AutoresetMode). */
@@ -18,6 +20,18 @@ export interface EnvSessionParams {
   readonly renderMode: RenderModeName | 'none';
   readonly autoresetMode: AutoresetMode;
   readonly seed: number | undefined;
+  /**
+   * Where reward function names resolve (built-ins, plugins, the owner's registered
+   * functions: a RewardRegistry); absent = the env type's built-ins only.
+   */
+  readonly rewards?: SessionRewardResolver;
+}
+
+/** What a session needs from the reward registry (see rewards/registry.ts RewardRegistry). */
+export interface SessionRewardResolver {
+  resolve(type: EnvType, name: string, params: Record<string, unknown> | undefined, owner: string, sessionId: string): ResolvedReward;
+  use(sessionId: string, next: ResolvedReward | undefined, previous: ResolvedReward | undefined): void;
+  sessionClosed(sessionId: string, current: ResolvedReward | undefined): void;
 }
 
 /**
@@ -29,6 +43,12 @@ export class EnvSession implements StoredSession {
   lastUsedAt = 0;
   readonly createdAt = Date.now();
   readonly batch: EnvBatch;
+  /**
+   * The env type, as seen from this session: `create` resolves reward function names in the
+   * session's scope (its own and its owner's registered functions), so a private copy of the
+   * env (e.g. for Evaluate) pays the session's reward.
+   */
+  readonly type: EnvType;
   readonly config: OptionValues;
   readonly observationSpace: Space;
   readonly actionSpace: Space;
@@ -36,6 +56,9 @@ export class EnvSession implements StoredSession {
   readonly numEnvs: number;
   rewardFunction: string;
   rewardParams: OptionValues;
+  rewardOrigin: RewardOrigin;
+  private reward: ResolvedReward;
+  private disposed = false;
   totalSteps = 0;
   totalEpisodes = 0;
   hasReset = false;
@@ -52,7 +75,7 @@ export class EnvSession implements StoredSession {
   constructor(
     readonly id: string,
     readonly owner: string,
-    readonly type: EnvType,
+    type: EnvType,
     readonly params: EnvSessionParams,
     maxNumEnvs: number,
   ) {
@@ -69,11 +92,15 @@ export class EnvSession implements StoredSession {
     this.observationSpace = described.observationSpace;
     this.actionSpace = described.actionSpace;
     this.maxEpisodeSteps = described.maxEpisodeSteps;
-    const reward = resolveReward(type, params.rewardFunction, params.rewardParams);
+    const reward = this.resolve(type, params.rewardFunction, params.rewardParams);
+    this.reward = reward;
     this.rewardFunction = reward.name;
     this.rewardParams = reward.params;
+    this.rewardOrigin = reward.origin;
     this.numEnvs = numEnvs;
     this.batch = type.create(numEnvs, this.config, reward, params.seed);
+    params.rewards?.use(id, reward, undefined);
+    this.type = { ...type, create: (n, config, choice, seed) => type.create(n, config, this.choiceFor(type, choice), seed) };
     this.ended = new Uint8Array(numEnvs);
     this.resetMask = new Uint8Array(numEnvs);
     this.finalObservations = this.batch.observations instanceof Int32Array
@@ -101,6 +128,20 @@ export class EnvSession implements StoredSession {
     this.resetMask.fill(0);
     this.hasReset = true;
     this.totalEpisodes += this.numEnvs;
+  }
+
+  /** Resolves a reward function name in this session's scope. */
+  private resolve(type: EnvType, name: string, params: Record<string, unknown> | undefined): ResolvedReward {
+    if (this.params.rewards) return this.params.rewards.resolve(type, name, params, this.owner, this.id);
+    return { ...resolveReward(type, name, params), origin: 'builtin' };
+  }
+
+  /** What a private copy made by `type.create` runs for `choice`: the session's own reward when it names it. */
+  private choiceFor(type: EnvType, choice: RewardChoice): RewardChoice {
+    if (choice.impl !== undefined) return choice;
+    if (choice.name === this.rewardFunction && choice.params === this.rewardParams) return this.reward;
+    if (choice.name === this.rewardFunction && JSON.stringify(choice.params) === JSON.stringify(this.rewardParams)) return this.reward;
+    return this.resolve(type, choice.name, choice.params);
   }
 
   /** One Gymnasium step of a single-env session. */
@@ -132,6 +173,25 @@ export class EnvSession implements StoredSession {
       // Fast path for the common case; checkAction builds the error message only on failure.
       if (space.kind !== 'discrete' || !Number.isInteger(a) || a < space.start || a >= space.start + space.n) checkAction(space, a, `${field}[${i}]`);
     }
+    if (this.rewardOrigin !== 'builtin' && isRewardAware(this.batch)) {
+      // A plugin or sandboxed reward: one transaction, so a failing reward function (or a
+      // sandbox error) leaves every copy and this session's counters as they were.
+      const saved = { ended: this.ended.slice(), resetMask: this.resetMask.slice(), totalEpisodes: this.totalEpisodes, finalObservations: this.params.autoresetMode === 'same_step' ? this.finalObservations.slice() : undefined };
+      try {
+        this.batch.rewardTransaction(() => this.stepBatchNow(actions));
+      } catch (err) {
+        this.ended.set(saved.ended);
+        this.resetMask.set(saved.resetMask);
+        this.totalEpisodes = saved.totalEpisodes;
+        if (saved.finalObservations) this.finalObservations.set(saved.finalObservations);
+        throw err;
+      }
+      return;
+    }
+    this.stepBatchNow(actions);
+  }
+
+  private stepBatchNow(actions: ArrayLike<number>): void {
     const { batch, ended, resetMask } = this;
     const n = this.numEnvs;
     resetMask.fill(0);
@@ -191,12 +251,31 @@ export class EnvSession implements StoredSession {
     return this.batch.render(index, chosen);
   }
 
-  /** Chooses another reward function; it applies from the next step on. */
+  /**
+   * Chooses another reward function (built-in, plugin or registered); it applies from the
+   * next step on, also mid-episode. Refused while a server-side loop drives the session. A
+   * registered function is compiled into this session's own sandbox first; if anything
+   * fails the session keeps its reward function.
+   */
   setReward(name: string, params: Record<string, unknown> | undefined): void {
-    const reward = resolveReward(this.type, name, params);
-    this.batch.setReward(reward.name, reward.params);
+    this.requireIdle();
+    const reward = this.resolve(this.type, name, params);
+    if (isRewardAware(this.batch)) this.batch.setReward(reward.name, reward.params, reward.impl);
+    else if (reward.impl === undefined) this.batch.setReward(reward.name, reward.params);
+    else throw failedPrecondition(`${this.type.id} sessions cannot run ${reward.origin} reward functions`, 'REWARD_NOT_SUPPORTED', 'reward_function');
+    this.params.rewards?.use(this.id, reward, this.reward);
+    this.reward = reward;
     this.rewardFunction = reward.name;
     this.rewardParams = reward.params;
+    this.rewardOrigin = reward.origin;
+  }
+
+  /** Frees the session's sandbox and the reward functions it owned (the store calls it on delete and expiry). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.params.rewards?.sessionClosed(this.id, this.reward);
+    if (isRewardAware(this.batch)) this.batch.disposeReward();
   }
 
   private requireIdle(): void {

@@ -103,6 +103,10 @@ export function createGrpcServer(envs: EnvService, agents: AgentService, options
     step: unary((req, caller) => envs.step(req, caller)),
     stepBatch: unary((req, caller) => envs.stepBatch(req, caller)),
     render: unary((req, caller) => envs.render(req, caller)),
+    setReward: unary((req, caller) => envs.setReward(req, caller)),
+    registerReward: unary((req, caller) => envs.registerReward(req, caller)),
+    listRewards: unary((req, caller) => envs.listRewards(req, caller)),
+    deleteReward: unary((req, caller) => envs.deleteReward(req, caller)),
     stepStream: (call: grpc.ServerDuplexStream<StepStreamRequest, StepStreamResponse>) => {
       const caller = callerOf(call);
       call.on('data', (req: StepStreamRequest) => {

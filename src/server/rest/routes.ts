@@ -9,10 +9,17 @@ import {
   ListEnvsRequest,
   ListEnvsResponse,
   DeleteEnvResponse,
+  DeleteRewardRequest,
+  DeleteRewardResponse,
+  ListRewardsRequest,
+  ListRewardsResponse,
+  RegisteredReward,
+  RegisterRewardRequest,
   RenderRequest,
   RenderResponse,
   ResetRequest,
   ResetResponse,
+  SetRewardRequest,
   StepBatchRequest,
   StepBatchResponse,
   StepRequest,
@@ -71,6 +78,12 @@ function route<Req, Res>(r: Route<Req, Res>): Route {
 const envCodec: Codec<{ env?: Env | undefined }> = {
   fromJSON: (o) => ({ env: Env.fromJSON(o) }),
   toJSON: (r) => (r.env ? Env.toJSON(r.env) : {}),
+};
+
+/** RegisterReward answers with the RegisteredReward itself. */
+const rewardCodec: Codec<{ reward?: RegisteredReward | undefined }> = {
+  fromJSON: (o) => ({ reward: RegisteredReward.fromJSON(o) }),
+  toJSON: (r) => (r.reward ? RegisteredReward.toJSON(r.reward) : {}),
 };
 
 const m = (name: string) => `gymhost.v1.${name}`;
@@ -141,6 +154,37 @@ export const envRoutes: readonly Route[] = [
     request: { name: m('RenderRequest'), codec: RenderRequest },
     response: { name: m('RenderResponse'), codec: RenderResponse },
     call: (svc, req, caller) => svc.envs.render(req, caller),
+  }),
+  route({
+    rpc: 'SetReward', method: 'post', path: '/v1/envs/:id\\:setReward', openapiPath: '/v1/envs/{id}:setReward',
+    summary: 'Choose the reward function from the next step on: {"rewardFunction": "distance_shaping", "rewardParams": {...}} -> the session',
+    request: { name: m('SetRewardRequest'), codec: SetRewardRequest },
+    response: { name: m('SetRewardResponse'), codec: envCodec },
+    unwrap: { field: 'env', name: m('Env') },
+    call: (svc, req, caller) => svc.envs.setReward(req, caller),
+  }),
+  route({
+    rpc: 'RegisterReward', method: 'post', path: '/v1/rewards', openapiPath: '/v1/rewards',
+    summary:
+      'Register a sandboxed JavaScript reward function: {"name", "envId" (or "env": a session id to own it), "source": "(s, a, sNext, info, params) => ...", "params": [...]}',
+    request: { name: m('RegisterRewardRequest'), codec: RegisterRewardRequest },
+    response: { name: m('RegisterRewardResponse'), codec: rewardCodec },
+    unwrap: { field: 'reward', name: m('RegisteredReward') },
+    call: (svc, req, caller) => svc.envs.registerReward(req, caller),
+  }),
+  route({
+    rpc: 'ListRewards', method: 'get', path: '/v1/rewards', openapiPath: '/v1/rewards',
+    summary: "The caller's registered reward functions (?envId=&env=)",
+    request: { name: m('ListRewardsRequest'), codec: ListRewardsRequest },
+    response: { name: m('ListRewardsResponse'), codec: ListRewardsResponse },
+    call: (svc, req, caller) => svc.envs.listRewards(req, caller),
+  }),
+  route({
+    rpc: 'DeleteReward', method: 'delete', path: '/v1/rewards', openapiPath: '/v1/rewards',
+    summary: 'Delete a registered reward function: ?name=<name> (&env=<session id> for one owned by a session)',
+    request: { name: m('DeleteRewardRequest'), codec: DeleteRewardRequest },
+    response: { name: m('DeleteRewardResponse'), codec: DeleteRewardResponse },
+    call: (svc, req, caller) => svc.envs.deleteReward(req, caller),
   }),
 ];
 

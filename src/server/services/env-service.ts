@@ -3,27 +3,40 @@ import { presets } from '../../core/agents/presets.js';
 import { envTypeById, envTypes } from '../../core/envs/registry.js';
 import type { EnvType, RenderModeName } from '../../core/envs/types.js';
 import type { OptionSpec } from '../../core/options.js';
+import { RewardRegistry, type ClientReward, type PluginReward } from '../../core/rewards/registry.js';
+import { loadSandbox } from '../../core/rewards/sandbox.js';
+import type { RewardOrigin as DomainRewardOrigin, SandboxLimits } from '../../core/rewards/types.js';
 import { EnvSession, type AutoresetMode as DomainAutoreset } from '../../core/sessions/env-session.js';
 import { SessionStore, type Caller } from '../../core/sessions/session-store.js';
 import {
   AutoresetMode,
   OptionType,
   RenderMode,
+  RewardOrigin,
   type CreateEnvRequest,
   type CreateEnvResponse,
   type DeleteEnvRequest,
   type DeleteEnvResponse,
+  type DeleteRewardRequest,
+  type DeleteRewardResponse,
   type Env,
   type EnvType as EnvTypeMsg,
   type GetEnvRequest,
   type GetEnvResponse,
   type ListEnvTypesResponse,
   type ListEnvsResponse,
+  type ListRewardsRequest,
+  type ListRewardsResponse,
   type OptionSpec as OptionSpecMsg,
+  type RegisteredReward,
+  type RegisterRewardRequest,
+  type RegisterRewardResponse,
   type RenderRequest,
   type RenderResponse,
   type ResetRequest,
   type ResetResponse,
+  type SetRewardRequest,
+  type SetRewardResponse,
   type StepBatchRequest,
   type StepBatchResponse,
   type StepRequest,
@@ -48,21 +61,37 @@ export interface EnvServiceLimits {
 
 export const DEFAULT_LIMITS: EnvServiceLimits = { maxSessions: 1000, maxNumEnvs: 65536, sessionTtlSeconds: 3600 };
 
+/** Reward functions beyond the built-ins: operator plugins and the client code sandbox. */
+export interface EnvServiceRewardOptions {
+  /** Reward functions loaded from plugin modules (loadRewardPlugins). */
+  readonly plugins?: readonly PluginReward[];
+  /** Limits of the sandbox that runs client reward code. */
+  readonly sandbox?: Partial<SandboxLimits>;
+  /** Registered reward functions one client may have at once. */
+  readonly maxRewardsPerOwner?: number;
+}
+
 /**
  * The env service as plain methods over the gymhost.v1 messages: both transports call it.
  * Methods throw DomainError; transports map it (src/server/errors.ts).
  */
 export class EnvService {
   readonly sessions: SessionStore<EnvSession>;
+  /** Built-in, plugin and registered reward functions. */
+  readonly rewards: RewardRegistry;
 
-  constructor(readonly limits: EnvServiceLimits = DEFAULT_LIMITS) {
+  constructor(
+    readonly limits: EnvServiceLimits = DEFAULT_LIMITS,
+    rewardOptions: EnvServiceRewardOptions = {},
+  ) {
+    this.rewards = new RewardRegistry(envTypes, rewardOptions.plugins ?? [], { sandbox: rewardOptions.sandbox, maxPerOwner: rewardOptions.maxRewardsPerOwner });
     this.sessions = new SessionStore<EnvSession>({ maxSessions: limits.maxSessions, ttlSeconds: limits.sessionTtlSeconds, kind: 'env session' });
     this.sessions.startSweeping();
   }
 
   listEnvTypes(): ListEnvTypesResponse {
     return {
-      envTypes: [...envTypes.values()].map(envTypeToProto),
+      envTypes: [...envTypes.values()].map((t) => envTypeToProto(t, this.rewards)),
       serverVersion: VERSION,
       apiVersion: API_VERSION,
       maxSessions: this.limits.maxSessions,
@@ -86,6 +115,7 @@ export class EnvService {
         renderMode: renderModeName(req.renderMode, 'render_mode') ?? 'none',
         autoresetMode: autoresetName(req.autoresetMode),
         seed: req.seed,
+        rewards: this.rewards,
       },
       this.limits.maxNumEnvs,
     );
@@ -151,6 +181,44 @@ export class EnvService {
     const out = session.render(req.index, renderModeName(req.mode, 'mode'));
     if (typeof out === 'string') return { text: out, frame: undefined };
     return { text: '', frame: toTensor(out.data, [out.height, out.width, 3]) };
+  }
+
+  /** Chooses the session's reward function; it applies from the next step on. */
+  setReward(req: SetRewardRequest, caller: Caller): SetRewardResponse {
+    const session = this.sessions.get(req.id, caller);
+    session.setReward(req.rewardFunction, req.rewardParams);
+    return { env: envToProto(session) };
+  }
+
+  /** Registers client JavaScript as a reward function owned by the caller or by one of its sessions. */
+  async registerReward(req: RegisterRewardRequest, caller: Caller): Promise<RegisterRewardResponse> {
+    await loadSandbox();
+    let envTypeId = req.envId;
+    if (req.env) {
+      const session = this.sessions.get(req.env, caller, 'env');
+      if (envTypeId && envTypeId !== session.type.id) {
+        throw invalidArgument('env_id', `env_id '${envTypeId}' differs from session ${req.env}'s env type ${session.type.id}; leave env_id empty`, 'WRONG_ENV_TYPE');
+      }
+      envTypeId = session.type.id;
+    }
+    const entry = this.rewards.register(
+      { name: req.name, envTypeId, sessionId: req.env, source: req.source, description: req.description, params: req.params.map((p, i) => optionFromProto(p, `params[${i}]`)) },
+      caller.user,
+    );
+    return { reward: registeredToProto(entry) };
+  }
+
+  /** The caller's registered reward functions. */
+  listRewards(req: ListRewardsRequest, caller: Caller): ListRewardsResponse {
+    if (req.env) this.sessions.get(req.env, caller, 'env');
+    return { rewards: this.rewards.list(caller.user, { envTypeId: req.envId, sessionId: req.env }).map(registeredToProto) };
+  }
+
+  /** Deletes one of the caller's registered reward functions. */
+  deleteReward(req: DeleteRewardRequest, caller: Caller): DeleteRewardResponse {
+    if (req.env) this.sessions.get(req.env, caller, 'env');
+    this.rewards.delete(caller.user, req.name, req.env);
+    return {};
   }
 
   /** One StepStream request: answered with its response, or with the error inline. */
@@ -220,7 +288,49 @@ function autoresetName(mode: AutoresetMode): DomainAutoreset {
 }
 
 
-function envTypeToProto(t: EnvType): EnvTypeMsg {
+const ORIGINS: Record<DomainRewardOrigin, RewardOrigin> = {
+  builtin: RewardOrigin.REWARD_ORIGIN_BUILTIN,
+  plugin: RewardOrigin.REWARD_ORIGIN_PLUGIN,
+  client: RewardOrigin.REWARD_ORIGIN_CLIENT,
+};
+
+const OPTION_TYPES: Partial<Record<OptionType, OptionSpec['type']>> = {
+  [OptionType.OPTION_TYPE_BOOL]: 'bool',
+  [OptionType.OPTION_TYPE_INT]: 'int',
+  [OptionType.OPTION_TYPE_NUMBER]: 'number',
+  [OptionType.OPTION_TYPE_STRING]: 'string',
+};
+
+/** A parameter spec of RegisterReward as a domain OptionSpec (checked further by the registry). */
+function optionFromProto(o: OptionSpecMsg, field: string): OptionSpec {
+  const type = OPTION_TYPES[o.type];
+  if (!type) throw invalidArgument(`${field}.type`, `${field}.type must be OPTION_TYPE_BOOL, OPTION_TYPE_INT, OPTION_TYPE_NUMBER or OPTION_TYPE_STRING, got ${o.type}`, 'BAD_PARAM_SPEC');
+  return {
+    name: o.name,
+    type,
+    description: o.description,
+    default: o.defaultValue as OptionSpec['default'],
+    ...(o.choices.length ? { choices: [...o.choices] } : {}),
+    ...(o.minimum !== undefined ? { minimum: o.minimum } : {}),
+    ...(o.maximum !== undefined ? { maximum: o.maximum } : {}),
+  };
+}
+
+function registeredToProto(r: ClientReward): RegisteredReward {
+  return {
+    name: r.name,
+    envId: r.envTypeId,
+    owner: r.owner,
+    env: r.sessionId,
+    description: r.description,
+    params: r.params.map(optionToProto),
+    source: r.source,
+    createTime: new Date(r.createdAt),
+    usedBy: [...r.usedBy],
+  };
+}
+
+function envTypeToProto(t: EnvType, rewards: RewardRegistry): EnvTypeMsg {
   const defaults = Object.fromEntries(t.configOptions.map((o) => [o.name, o.default]));
   const d = t.describe(defaults);
   return {
@@ -229,7 +339,7 @@ function envTypeToProto(t: EnvType): EnvTypeMsg {
     observationSpace: spaceToProto(d.observationSpace),
     actionSpace: spaceToProto(d.actionSpace),
     configOptions: t.configOptions.map(optionToProto),
-    rewardFunctions: t.rewardFunctions.map((r) => ({ name: r.name, description: r.description, params: r.params.map(optionToProto) })),
+    rewardFunctions: rewards.listing(t).map((r) => ({ name: r.name, description: r.description, params: r.params.map(optionToProto), origin: ORIGINS[r.origin] })),
     defaultRewardFunction: t.defaultRewardFunction,
     maxEpisodeSteps: d.maxEpisodeSteps,
     rewardThreshold: t.rewardThreshold,
@@ -258,5 +368,6 @@ function envToProto(s: EnvSession): Env {
     totalEpisodes: s.totalEpisodes,
     hasReset: s.hasReset,
     maxEpisodeSteps: s.maxEpisodeSteps,
+    rewardOrigin: ORIGINS[s.rewardOrigin],
   };
 }

@@ -482,8 +482,8 @@ export class FusedMlp implements QNetwork {
     return this.splitCopy(this.gradsView);
   }
 
-  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions): number {
-    const loss = this.computeGradients(inputs, actions, targets, batch, options.loss);
+  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions, fullTargets?: Float32Array): number {
+    const loss = this.computeGradients(inputs, actions, targets, batch, options.loss, fullTargets);
     if (options.clipNorm > 0) clipGlobalNorm(this.gradsView, options.clipNorm);
     this.applyGradients();
     return loss;

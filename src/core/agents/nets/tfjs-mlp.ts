@@ -194,11 +194,11 @@ export class TfjsMlp implements QNetwork {
     });
   }
 
-  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions): number {
+  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions, fullTargets?: Float32Array): number {
     if (batch === 0) return 0;
     let lossValue = 0;
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(this.lossFn(inputs, actions, targets, batch, options.loss), this.variables);
+      const { value, grads } = tf.variableGrads(this.lossFn(inputs, actions, targets, batch, options.loss, fullTargets), this.variables);
       let named: tf.NamedTensorMap = grads;
       if (options.clipNorm > 0) {
         // Global norm over all parameters; scale by clipNorm / max(norm, clipNorm).

@@ -58,9 +58,10 @@ export interface QNetwork {
    * One optimiser step on the loss over (inputs, actions, targets): only the taken action's
    * output regresses to its target (the masked loss, equal in gradient to the seed's phantom
    * outputs). inputs [batch * inputSize], actions [batch], targets [batch]. Returns the
-   * loss before the step.
+   * loss before the step. With `fullTargets` ([batch * outputSize]) the loss is over every
+   * output against those targets (the seed's phantom outputs), as in gradients().
    */
-  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions): number;
+  trainStep(inputs: Float32Array, actions: Int32Array, targets: Float32Array, batch: number, options: TrainOptions, fullTargets?: Float32Array): number;
 
   /**
    * Gradients of the same loss without a step (same layout as getWeights), for tests and

@@ -185,6 +185,55 @@ export function optionTypeToJSON(object: OptionType): string {
   }
 }
 
+/** Where a reward function comes from. */
+export enum RewardOrigin {
+  REWARD_ORIGIN_UNSPECIFIED = 0,
+  /** REWARD_ORIGIN_BUILTIN - Built into gymhost. */
+  REWARD_ORIGIN_BUILTIN = 1,
+  /** REWARD_ORIGIN_PLUGIN - Loaded by the operator from a plugin module (`gymhost serve --reward-plugins DIR`). */
+  REWARD_ORIGIN_PLUGIN = 2,
+  /** REWARD_ORIGIN_CLIENT - Registered by a client (RegisterReward) and run in the sandbox. */
+  REWARD_ORIGIN_CLIENT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function rewardOriginFromJSON(object: any): RewardOrigin {
+  switch (object) {
+    case 0:
+    case "REWARD_ORIGIN_UNSPECIFIED":
+      return RewardOrigin.REWARD_ORIGIN_UNSPECIFIED;
+    case 1:
+    case "REWARD_ORIGIN_BUILTIN":
+      return RewardOrigin.REWARD_ORIGIN_BUILTIN;
+    case 2:
+    case "REWARD_ORIGIN_PLUGIN":
+      return RewardOrigin.REWARD_ORIGIN_PLUGIN;
+    case 3:
+    case "REWARD_ORIGIN_CLIENT":
+      return RewardOrigin.REWARD_ORIGIN_CLIENT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RewardOrigin.UNRECOGNIZED;
+  }
+}
+
+export function rewardOriginToJSON(object: RewardOrigin): string {
+  switch (object) {
+    case RewardOrigin.REWARD_ORIGIN_UNSPECIFIED:
+      return "REWARD_ORIGIN_UNSPECIFIED";
+    case RewardOrigin.REWARD_ORIGIN_BUILTIN:
+      return "REWARD_ORIGIN_BUILTIN";
+    case RewardOrigin.REWARD_ORIGIN_PLUGIN:
+      return "REWARD_ORIGIN_PLUGIN";
+    case RewardOrigin.REWARD_ORIGIN_CLIENT:
+      return "REWARD_ORIGIN_CLIENT";
+    case RewardOrigin.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** One config option of an env type or one parameter of a reward function. */
 export interface OptionSpec {
   name: string;
@@ -205,6 +254,7 @@ export interface RewardFunctionInfo {
   name: string;
   description: string;
   params: OptionSpec[];
+  origin: RewardOrigin;
 }
 
 /** An environment type the server hosts. */
@@ -271,6 +321,8 @@ export interface Env {
   /** False until the first Reset. */
   hasReset: boolean;
   maxEpisodeSteps: number;
+  /** Where reward_function comes from. */
+  rewardOrigin: RewardOrigin;
 }
 
 export interface CreateEnvRequest {
@@ -433,6 +485,97 @@ export interface RenderResponse {
     | undefined;
   /** ANSI: the text form. */
   text: string;
+}
+
+export interface SetRewardRequest {
+  /** The session. */
+  id: string;
+  /**
+   * Reward function name (see EnvType.reward_functions and ListRewards); empty = the env
+   * type's default.
+   */
+  rewardFunction: string;
+  /** Parameters; missing ones take their defaults. */
+  rewardParams?: { [key: string]: any } | undefined;
+}
+
+export interface SetRewardResponse {
+  /** The session with its new reward function and parameters. */
+  env?: Env | undefined;
+}
+
+/** A reward function registered by a client (RegisterReward). */
+export interface RegisteredReward {
+  name: string;
+  /** The env type it is for, e.g. "GridWorld-v0". */
+  envId: string;
+  /** Who registered it. */
+  owner: string;
+  /**
+   * The session that owns it (it is deleted with the session); empty = owned by `owner`
+   * and usable by all of the owner's sessions of env_id.
+   */
+  env: string;
+  description: string;
+  /** Parameter schema; values are given per session (CreateEnv/SetReward reward_params). */
+  params: OptionSpec[];
+  /** The JavaScript source as registered. */
+  source: string;
+  createTime?:
+    | Date
+    | undefined;
+  /** Sessions using it now. */
+  usedBy: string[];
+}
+
+export interface RegisterRewardRequest {
+  /**
+   * Name to choose it by (CreateEnv/SetReward reward_function): letters, digits, '_', '-',
+   * '.', at most 64, starting with a letter or '_'; not the name of a built-in or plugin
+   * reward function of the env type.
+   */
+  name: string;
+  /** The env type it is for; may be empty when `env` is given. */
+  envId: string;
+  /**
+   * A session id: the function is owned by that session (usable only by it, deleted with it).
+   * Empty: owned by the caller.
+   */
+  env: string;
+  /**
+   * JavaScript: an expression or function declaration evaluating to a function
+   * (s, a, sNext, info, params) => number. See docs/reward-design.md for s, sNext and info
+   * per env type.
+   */
+  source: string;
+  description: string;
+  /** Parameter schema (OPTION_TYPE_BOOL, _INT, _NUMBER or _STRING, each with a default). */
+  params: OptionSpec[];
+}
+
+export interface RegisterRewardResponse {
+  reward?: RegisteredReward | undefined;
+}
+
+export interface ListRewardsRequest {
+  /** Only those for this env type (empty = all). */
+  envId: string;
+  /** Only those owned by this session (empty = all of the caller's). */
+  env: string;
+}
+
+export interface ListRewardsResponse {
+  rewards: RegisteredReward[];
+}
+
+export interface DeleteRewardRequest {
+  /** The registered reward function's name. */
+  name: string;
+  /** The owning session, for one registered with `env`; empty for one owned by the caller. */
+  env: string;
+}
+
+export interface DeleteRewardResponse {
 }
 
 function createBaseOptionSpec(): OptionSpec {
@@ -613,7 +756,7 @@ export const OptionSpec: MessageFns<OptionSpec> = {
 };
 
 function createBaseRewardFunctionInfo(): RewardFunctionInfo {
-  return { name: "", description: "", params: [] };
+  return { name: "", description: "", params: [], origin: 0 };
 }
 
 export const RewardFunctionInfo: MessageFns<RewardFunctionInfo> = {
@@ -626,6 +769,9 @@ export const RewardFunctionInfo: MessageFns<RewardFunctionInfo> = {
     }
     for (const v of message.params) {
       OptionSpec.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.origin !== 0) {
+      writer.uint32(32).int32(message.origin);
     }
     return writer;
   },
@@ -667,6 +813,14 @@ export const RewardFunctionInfo: MessageFns<RewardFunctionInfo> = {
             message.params.push(OptionSpec.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.origin = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -684,6 +838,7 @@ export const RewardFunctionInfo: MessageFns<RewardFunctionInfo> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       params: globalThis.Array.isArray(object?.params) ? object.params.map((e: any) => OptionSpec.fromJSON(e)) : [],
+      origin: isSet(object.origin) ? rewardOriginFromJSON(object.origin) : 0,
     };
   },
 
@@ -698,6 +853,9 @@ export const RewardFunctionInfo: MessageFns<RewardFunctionInfo> = {
     if (message.params?.length) {
       obj.params = message.params.map((e) => OptionSpec.toJSON(e));
     }
+    if (message.origin !== 0) {
+      obj.origin = rewardOriginToJSON(message.origin);
+    }
     return obj;
   },
 
@@ -709,6 +867,7 @@ export const RewardFunctionInfo: MessageFns<RewardFunctionInfo> = {
     message.name = object.name ?? "";
     message.description = object.description ?? "";
     message.params = object.params?.map((e) => OptionSpec.fromPartial(e)) || [];
+    message.origin = object.origin ?? 0;
     return message;
   },
 };
@@ -1273,6 +1432,7 @@ function createBaseEnv(): Env {
     totalEpisodes: 0,
     hasReset: false,
     maxEpisodeSteps: 0,
+    rewardOrigin: 0,
   };
 }
 
@@ -1328,6 +1488,9 @@ export const Env: MessageFns<Env> = {
     }
     if (message.maxEpisodeSteps !== 0) {
       writer.uint32(136).int64(message.maxEpisodeSteps);
+    }
+    if (message.rewardOrigin !== 0) {
+      writer.uint32(144).int32(message.rewardOrigin);
     }
     return writer;
   },
@@ -1481,6 +1644,14 @@ export const Env: MessageFns<Env> = {
             message.maxEpisodeSteps = longToNumber(reader.int64());
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.rewardOrigin = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1568,6 +1739,11 @@ export const Env: MessageFns<Env> = {
         : isSet(object.max_episode_steps)
         ? globalThis.Number(object.max_episode_steps)
         : 0,
+      rewardOrigin: isSet(object.rewardOrigin)
+        ? rewardOriginFromJSON(object.rewardOrigin)
+        : isSet(object.reward_origin)
+        ? rewardOriginFromJSON(object.reward_origin)
+        : 0,
     };
   },
 
@@ -1624,6 +1800,9 @@ export const Env: MessageFns<Env> = {
     if (message.maxEpisodeSteps !== 0) {
       obj.maxEpisodeSteps = Math.round(message.maxEpisodeSteps);
     }
+    if (message.rewardOrigin !== 0) {
+      obj.rewardOrigin = rewardOriginToJSON(message.rewardOrigin);
+    }
     return obj;
   },
 
@@ -1653,6 +1832,7 @@ export const Env: MessageFns<Env> = {
     message.totalEpisodes = object.totalEpisodes ?? 0;
     message.hasReset = object.hasReset ?? false;
     message.maxEpisodeSteps = object.maxEpisodeSteps ?? 0;
+    message.rewardOrigin = object.rewardOrigin ?? 0;
     return message;
   },
 };
@@ -3440,6 +3620,920 @@ export const RenderResponse: MessageFns<RenderResponse> = {
   },
 };
 
+function createBaseSetRewardRequest(): SetRewardRequest {
+  return { id: "", rewardFunction: "", rewardParams: undefined };
+}
+
+export const SetRewardRequest: MessageFns<SetRewardRequest> = {
+  encode(message: SetRewardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.rewardFunction !== "") {
+      writer.uint32(18).string(message.rewardFunction);
+    }
+    if (message.rewardParams !== undefined) {
+      Struct.encode(Struct.wrap(message.rewardParams), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRewardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRewardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.rewardFunction = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rewardParams = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRewardRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      rewardFunction: isSet(object.rewardFunction)
+        ? globalThis.String(object.rewardFunction)
+        : isSet(object.reward_function)
+        ? globalThis.String(object.reward_function)
+        : "",
+      rewardParams: isObject(object.rewardParams)
+        ? object.rewardParams
+        : isObject(object.reward_params)
+        ? object.reward_params
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetRewardRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.rewardFunction !== "") {
+      obj.rewardFunction = message.rewardFunction;
+    }
+    if (message.rewardParams !== undefined) {
+      obj.rewardParams = message.rewardParams;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRewardRequest>, I>>(base?: I): SetRewardRequest {
+    return SetRewardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRewardRequest>, I>>(object: I): SetRewardRequest {
+    const message = createBaseSetRewardRequest();
+    message.id = object.id ?? "";
+    message.rewardFunction = object.rewardFunction ?? "";
+    message.rewardParams = object.rewardParams ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSetRewardResponse(): SetRewardResponse {
+  return { env: undefined };
+}
+
+export const SetRewardResponse: MessageFns<SetRewardResponse> = {
+  encode(message: SetRewardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.env !== undefined) {
+      Env.encode(message.env, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRewardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRewardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.env = Env.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRewardResponse {
+    return { env: isSet(object.env) ? Env.fromJSON(object.env) : undefined };
+  },
+
+  toJSON(message: SetRewardResponse): unknown {
+    const obj: any = {};
+    if (message.env !== undefined) {
+      obj.env = Env.toJSON(message.env);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRewardResponse>, I>>(base?: I): SetRewardResponse {
+    return SetRewardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRewardResponse>, I>>(object: I): SetRewardResponse {
+    const message = createBaseSetRewardResponse();
+    message.env = (object.env !== undefined && object.env !== null) ? Env.fromPartial(object.env) : undefined;
+    return message;
+  },
+};
+
+function createBaseRegisteredReward(): RegisteredReward {
+  return {
+    name: "",
+    envId: "",
+    owner: "",
+    env: "",
+    description: "",
+    params: [],
+    source: "",
+    createTime: undefined,
+    usedBy: [],
+  };
+}
+
+export const RegisteredReward: MessageFns<RegisteredReward> = {
+  encode(message: RegisteredReward, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.envId !== "") {
+      writer.uint32(18).string(message.envId);
+    }
+    if (message.owner !== "") {
+      writer.uint32(26).string(message.owner);
+    }
+    if (message.env !== "") {
+      writer.uint32(34).string(message.env);
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
+    }
+    for (const v of message.params) {
+      OptionSpec.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.source !== "") {
+      writer.uint32(58).string(message.source);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(66).fork()).join();
+    }
+    for (const v of message.usedBy) {
+      writer.uint32(74).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisteredReward {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisteredReward();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.envId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.env = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.params.push(OptionSpec.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.usedBy.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisteredReward {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      envId: isSet(object.envId)
+        ? globalThis.String(object.envId)
+        : isSet(object.env_id)
+        ? globalThis.String(object.env_id)
+        : "",
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      env: isSet(object.env) ? globalThis.String(object.env) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      params: globalThis.Array.isArray(object?.params) ? object.params.map((e: any) => OptionSpec.fromJSON(e)) : [],
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      usedBy: globalThis.Array.isArray(object?.usedBy)
+        ? object.usedBy.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.used_by)
+        ? object.used_by.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RegisteredReward): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.envId !== "") {
+      obj.envId = message.envId;
+    }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
+    if (message.env !== "") {
+      obj.env = message.env;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.params?.length) {
+      obj.params = message.params.map((e) => OptionSpec.toJSON(e));
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.usedBy?.length) {
+      obj.usedBy = message.usedBy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RegisteredReward>, I>>(base?: I): RegisteredReward {
+    return RegisteredReward.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisteredReward>, I>>(object: I): RegisteredReward {
+    const message = createBaseRegisteredReward();
+    message.name = object.name ?? "";
+    message.envId = object.envId ?? "";
+    message.owner = object.owner ?? "";
+    message.env = object.env ?? "";
+    message.description = object.description ?? "";
+    message.params = object.params?.map((e) => OptionSpec.fromPartial(e)) || [];
+    message.source = object.source ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.usedBy = object.usedBy?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRegisterRewardRequest(): RegisterRewardRequest {
+  return { name: "", envId: "", env: "", source: "", description: "", params: [] };
+}
+
+export const RegisterRewardRequest: MessageFns<RegisterRewardRequest> = {
+  encode(message: RegisterRewardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.envId !== "") {
+      writer.uint32(18).string(message.envId);
+    }
+    if (message.env !== "") {
+      writer.uint32(26).string(message.env);
+    }
+    if (message.source !== "") {
+      writer.uint32(34).string(message.source);
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
+    }
+    for (const v of message.params) {
+      OptionSpec.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterRewardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterRewardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.envId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.env = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.params.push(OptionSpec.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterRewardRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      envId: isSet(object.envId)
+        ? globalThis.String(object.envId)
+        : isSet(object.env_id)
+        ? globalThis.String(object.env_id)
+        : "",
+      env: isSet(object.env) ? globalThis.String(object.env) : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      params: globalThis.Array.isArray(object?.params) ? object.params.map((e: any) => OptionSpec.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RegisterRewardRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.envId !== "") {
+      obj.envId = message.envId;
+    }
+    if (message.env !== "") {
+      obj.env = message.env;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.params?.length) {
+      obj.params = message.params.map((e) => OptionSpec.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RegisterRewardRequest>, I>>(base?: I): RegisterRewardRequest {
+    return RegisterRewardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterRewardRequest>, I>>(object: I): RegisterRewardRequest {
+    const message = createBaseRegisterRewardRequest();
+    message.name = object.name ?? "";
+    message.envId = object.envId ?? "";
+    message.env = object.env ?? "";
+    message.source = object.source ?? "";
+    message.description = object.description ?? "";
+    message.params = object.params?.map((e) => OptionSpec.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRegisterRewardResponse(): RegisterRewardResponse {
+  return { reward: undefined };
+}
+
+export const RegisterRewardResponse: MessageFns<RegisterRewardResponse> = {
+  encode(message: RegisterRewardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reward !== undefined) {
+      RegisteredReward.encode(message.reward, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterRewardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterRewardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reward = RegisteredReward.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterRewardResponse {
+    return { reward: isSet(object.reward) ? RegisteredReward.fromJSON(object.reward) : undefined };
+  },
+
+  toJSON(message: RegisterRewardResponse): unknown {
+    const obj: any = {};
+    if (message.reward !== undefined) {
+      obj.reward = RegisteredReward.toJSON(message.reward);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RegisterRewardResponse>, I>>(base?: I): RegisterRewardResponse {
+    return RegisterRewardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisterRewardResponse>, I>>(object: I): RegisterRewardResponse {
+    const message = createBaseRegisterRewardResponse();
+    message.reward = (object.reward !== undefined && object.reward !== null)
+      ? RegisteredReward.fromPartial(object.reward)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListRewardsRequest(): ListRewardsRequest {
+  return { envId: "", env: "" };
+}
+
+export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
+  encode(message: ListRewardsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.envId !== "") {
+      writer.uint32(10).string(message.envId);
+    }
+    if (message.env !== "") {
+      writer.uint32(18).string(message.env);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRewardsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRewardsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.envId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.env = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRewardsRequest {
+    return {
+      envId: isSet(object.envId)
+        ? globalThis.String(object.envId)
+        : isSet(object.env_id)
+        ? globalThis.String(object.env_id)
+        : "",
+      env: isSet(object.env) ? globalThis.String(object.env) : "",
+    };
+  },
+
+  toJSON(message: ListRewardsRequest): unknown {
+    const obj: any = {};
+    if (message.envId !== "") {
+      obj.envId = message.envId;
+    }
+    if (message.env !== "") {
+      obj.env = message.env;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRewardsRequest>, I>>(base?: I): ListRewardsRequest {
+    return ListRewardsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRewardsRequest>, I>>(object: I): ListRewardsRequest {
+    const message = createBaseListRewardsRequest();
+    message.envId = object.envId ?? "";
+    message.env = object.env ?? "";
+    return message;
+  },
+};
+
+function createBaseListRewardsResponse(): ListRewardsResponse {
+  return { rewards: [] };
+}
+
+export const ListRewardsResponse: MessageFns<ListRewardsResponse> = {
+  encode(message: ListRewardsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.rewards) {
+      RegisteredReward.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRewardsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRewardsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rewards.push(RegisteredReward.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRewardsResponse {
+    return {
+      rewards: globalThis.Array.isArray(object?.rewards)
+        ? object.rewards.map((e: any) => RegisteredReward.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListRewardsResponse): unknown {
+    const obj: any = {};
+    if (message.rewards?.length) {
+      obj.rewards = message.rewards.map((e) => RegisteredReward.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRewardsResponse>, I>>(base?: I): ListRewardsResponse {
+    return ListRewardsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRewardsResponse>, I>>(object: I): ListRewardsResponse {
+    const message = createBaseListRewardsResponse();
+    message.rewards = object.rewards?.map((e) => RegisteredReward.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteRewardRequest(): DeleteRewardRequest {
+  return { name: "", env: "" };
+}
+
+export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
+  encode(message: DeleteRewardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.env !== "") {
+      writer.uint32(18).string(message.env);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRewardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRewardRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.env = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteRewardRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      env: isSet(object.env) ? globalThis.String(object.env) : "",
+    };
+  },
+
+  toJSON(message: DeleteRewardRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.env !== "") {
+      obj.env = message.env;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRewardRequest>, I>>(base?: I): DeleteRewardRequest {
+    return DeleteRewardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRewardRequest>, I>>(object: I): DeleteRewardRequest {
+    const message = createBaseDeleteRewardRequest();
+    message.name = object.name ?? "";
+    message.env = object.env ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRewardResponse(): DeleteRewardResponse {
+  return {};
+}
+
+export const DeleteRewardResponse: MessageFns<DeleteRewardResponse> = {
+  encode(_: DeleteRewardResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteRewardResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteRewardResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteRewardResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteRewardResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRewardResponse>, I>>(base?: I): DeleteRewardResponse {
+    return DeleteRewardResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRewardResponse>, I>>(_: I): DeleteRewardResponse {
+    const message = createBaseDeleteRewardResponse();
+    return message;
+  },
+};
+
 /**
  * Hosts reinforcement-learning environments as sessions.
  *
@@ -3553,6 +4647,58 @@ export const EnvServiceService = {
     responseSerialize: (value: RenderResponse): Buffer => Buffer.from(RenderResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenderResponse => RenderResponse.decode(value),
   },
+  /**
+   * Chooses the session's reward function (built-in, operator plugin or one the caller
+   * registered) and its parameters. It applies from the next step on, also mid-episode (call
+   * it before Reset to change rewards between episodes), and is recorded in the session.
+   * Refused (FAILED_PRECONDITION) while a server-side loop (Train) drives the session.
+   */
+  setReward: {
+    path: "/gymhost.v1.EnvService/SetReward" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRewardRequest): Buffer => Buffer.from(SetRewardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRewardRequest => SetRewardRequest.decode(value),
+    responseSerialize: (value: SetRewardResponse): Buffer => Buffer.from(SetRewardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRewardResponse => SetRewardResponse.decode(value),
+  },
+  /**
+   * Registers a reward function written in JavaScript, `(s, a, sNext, info, params) => number`,
+   * run in a sandbox (no file system, network, process or host objects; a time limit per call
+   * and a memory limit). It is owned by the caller, or by one session when `env` is given.
+   */
+  registerReward: {
+    path: "/gymhost.v1.EnvService/RegisterReward" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterRewardRequest): Buffer =>
+      Buffer.from(RegisterRewardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterRewardRequest => RegisterRewardRequest.decode(value),
+    responseSerialize: (value: RegisterRewardResponse): Buffer =>
+      Buffer.from(RegisterRewardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterRewardResponse => RegisterRewardResponse.decode(value),
+  },
+  /** The reward functions the caller registered (and those owned by the caller's sessions). */
+  listRewards: {
+    path: "/gymhost.v1.EnvService/ListRewards" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRewardsRequest): Buffer => Buffer.from(ListRewardsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRewardsRequest => ListRewardsRequest.decode(value),
+    responseSerialize: (value: ListRewardsResponse): Buffer => Buffer.from(ListRewardsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRewardsResponse => ListRewardsResponse.decode(value),
+  },
+  /** Deletes a registered reward function; refused (FAILED_PRECONDITION) while a session uses it. */
+  deleteReward: {
+    path: "/gymhost.v1.EnvService/DeleteReward" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteRewardRequest): Buffer => Buffer.from(DeleteRewardRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteRewardRequest => DeleteRewardRequest.decode(value),
+    responseSerialize: (value: DeleteRewardResponse): Buffer =>
+      Buffer.from(DeleteRewardResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteRewardResponse => DeleteRewardResponse.decode(value),
+  },
 } as const;
 
 export interface EnvServiceServer extends UntypedServiceImplementation {
@@ -3580,6 +4726,23 @@ export interface EnvServiceServer extends UntypedServiceImplementation {
   stepStream: handleBidiStreamingCall<StepStreamRequest, StepStreamResponse>;
   /** The current frame as an HxWx3 uint8 image, or as text. */
   render: handleUnaryCall<RenderRequest, RenderResponse>;
+  /**
+   * Chooses the session's reward function (built-in, operator plugin or one the caller
+   * registered) and its parameters. It applies from the next step on, also mid-episode (call
+   * it before Reset to change rewards between episodes), and is recorded in the session.
+   * Refused (FAILED_PRECONDITION) while a server-side loop (Train) drives the session.
+   */
+  setReward: handleUnaryCall<SetRewardRequest, SetRewardResponse>;
+  /**
+   * Registers a reward function written in JavaScript, `(s, a, sNext, info, params) => number`,
+   * run in a sandbox (no file system, network, process or host objects; a time limit per call
+   * and a memory limit). It is owned by the caller, or by one session when `env` is given.
+   */
+  registerReward: handleUnaryCall<RegisterRewardRequest, RegisterRewardResponse>;
+  /** The reward functions the caller registered (and those owned by the caller's sessions). */
+  listRewards: handleUnaryCall<ListRewardsRequest, ListRewardsResponse>;
+  /** Deletes a registered reward function; refused (FAILED_PRECONDITION) while a session uses it. */
+  deleteReward: handleUnaryCall<DeleteRewardRequest, DeleteRewardResponse>;
 }
 
 export interface EnvServiceClient extends Client {
@@ -3734,6 +4897,79 @@ export interface EnvServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenderResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Chooses the session's reward function (built-in, operator plugin or one the caller
+   * registered) and its parameters. It applies from the next step on, also mid-episode (call
+   * it before Reset to change rewards between episodes), and is recorded in the session.
+   * Refused (FAILED_PRECONDITION) while a server-side loop (Train) drives the session.
+   */
+  setReward(
+    request: SetRewardRequest,
+    callback: (error: ServiceError | null, response: SetRewardResponse) => void,
+  ): ClientUnaryCall;
+  setReward(
+    request: SetRewardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRewardResponse) => void,
+  ): ClientUnaryCall;
+  setReward(
+    request: SetRewardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRewardResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Registers a reward function written in JavaScript, `(s, a, sNext, info, params) => number`,
+   * run in a sandbox (no file system, network, process or host objects; a time limit per call
+   * and a memory limit). It is owned by the caller, or by one session when `env` is given.
+   */
+  registerReward(
+    request: RegisterRewardRequest,
+    callback: (error: ServiceError | null, response: RegisterRewardResponse) => void,
+  ): ClientUnaryCall;
+  registerReward(
+    request: RegisterRewardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterRewardResponse) => void,
+  ): ClientUnaryCall;
+  registerReward(
+    request: RegisterRewardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterRewardResponse) => void,
+  ): ClientUnaryCall;
+  /** The reward functions the caller registered (and those owned by the caller's sessions). */
+  listRewards(
+    request: ListRewardsRequest,
+    callback: (error: ServiceError | null, response: ListRewardsResponse) => void,
+  ): ClientUnaryCall;
+  listRewards(
+    request: ListRewardsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRewardsResponse) => void,
+  ): ClientUnaryCall;
+  listRewards(
+    request: ListRewardsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRewardsResponse) => void,
+  ): ClientUnaryCall;
+  /** Deletes a registered reward function; refused (FAILED_PRECONDITION) while a session uses it. */
+  deleteReward(
+    request: DeleteRewardRequest,
+    callback: (error: ServiceError | null, response: DeleteRewardResponse) => void,
+  ): ClientUnaryCall;
+  deleteReward(
+    request: DeleteRewardRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteRewardResponse) => void,
+  ): ClientUnaryCall;
+  deleteReward(
+    request: DeleteRewardRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteRewardResponse) => void,
   ): ClientUnaryCall;
 }
 

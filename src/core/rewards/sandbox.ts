@@ -1,0 +1,493 @@
+/**
+ * The sandbox for client reward code: QuickJS compiled to WebAssembly
+ * (quickjs-emscripten), one QuickJS runtime per compiled program (so per session: a
+ * program never shares a heap, globals or limits with another session's).
+ *
+ * What the code can reach: the ECMAScript built-ins of a fresh QuickJS context and the
+ * arguments it is called with, nothing else. There is no `require`, `process`, `console`,
+ * file system, network, timers or module loader, and no host function is ever exposed
+ * (data crosses as copied ArrayBuffers of numbers). Each program has:
+ * - a memory limit (QuickJS's allocator refuses beyond it: "out of memory" in the code);
+ * - a native stack limit (deep recursion is a clean "stack overflow");
+ * - a time limit per call, enforced by QuickJS's interrupt handler (an interrupt cannot be
+ *   caught by the code's own try/catch). Calls run synchronously on the server's thread, so
+ *   wall time during the call is the CPU time it takes.
+ * Results must be finite numbers; anything else is reported, with the transition it came
+ * from, and never reaches the env.
+ *
+ * One call evaluates a whole batch of transitions: the batch's records (a Float64Array, one
+ * row of `codec.recordWidth` numbers per transition) go in as one ArrayBuffer, an in-sandbox
+ * runner decodes each row into (s, a, sNext, info), calls the function and writes its result,
+ * and one ArrayBuffer comes back.
+ */
+
+import { performance } from 'node:perf_hooks';
+import variant from '@jitl/quickjs-wasmfile-release-sync';
+import {
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
+import { DomainError, invalidArgument } from '../errors.js';
+import type { OptionValues } from '../options.js';
+import type { SandboxLimits } from './types.js';
+
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
+  callMs: 10,
+  maxBatchMs: 250,
+  compileMs: 100,
+  memoryBytes: 16 * 1024 * 1024,
+  stackBytes: 256 * 1024,
+};
+
+/** Longest reward source accepted, in characters. */
+export const MAX_SOURCE_CHARS = 64 * 1024;
+
+/**
+ * How an env type's transitions are laid out for the sandbox: `recordWidth` numbers per
+ * transition, and the body of an in-sandbox function `(fn, d, o, P)` that calls `fn(s, a,
+ * sNext, info, P)` for the record at offset `o` of the Float64Array `d` and returns what fn
+ * returns. The body may only use operators, literals and the names it defines (the code runs
+ * before the client's code and must not depend on built-ins the client can replace).
+ */
+export interface SandboxCodec {
+  readonly recordWidth: number;
+  readonly callBody: string;
+}
+
+/** Why a sandboxed reward call failed (reasons as in DomainError.reason). */
+export type RewardFailureReason =
+  | 'REWARD_THREW'
+  | 'REWARD_TIMEOUT'
+  | 'REWARD_OUT_OF_MEMORY'
+  | 'REWARD_STACK_OVERFLOW'
+  | 'REWARD_NOT_A_NUMBER'
+  | 'REWARD_NOT_FINITE'
+  | 'REWARD_SANDBOX_FAILED';
+
+/** A failed call: the reason, what happened, and the transition (index in the batch) if known. */
+export class RewardCallFailure extends Error {
+  constructor(
+    readonly reason: RewardFailureReason,
+    readonly detail: string,
+    readonly index: number,
+  ) {
+    super(detail);
+    this.name = 'RewardCallFailure';
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The WebAssembly module: one per process, loaded once (about 20 ms). If it ever fails at
+// the WebAssembly level (a trap rather than a JavaScript error inside QuickJS), it is
+// replaced: programs of the old one recompile themselves into the new one on their next call.
+
+let wasmModule: QuickJSWASMModule | undefined;
+let generation = 0;
+let loading: Promise<void> | undefined;
+
+/** Loads the sandbox's WebAssembly module (idempotent; the server awaits it at start-up). */
+export function loadSandbox(): Promise<void> {
+  if (wasmModule) return Promise.resolve();
+  loading ??= newQuickJSWASMModuleFromVariant(variant as unknown as QuickJSSyncVariant).then(
+    (m) => {
+      wasmModule = m;
+      generation++;
+      loading = undefined;
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
+}
+
+export function sandboxLoaded(): boolean {
+  return wasmModule !== undefined;
+}
+
+function currentModule(): QuickJSWASMModule {
+  if (!wasmModule) {
+    void loadSandbox().catch(() => undefined);
+    throw new DomainError('UNAVAILABLE', 'the reward sandbox is starting; try again in a moment', 'reward_function', 'SANDBOX_STARTING');
+  }
+  return wasmModule;
+}
+
+/** Drops a module that failed at the WebAssembly level and starts loading a fresh one. */
+function abandonModule(gen: number): void {
+  if (gen !== generation || !wasmModule) return;
+  wasmModule = undefined;
+  void loadSandbox().catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------
+// The in-sandbox runner. It is evaluated before the client's code, so the built-ins it uses
+// are captured before the client could replace them; it only touches typed arrays by index
+// and builds plain literals, so prototype tampering by the client cannot change what it does.
+
+const MAX_MESSAGE = 400;
+
+function runnerSource(codec: SandboxCodec): string {
+  return `(function () {
+  "use strict";
+  const AB = ArrayBuffer, F64 = Float64Array, freeze = Object.freeze;
+  const slice = Function.prototype.call.bind(String.prototype.slice);
+  const W = ${codec.recordWidth};
+  const call = function (fn, d, o, P) { ${codec.callBody} };
+  const cut = (m) => (m.length > ${MAX_MESSAGE} ? slice(m, 0, ${MAX_MESSAGE}) + "..." : m);
+  const describe = (e) => {
+    try {
+      if (e !== null && typeof e === "object") {
+        const name = e.name, message = e.message;
+        if (typeof message === "string") return cut(typeof name === "string" && name !== "" ? name + ": " + message : message);
+      }
+      if (typeof e === "string") return cut(e);
+      return "a thrown " + (e === null ? "null" : typeof e);
+    } catch (_) {
+      return "an exception whose message cannot be read";
+    }
+  };
+  const deepFreeze = (v) => {
+    if (v !== null && typeof v === "object") {
+      for (const k in v) deepFreeze(v[k]);
+      freeze(v);
+    }
+    return v;
+  };
+  return function bind(fn, params) {
+    const P = deepFreeze(params);
+    let lastError = "";
+    const run = function (buf, n) {
+      const d = new F64(buf);
+      const ob = new AB((n + 2) * 8);
+      const out = new F64(ob);
+      for (let k = 0; k < n; k++) {
+        let r;
+        try {
+          r = call(fn, d, k * W, P);
+        } catch (e) {
+          lastError = describe(e);
+          out[0] = 1; out[1] = k;
+          return ob;
+        }
+        if (typeof r !== "number") {
+          lastError = r === null ? "null" : typeof r;
+          out[0] = 2; out[1] = k;
+          return ob;
+        }
+        if (r - r !== 0) {
+          lastError = r !== r ? "NaN" : r > 0 ? "Infinity" : "-Infinity";
+          out[0] = 3; out[1] = k;
+          return ob;
+        }
+        out[2 + k] = r;
+      }
+      return ob;
+    };
+    const error = function () { return lastError; };
+    return [run, error];
+  };
+})()`;
+}
+
+/** Trailing semicolons and blanks are allowed after the function expression. */
+function expressionOf(source: string): string {
+  return source.replace(/[\s;]+$/u, '');
+}
+
+interface Handles {
+  rt: QuickJSRuntime;
+  ctx: QuickJSContext;
+  run: QuickJSHandle;
+  error: QuickJSHandle;
+  gen: number;
+}
+
+function disposeHandles(h: Handles): void {
+  if (h.gen !== generation) return; // the module is gone; its memory with it
+  try {
+    h.run.dispose();
+    h.error.dispose();
+    h.ctx.dispose();
+    h.rt.dispose();
+  } catch {
+    // A broken module cannot free anything; it is being replaced anyway.
+  }
+}
+
+const finalizer = new FinalizationRegistry<Handles>((h) => disposeHandles(h));
+
+/** Maps an error QuickJS raised (not one the client's code threw and the runner caught). */
+function classifyVmMessage(message: string): RewardFailureReason {
+  if (/out of memory/i.test(message)) return 'REWARD_OUT_OF_MEMORY';
+  if (/stack overflow/i.test(message)) return 'REWARD_STACK_OVERFLOW';
+  return 'REWARD_THREW';
+}
+
+/**
+ * One compiled reward function in its own QuickJS runtime: the client's source, bound to
+ * fixed parameters, for one env type's record layout.
+ */
+export class SandboxProgram {
+  private h: Handles | undefined;
+  /** Read by the runtime's interrupt handler (kept apart so the handler does not hold the program). */
+  private readonly clock = { deadline: Infinity, interrupted: false };
+  private memoryLimit = 0;
+
+  private constructor(
+    readonly source: string,
+    private readonly codec: SandboxCodec,
+    private readonly params: OptionValues,
+    readonly limits: SandboxLimits,
+  ) {}
+
+  /**
+   * Compiles `source` (an expression evaluating to a function) bound to `params`. Syntax
+   * errors, a top level that throws or runs out of time or memory, and a value that is not
+   * a function are INVALID_ARGUMENT on `source`.
+   */
+  static compile(source: string, codec: SandboxCodec, params: OptionValues, limits: SandboxLimits): SandboxProgram {
+    if (typeof source !== 'string' || source.trim() === '') throw invalidArgument('source', 'source is required: a JavaScript function (s, a, sNext, info, params) => number', 'MISSING_SOURCE');
+    if (source.length > MAX_SOURCE_CHARS) {
+      throw invalidArgument('source', `source must be at most ${MAX_SOURCE_CHARS} characters, got ${source.length}`, 'SOURCE_TOO_LONG');
+    }
+    const program = new SandboxProgram(source, codec, params, limits);
+    program.build();
+    return program;
+  }
+
+  /** Builds the runtime, the runner and the client's function in the current module. */
+  private build(): void {
+    const module = currentModule();
+    const gen = generation;
+    const rt = module.newRuntime();
+    const limits = this.limits;
+    this.memoryLimit = limits.memoryBytes;
+    rt.setMemoryLimit(limits.memoryBytes);
+    rt.setMaxStackSize(limits.stackBytes);
+    const clock = this.clock;
+    rt.setInterruptHandler(() => {
+      if (performance.now() > clock.deadline) {
+        clock.interrupted = true;
+        return true;
+      }
+      return false;
+    });
+    const ctx = rt.newContext();
+    const owned: QuickJSHandle[] = [];
+    let ok = false;
+    try {
+      const factory = ctx.evalCode(runnerSource(this.codec), 'gymhost-runner.js');
+      if (factory.error) {
+        const msg = ctx.dump(factory.error);
+        factory.error.dispose();
+        throw new Error(`reward sandbox runner failed to compile: ${JSON.stringify(msg)}`);
+      }
+      owned.push(factory.value);
+      const params = ctx.evalCode(`(${JSON.stringify(this.params)})`, 'params.js');
+      if (params.error) {
+        params.error.dispose();
+        throw new Error('reward params failed to load into the sandbox');
+      }
+      owned.push(params.value);
+
+      this.startClock(limits.compileMs);
+      const fn = ctx.evalCode(`"use strict";\n(\n${expressionOf(this.source)}\n)`, 'reward.js');
+      this.stopClock();
+      if (fn.error) {
+        const timedOut = this.clock.interrupted;
+        const problem = this.describeVmError(ctx, fn.error, 'compile');
+        fn.error.dispose();
+        throw invalidArgument('source', `source does not compile: ${problem}`, timedOut ? 'SOURCE_TIMEOUT' : 'SOURCE_ERROR');
+      }
+      owned.push(fn.value);
+      const kind = ctx.typeof(fn.value);
+      if (kind !== 'function') {
+        throw invalidArgument('source', `source must evaluate to a function (s, a, sNext, info, params) => number, got a ${kind}`, 'SOURCE_NOT_A_FUNCTION');
+      }
+      this.startClock(limits.compileMs);
+      const bound = ctx.callFunction(factory.value, ctx.undefined, fn.value, params.value);
+      this.stopClock();
+      if (bound.error) {
+        const problem = this.describeVmError(ctx, bound.error, 'compile');
+        bound.error.dispose();
+        throw invalidArgument('source', `source could not be prepared: ${problem}`, 'SOURCE_ERROR');
+      }
+      owned.push(bound.value);
+      const run = ctx.getProp(bound.value, 0);
+      const error = ctx.getProp(bound.value, 1);
+      this.h = { rt, ctx, run, error, gen };
+      finalizer.register(this, this.h, this);
+      ok = true;
+    } finally {
+      this.stopClock();
+      for (const handle of owned) handle.dispose();
+      if (!ok) {
+        ctx.dispose();
+        rt.dispose();
+      }
+    }
+  }
+
+  private startClock(ms: number): void {
+    this.clock.interrupted = false;
+    this.clock.deadline = performance.now() + ms;
+  }
+
+  private stopClock(): void {
+    this.clock.deadline = Infinity;
+  }
+
+  /** A short description of an error value QuickJS returned (never the client's getters: data properties only). */
+  private describeVmError(ctx: QuickJSContext, err: QuickJSHandle, phase: 'compile' | 'call'): string {
+    if (this.clock.interrupted) {
+      return phase === 'compile'
+        ? `the top level ran longer than ${this.limits.compileMs} ms`
+        : 'time limit exceeded';
+    }
+    // Errors from QuickJS itself are native Error objects with data properties; read them
+    // under a short deadline in case the code left a getter on a prototype.
+    this.startClock(5);
+    try {
+      const read = (key: string): string => {
+        const v = ctx.getProp(err, key);
+        try {
+          return ctx.typeof(v) === 'string' ? ctx.getString(v).slice(0, MAX_MESSAGE) : '';
+        } finally {
+          v.dispose();
+        }
+      };
+      const name = read('name');
+      const message = read('message');
+      const line = ctx.getProp(err, 'lineNumber');
+      let at = '';
+      try {
+        if (ctx.typeof(line) === 'number') at = ` (line ${Math.max(1, ctx.getNumber(line) - 2)})`;
+      } finally {
+        line.dispose();
+      }
+      return (name && message ? `${name}: ${message}` : message || name || 'an error') + (phase === 'compile' ? at : '');
+    } catch {
+      return 'an error';
+    } finally {
+      this.stopClock();
+    }
+  }
+
+  /**
+   * Evaluates the function on `count` transitions: records in `data` (`count *
+   * recordWidth` numbers), results into out[0..count). Throws RewardCallFailure.
+   */
+  run(count: number, data: Float64Array, out: Float64Array): void {
+    if (count === 0) return;
+    let h = this.h;
+    if (h === undefined || h.gen !== generation) {
+      // The module was replaced after a WebAssembly-level failure: recompile in the new one.
+      this.h = undefined;
+      this.build();
+      h = this.h!;
+    }
+    const { ctx, rt } = h;
+    const bytes = count * this.codec.recordWidth * 8;
+    const needed = this.limits.memoryBytes + 2 * bytes + 2 * (count + 2) * 8 + 65536;
+    if (needed !== this.memoryLimit) {
+      rt.setMemoryLimit(needed);
+      this.memoryLimit = needed;
+    }
+    let outBytes: Uint8Array | undefined;
+    let status = 0;
+    let index = 0;
+    try {
+      const input = ctx.newArrayBuffer(data.buffer.slice(data.byteOffset, data.byteOffset + bytes));
+      const n = ctx.newNumber(count);
+      this.startClock(Math.min(this.limits.maxBatchMs, Math.max(this.limits.callMs, this.limits.callMs * count)));
+      let res;
+      try {
+        res = ctx.callFunction(h.run, ctx.undefined, input, n);
+      } finally {
+        this.stopClock();
+        input.dispose();
+        n.dispose();
+      }
+      if (res.error) {
+        const timedOut = this.clock.interrupted;
+        const problem = this.describeVmError(ctx, res.error, 'call');
+        res.error.dispose();
+        if (timedOut) {
+          const ms = Math.min(this.limits.maxBatchMs, Math.max(this.limits.callMs, this.limits.callMs * count));
+          throw new RewardCallFailure('REWARD_TIMEOUT', `it ran longer than its time limit (${ms} ms for ${count} transition${count === 1 ? '' : 's'})`, -1);
+        }
+        const reason = classifyVmMessage(problem);
+        throw new RewardCallFailure(reason, reason === 'REWARD_OUT_OF_MEMORY' ? `it ran out of memory (limit ${this.limits.memoryBytes} bytes): ${problem}` : problem, -1);
+      }
+      const lifetime = ctx.getArrayBuffer(res.value);
+      try {
+        outBytes = lifetime.value.slice();
+      } finally {
+        lifetime.dispose();
+        res.value.dispose();
+      }
+    } catch (err) {
+      if (err instanceof RewardCallFailure || err instanceof DomainError) throw err;
+      // Not an error inside QuickJS: the WebAssembly module itself failed. Replace it.
+      abandonModule(h.gen);
+      throw new RewardCallFailure('REWARD_SANDBOX_FAILED', `the sandbox failed (${(err as Error)?.message ?? String(err)}); it has been restarted`, -1);
+    }
+    if (outBytes.length !== (count + 2) * 8) throw new RewardCallFailure('REWARD_SANDBOX_FAILED', 'the sandbox returned a malformed result', -1);
+    const result = new Float64Array(outBytes.buffer, outBytes.byteOffset, count + 2);
+    status = result[0];
+    index = result[1];
+    if (status !== 0) {
+      if (!(status === 1 || status === 2 || status === 3) || !Number.isInteger(index) || index < 0 || index >= count) {
+        throw new RewardCallFailure('REWARD_SANDBOX_FAILED', 'the sandbox returned a malformed result', -1);
+      }
+      const detail = this.lastError(h);
+      if (status === 1) {
+        const reason = /^InternalError: out of memory/.test(detail) ? 'REWARD_OUT_OF_MEMORY' : /^InternalError: stack overflow/.test(detail) ? 'REWARD_STACK_OVERFLOW' : 'REWARD_THREW';
+        throw new RewardCallFailure(reason, reason === 'REWARD_OUT_OF_MEMORY' ? `it ran out of memory (limit ${this.limits.memoryBytes} bytes)` : reason === 'REWARD_STACK_OVERFLOW' ? 'stack overflow (too deep a recursion)' : `it threw ${detail}`, index);
+      }
+      if (status === 2) throw new RewardCallFailure('REWARD_NOT_A_NUMBER', `it returned ${/^[aeiou]/.test(detail) ? 'an' : 'a'} ${detail}, not a number`, index);
+      throw new RewardCallFailure('REWARD_NOT_FINITE', `it returned ${detail}; rewards must be finite numbers`, index);
+    }
+    for (let k = 0; k < count; k++) {
+      const r = result[2 + k];
+      if (!Number.isFinite(r)) throw new RewardCallFailure('REWARD_NOT_FINITE', `it returned ${r}; rewards must be finite numbers`, k);
+      out[k] = r;
+    }
+  }
+
+  private lastError(h: Handles): string {
+    const { ctx } = h;
+    this.startClock(5);
+    try {
+      const res = ctx.callFunction(h.error, ctx.undefined);
+      if (res.error) {
+        res.error.dispose();
+        return 'an error';
+      }
+      try {
+        return ctx.typeof(res.value) === 'string' ? ctx.getString(res.value).slice(0, MAX_MESSAGE + 3) : 'an error';
+      } finally {
+        res.value.dispose();
+      }
+    } catch {
+      return 'an error';
+    } finally {
+      this.stopClock();
+    }
+  }
+
+  /** Frees the runtime (idempotent). */
+  dispose(): void {
+    const h = this.h;
+    if (!h) return;
+    this.h = undefined;
+    finalizer.unregister(this);
+    disposeHandles(h);
+  }
+}
