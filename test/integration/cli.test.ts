@@ -78,3 +78,41 @@ test('serveOptions: flags win over environment, which wins over defaults', () =>
   assert.throws(() => serveOptions(['--max-sessions', '0'], {}), /max-sessions/);
   assert.throws(() => serveOptions(['--colour', 'red'], {}), /colour/);
 });
+
+test('train writes the agent, CSV and JSON history; eval scores the saved agent', async () => {
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'gymhost-cli-'));
+  const agentFile = path.join(dir, 'maze.agent');
+  const run = async (args: string[]) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const [code] = await once(child, 'exit');
+    return { code, out, err };
+  };
+  const trained = await run(['train', '--preset', 'seed-tabular-gridworld', '--seed', '1', '--save', agentFile,
+    '--csv', path.join(dir, 'h.csv'), '--json', path.join(dir, 'h.json'), '--eval-episodes', '10']);
+  assert.equal(trained.code, 0, trained.err);
+  assert.match(trained.out, /done: 500 episodes/);
+  assert.match(trained.out, /episode returns:\n/);
+  assert.match(trained.out, /greedy evaluation over 10 episodes: mean -?\d/);
+  const csv = (await readFile(path.join(dir, 'h.csv'), 'utf8')).trim().split('\n');
+  assert.equal(csv[0], 'episode,return,length,loss,epsilon,wall_time_ms');
+  assert.equal(csv.length, 501);
+  const json = JSON.parse(await readFile(path.join(dir, 'h.json'), 'utf8'));
+  assert.equal(json.history.length, 500);
+  assert.equal(json.summary.episodes, 500);
+
+  const evaluated = await run(['eval', '--agent', agentFile, '--env', 'GridWorld-v0', '--episodes', '3']);
+  assert.equal(evaluated.code, 0, evaluated.err);
+  // From S on small_maze the greedy path is the 58-move hazard-free route: -57.
+  assert.match(evaluated.out, /mean -57\.00 \+- 0\.00/);
+
+  const bad = await run(['train', '--env', 'CartPole-v1', '--kind', 'dqn', '--config', '{"gamma": 2}']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /INVALID_ARGUMENT: .*gamma/);
+});
