@@ -107,14 +107,4 @@ def client(address: str):
     return c
 
 
-@pytest.fixture
-def quiet_gym_warnings():
-    """Silences gymnasium's warnings that do not concern the client (e.g. an unbounded Box)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Box observation space (minimum|maximum) value is.*infinity")
-        yield
-
-
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -362,7 +362,7 @@ describe('GridWorld-v0 dynamics and rewards', () => {
     assert.deepEqual(byName, {
       seed: { goal: 0, hazard: -200, standard: -1 },
       seed_v2: { goal: 0, hazard: -10, standard: -0.001 },
-      distance_shaping: { goal: 0, hazard: -200, standard: -1, gamma: 0.8, scale: 1 },
+      distance_shaping: { goal: 0, hazard: -200, standard: -1, gamma: 0.8, scale: 0.1 },
     });
     assert.match(gridWorldType.rewardFunctions[0].description, /seed/);
     assert.equal(gridWorldType.id, 'GridWorld-v0');

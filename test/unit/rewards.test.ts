@@ -79,7 +79,8 @@ describe('GridWorld-v0 built-in rewards, hand-computed', () => {
   });
 
   it('distance_shaping: cell reward + scale * (d(s) - gamma * d(s\'))', () => {
-    const p = defaults(gridDistanceShapingReward.params); // gamma 0.8, scale 1
+    assert.deepEqual(defaults(gridDistanceShapingReward.params), { goal: 0, hazard: -200, standard: -1, gamma: 0.8, scale: 0.1 });
+    const p = defaults(gridDistanceShapingReward.params, { scale: 1 }); // gamma 0.8, scale 1
     // S (9,0) -> (9,1): d 12 -> 11: -1 + (12 - 0.8 * 11) = 2.2
     assert.ok(Math.abs(gridDistanceShapingReward.compute(117, RIGHT, 118, at(CellKind.standard, 9, 0, 9, 1), p) - 2.2) < 1e-12);
     // (9,1) -> hazard (9,2): d 11 -> 10: -200 + (11 - 8) = -197
@@ -105,7 +106,7 @@ describe('GridWorld-v0 built-in rewards, hand-computed', () => {
       distance_shaping: [-1 + 12 - 8.8, -200 + 11 - 8, -1 + 10 - 8.8, -1 + 11 - 9.6, -1 + 12 - 9.6, -1 + 12 - 10.4],
     };
     for (const [name, want] of Object.entries(expected)) {
-      const env = maze(name);
+      const env = maze(name, name === 'distance_shaping' ? { scale: 1 } : {});
       env.reset(0, 0, {});
       const got = moves.map((a) => {
         env.step(0, a);
@@ -123,7 +124,7 @@ describe('GridWorld-v0 built-in rewards, hand-computed', () => {
     const goal = 9 * W + 12;
     const tables = (name: string) => {
       const fn = gridWorldType.rewardFunctions.find((r) => r.name === name)!;
-      const env = gridWorldType.create(1, cfg, { name, params: defaults(fn.params, name === 'distance_shaping' ? { gamma } : {}) }, 0);
+      const env = gridWorldType.create(1, cfg, { name, params: defaults(fn.params, name === 'distance_shaping' ? { gamma, scale: 1 } : {}) }, 0);
       const next = new Int32Array(n * 4);
       const reward = new Float64Array(n * 4);
       for (let s = 0; s < n; s++) {

@@ -113,34 +113,12 @@ export class SandboxedReward {
   }
 }
 
-/** xoshiro128** state words of an Rng (its fields are TypeScript-private, plain properties at run time). */
-interface RngWords {
-  s0: number;
-  s1: number;
-  s2: number;
-  s3: number;
-}
-
-/** Copies the PRNG states of `rngs` into `into` (4 words each, kept exactly). */
+/** Copies the PRNG states of `rngs` into `into` (4 words each). */
 export function saveRngs(rngs: readonly Rng[], into: Float64Array): void {
-  for (let i = 0; i < rngs.length; i++) {
-    const r = rngs[i] as unknown as RngWords;
-    const o = 4 * i;
-    into[o] = r.s0;
-    into[o + 1] = r.s1;
-    into[o + 2] = r.s2;
-    into[o + 3] = r.s3;
-  }
+  for (let i = 0; i < rngs.length; i++) into.set(rngs[i].getState(), 4 * i);
 }
 
 /** Puts back PRNG states saved by saveRngs. */
 export function restoreRngs(rngs: readonly Rng[], from: Float64Array): void {
-  for (let i = 0; i < rngs.length; i++) {
-    const r = rngs[i] as unknown as RngWords;
-    const o = 4 * i;
-    r.s0 = from[o];
-    r.s1 = from[o + 1];
-    r.s2 = from[o + 2];
-    r.s3 = from[o + 3];
-  }
+  for (let i = 0; i < rngs.length; i++) rngs[i].setState(Array.from(from.subarray(4 * i, 4 * i + 4)));
 }

@@ -118,7 +118,16 @@ export const gridDistanceShapingReward: RewardFunction<number, GridFacts> = {
   params: [
     ...cellParams(0, -200, -1),
     { name: 'gamma', type: 'number', description: "Discount of the shaping term; set it to the agent's gamma to keep the optimal policy.", default: 0.8, minimum: 0, maximum: 1 },
-    { name: 'scale', type: 'number', description: 'Reward per cell of distance in the potential.', default: 1, minimum: 0, maximum: 1e6 },
+    {
+      name: 'scale',
+      type: 'number',
+      description:
+        'Reward per cell of distance in the potential. The default 0.1 keeps every shaped step on a standard cell of the small worlds negative, ' +
+        'so a zero-initialised Q table stays optimistic (larger scales make positive rewards that stop its systematic exploration).',
+      default: 0.1,
+      minimum: 0,
+      maximum: 1e6,
+    },
   ],
   compute(s, a, sNext, facts, params) {
     const base = computeCellReward(s, a, sNext, facts, params);

@@ -1,30 +1,43 @@
 /**
  * The sandbox for client reward code: QuickJS compiled to WebAssembly
- * (quickjs-emscripten), one QuickJS runtime per compiled program (so per session: a
- * program never shares a heap, globals or limits with another session's).
+ * (quickjs-emscripten). Every compiled program (one per session using a registered
+ * function) gets its own WebAssembly instance with its own fixed-size linear memory, its own
+ * QuickJS runtime and context: a program never shares a heap, globals, limits or a crash
+ * with another session's.
  *
  * What the code can reach: the ECMAScript built-ins of a fresh QuickJS context and the
  * arguments it is called with, nothing else. There is no `require`, `process`, `console`,
  * file system, network, timers or module loader, and no host function is ever exposed
  * (data crosses as copied ArrayBuffers of numbers). Each program has:
- * - a memory limit (QuickJS's allocator refuses beyond it: "out of memory" in the code);
+ * - a memory limit: the instance's linear memory cannot grow past `memoryBytes` (a hard cap
+ *   enforced by WebAssembly; QuickJS's own setMemoryLimit is also set but, in the prebuilt
+ *   wasm, only bounds single allocations), so "out of memory" is raised inside the code;
+ *   after running out of memory a program is rebuilt from its source on its next call;
  * - a native stack limit (deep recursion is a clean "stack overflow");
  * - a time limit per call, enforced by QuickJS's interrupt handler (an interrupt cannot be
  *   caught by the code's own try/catch). Calls run synchronously on the server's thread, so
  *   wall time during the call is the CPU time it takes.
  * Results must be finite numbers; anything else is reported, with the transition it came
- * from, and never reaches the env.
+ * from, and never reaches the env. A failure of the WebAssembly instance itself (a trap)
+ * only loses that program's instance; it is rebuilt on its next call.
  *
- * One call evaluates a whole batch of transitions: the batch's records (a Float64Array, one
- * row of `codec.recordWidth` numbers per transition) go in as one ArrayBuffer, an in-sandbox
- * runner decodes each row into (s, a, sNext, info), calls the function and writes its result,
- * and one ArrayBuffer comes back.
+ * One call evaluates a batch of transitions (chunks of CHUNK): the batch's records (a
+ * Float64Array, one row of `codec.recordWidth` numbers per transition) go in as one
+ * ArrayBuffer, an in-sandbox runner decodes each row into (s, a, sNext, info), calls the
+ * function and writes its result, and one ArrayBuffer comes back.
+ *
+ * Instances are created asynchronously (quickjs-emscripten's loader is async, about 5-20
+ * ms each) into a small pool that compiling takes from synchronously; callers that can wait
+ * use reserveSandboxes(n) first.
  */
 
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import variant from '@jitl/quickjs-wasmfile-release-sync';
 import {
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSRuntime,
@@ -39,12 +52,18 @@ export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   callMs: 10,
   maxBatchMs: 250,
   compileMs: 100,
-  memoryBytes: 16 * 1024 * 1024,
+  memoryBytes: 32 * 1024 * 1024,
   stackBytes: 256 * 1024,
 };
 
 /** Longest reward source accepted, in characters. */
 export const MAX_SOURCE_CHARS = 64 * 1024;
+
+/** Transitions per crossing into the sandbox (bounds the copies a call needs in its memory). */
+export const CHUNK = 4096;
+
+/** The smallest memory a sandbox can have: the wasm's own 16 MiB plus room for QuickJS. */
+export const MIN_SANDBOX_MEMORY = 20 * 1024 * 1024;
 
 /**
  * How an env type's transitions are laid out for the sandbox: `recordWidth` numbers per
@@ -81,48 +100,87 @@ export class RewardCallFailure extends Error {
 }
 
 // ---------------------------------------------------------------------------------------
-// The WebAssembly module: one per process, loaded once (about 20 ms). If it ever fails at
-// the WebAssembly level (a trap rather than a JavaScript error inside QuickJS), it is
-// replaced: programs of the old one recompile themselves into the new one on their next call.
+// WebAssembly instances: the module is compiled once; instances come from a pool.
 
-let wasmModule: QuickJSWASMModule | undefined;
-let generation = 0;
-let loading: Promise<void> | undefined;
+/** The parts of the WebAssembly API used here (the project's TypeScript lib has no DOM/wasm types). */
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number }) => object;
+};
 
-/** Loads the sandbox's WebAssembly module (idempotent; the server awaits it at start-up). */
-export function loadSandbox(): Promise<void> {
-  if (wasmModule) return Promise.resolve();
-  loading ??= newQuickJSWASMModuleFromVariant(variant as unknown as QuickJSSyncVariant).then(
-    (m) => {
-      wasmModule = m;
-      generation++;
-      loading = undefined;
-    },
-    (err: unknown) => {
-      loading = undefined;
-      throw err;
-    },
-  );
-  return loading;
+const require = createRequire(import.meta.url);
+let compiled: object | undefined;
+let memoryPages = Math.ceil(DEFAULT_SANDBOX_LIMITS.memoryBytes / 65536);
+let poolTarget = 4;
+const pool: QuickJSWASMModule[] = [];
+let filling: Promise<void> | undefined;
+
+export interface SandboxSetup {
+  /** Linear memory of each sandbox, bytes (at least MIN_SANDBOX_MEMORY). */
+  readonly memoryBytes?: number;
+  /** Instances kept ready (default 4). */
+  readonly poolSize?: number;
+}
+
+/**
+ * Compiles the sandbox's WebAssembly module (once) and fills the pool of instances. The
+ * server awaits it at start-up; memoryBytes applies to instances made from then on.
+ */
+export async function loadSandbox(setup: SandboxSetup = {}): Promise<void> {
+  if (setup.memoryBytes !== undefined) {
+    if (!(setup.memoryBytes >= MIN_SANDBOX_MEMORY && setup.memoryBytes <= 2 ** 31)) {
+      throw new Error(`sandbox memory must be in [${MIN_SANDBOX_MEMORY}, ${2 ** 31}] bytes, got ${setup.memoryBytes}`);
+    }
+    const pages = Math.ceil(setup.memoryBytes / 65536);
+    if (pages !== memoryPages) {
+      memoryPages = pages;
+      pool.length = 0;
+    }
+  }
+  if (setup.poolSize !== undefined) poolTarget = Math.max(1, Math.floor(setup.poolSize));
+  compiled ??= new WebAssembly.Module(readFileSync(require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
+  await reserveSandboxes(poolTarget);
 }
 
 export function sandboxLoaded(): boolean {
-  return wasmModule !== undefined;
+  return compiled !== undefined;
 }
 
-function currentModule(): QuickJSWASMModule {
-  if (!wasmModule) {
-    void loadSandbox().catch(() => undefined);
-    throw new DomainError('UNAVAILABLE', 'the reward sandbox is starting; try again in a moment', 'reward_function', 'SANDBOX_STARTING');
+/** Memory of each sandbox instance, bytes. */
+export function sandboxMemoryBytes(): number {
+  return memoryPages * 65536;
+}
+
+async function newInstance(): Promise<QuickJSWASMModule> {
+  if (!compiled) await loadSandbox();
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: Math.max(256, memoryPages) });
+  return newQuickJSWASMModuleFromVariant(newVariant(variant as unknown as QuickJSSyncVariant, { wasmModule: compiled as never, wasmMemory: memory as never }));
+}
+
+/** Waits until at least `n` instances are ready (callers that will compile n programs at once). */
+export async function reserveSandboxes(n = 1): Promise<void> {
+  while (pool.length < n) pool.push(await newInstance());
+}
+
+function refillSoon(): void {
+  if (filling) return;
+  filling = (async () => {
+    try {
+      while (pool.length < poolTarget) pool.push(await newInstance());
+    } finally {
+      filling = undefined;
+    }
+  })().catch(() => undefined);
+}
+
+/** A fresh instance from the pool (the pool refills in the background). */
+function takeInstance(): QuickJSWASMModule {
+  const m = pool.pop();
+  refillSoon();
+  if (!m) {
+    throw new DomainError('UNAVAILABLE', 'the reward sandbox has no instance ready (too many sandboxes created at once); try again in a moment', 'reward_function', 'SANDBOX_BUSY');
   }
-  return wasmModule;
-}
-
-/** Drops a module that failed at the WebAssembly level and starts loading a fresh one. */
-function abandonModule(gen: number): void {
-  if (gen !== generation || !wasmModule) return;
-  wasmModule = undefined;
-  void loadSandbox().catch(() => undefined);
+  return m;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -205,22 +263,7 @@ interface Handles {
   ctx: QuickJSContext;
   run: QuickJSHandle;
   error: QuickJSHandle;
-  gen: number;
 }
-
-function disposeHandles(h: Handles): void {
-  if (h.gen !== generation) return; // the module is gone; its memory with it
-  try {
-    h.run.dispose();
-    h.error.dispose();
-    h.ctx.dispose();
-    h.rt.dispose();
-  } catch {
-    // A broken module cannot free anything; it is being replaced anyway.
-  }
-}
-
-const finalizer = new FinalizationRegistry<Handles>((h) => disposeHandles(h));
 
 /** Maps an error QuickJS raised (not one the client's code threw and the runner caught). */
 function classifyVmMessage(message: string): RewardFailureReason {
@@ -230,14 +273,17 @@ function classifyVmMessage(message: string): RewardFailureReason {
 }
 
 /**
- * One compiled reward function in its own QuickJS runtime: the client's source, bound to
- * fixed parameters, for one env type's record layout.
+ * One compiled reward function in its own WebAssembly instance: the client's source, bound
+ * to fixed parameters, for one env type's record layout. Dropping the program frees
+ * everything (the instance is garbage collected with its memory).
  */
 export class SandboxProgram {
   private h: Handles | undefined;
-  /** Read by the runtime's interrupt handler (kept apart so the handler does not hold the program). */
+  /** Read by the runtime's interrupt handler. */
   private readonly clock = { deadline: Infinity, interrupted: false };
-  private memoryLimit = 0;
+  private disposed = false;
+  /** Instances this program has used (1 unless it was rebuilt after running out of memory or a trap). */
+  builds = 0;
 
   private constructor(
     readonly source: string,
@@ -249,7 +295,8 @@ export class SandboxProgram {
   /**
    * Compiles `source` (an expression evaluating to a function) bound to `params`. Syntax
    * errors, a top level that throws or runs out of time or memory, and a value that is not
-   * a function are INVALID_ARGUMENT on `source`.
+   * a function are INVALID_ARGUMENT on `source`. Takes an instance from the pool
+   * (UNAVAILABLE if none is ready: await reserveSandboxes() first).
    */
   static compile(source: string, codec: SandboxCodec, params: OptionValues, limits: SandboxLimits): SandboxProgram {
     if (typeof source !== 'string' || source.trim() === '') throw invalidArgument('source', 'source is required: a JavaScript function (s, a, sNext, info, params) => number', 'MISSING_SOURCE');
@@ -261,13 +308,12 @@ export class SandboxProgram {
     return program;
   }
 
-  /** Builds the runtime, the runner and the client's function in the current module. */
+  /** Builds the runtime, the runner and the client's function in a fresh instance. */
   private build(): void {
-    const module = currentModule();
-    const gen = generation;
+    const module = takeInstance();
+    this.builds++;
     const rt = module.newRuntime();
     const limits = this.limits;
-    this.memoryLimit = limits.memoryBytes;
     rt.setMemoryLimit(limits.memoryBytes);
     rt.setMaxStackSize(limits.stackBytes);
     const clock = this.clock;
@@ -280,7 +326,6 @@ export class SandboxProgram {
     });
     const ctx = rt.newContext();
     const owned: QuickJSHandle[] = [];
-    let ok = false;
     try {
       const factory = ctx.evalCode(runnerSource(this.codec), 'gymhost-runner.js');
       if (factory.error) {
@@ -321,16 +366,17 @@ export class SandboxProgram {
       owned.push(bound.value);
       const run = ctx.getProp(bound.value, 0);
       const error = ctx.getProp(bound.value, 1);
-      this.h = { rt, ctx, run, error, gen };
-      finalizer.register(this, this.h, this);
-      ok = true;
+      this.h = { rt, ctx, run, error };
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      // The instance itself failed (a trap): it is dropped with this program's attempt.
+      throw invalidArgument('source', `source could not be compiled in the sandbox: ${(err as Error)?.message ?? String(err)}`, 'SOURCE_ERROR');
     } finally {
       this.stopClock();
-      for (const handle of owned) handle.dispose();
-      if (!ok) {
-        ctx.dispose();
-        rt.dispose();
+      if (this.h) {
+        for (const handle of owned) handle.dispose();
       }
+      // On failure the instance is dropped whole: nothing needs freeing inside it.
     }
   }
 
@@ -381,36 +427,45 @@ export class SandboxProgram {
 
   /**
    * Evaluates the function on `count` transitions: records in `data` (`count *
-   * recordWidth` numbers), results into out[0..count). Throws RewardCallFailure.
+   * recordWidth` numbers), results into out[0..count). The whole batch shares one time
+   * budget: callMs per transition, at least callMs, at most maxBatchMs. Throws
+   * RewardCallFailure (or UNAVAILABLE when the program must be rebuilt and no instance is ready).
    */
   run(count: number, data: Float64Array, out: Float64Array): void {
     if (count === 0) return;
-    let h = this.h;
-    if (h === undefined || h.gen !== generation) {
-      // The module was replaced after a WebAssembly-level failure: recompile in the new one.
-      this.h = undefined;
-      this.build();
-      h = this.h!;
-    }
-    const { ctx, rt } = h;
-    const bytes = count * this.codec.recordWidth * 8;
-    const needed = this.limits.memoryBytes + 2 * bytes + 2 * (count + 2) * 8 + 65536;
-    if (needed !== this.memoryLimit) {
-      rt.setMemoryLimit(needed);
-      this.memoryLimit = needed;
-    }
-    let outBytes: Uint8Array | undefined;
-    let status = 0;
-    let index = 0;
+    if (this.disposed) throw new Error('reward program used after dispose');
+    if (this.h === undefined) this.build(); // rebuilt after running out of memory or a trap
+    const budget = Math.min(this.limits.maxBatchMs, Math.max(this.limits.callMs, this.limits.callMs * count));
+    this.startClock(budget);
     try {
-      const input = ctx.newArrayBuffer(data.buffer.slice(data.byteOffset, data.byteOffset + bytes));
+      for (let first = 0; first < count; first += CHUNK) {
+        const n = Math.min(CHUNK, count - first);
+        this.runChunk(first, n, data, out, budget, count);
+      }
+    } catch (err) {
+      if (err instanceof RewardCallFailure && (err.reason === 'REWARD_OUT_OF_MEMORY' || err.reason === 'REWARD_SANDBOX_FAILED')) {
+        // Start from a fresh instance next time: memory cannot shrink, and a trap leaves nothing usable.
+        this.h = undefined;
+      }
+      throw err;
+    } finally {
+      this.stopClock();
+    }
+  }
+
+  private runChunk(first: number, count: number, data: Float64Array, out: Float64Array, budget: number, total: number): void {
+    const h = this.h!;
+    const { ctx } = h;
+    const width = this.codec.recordWidth;
+    const begin = data.byteOffset + first * width * 8;
+    let outBytes: Uint8Array;
+    try {
+      const input = ctx.newArrayBuffer(data.buffer.slice(begin, begin + count * width * 8));
       const n = ctx.newNumber(count);
-      this.startClock(Math.min(this.limits.maxBatchMs, Math.max(this.limits.callMs, this.limits.callMs * count)));
       let res;
       try {
         res = ctx.callFunction(h.run, ctx.undefined, input, n);
       } finally {
-        this.stopClock();
         input.dispose();
         n.dispose();
       }
@@ -419,11 +474,10 @@ export class SandboxProgram {
         const problem = this.describeVmError(ctx, res.error, 'call');
         res.error.dispose();
         if (timedOut) {
-          const ms = Math.min(this.limits.maxBatchMs, Math.max(this.limits.callMs, this.limits.callMs * count));
-          throw new RewardCallFailure('REWARD_TIMEOUT', `it ran longer than its time limit (${ms} ms for ${count} transition${count === 1 ? '' : 's'})`, -1);
+          throw new RewardCallFailure('REWARD_TIMEOUT', `it ran longer than its time limit (${budget} ms for ${total} transition${total === 1 ? '' : 's'})`, -1);
         }
         const reason = classifyVmMessage(problem);
-        throw new RewardCallFailure(reason, reason === 'REWARD_OUT_OF_MEMORY' ? `it ran out of memory (limit ${this.limits.memoryBytes} bytes): ${problem}` : problem, -1);
+        throw new RewardCallFailure(reason, reason === 'REWARD_OUT_OF_MEMORY' ? `it ran out of memory (limit ${sandboxMemoryBytes()} bytes)` : problem, -1);
       }
       const lifetime = ctx.getArrayBuffer(res.value);
       try {
@@ -434,36 +488,38 @@ export class SandboxProgram {
       }
     } catch (err) {
       if (err instanceof RewardCallFailure || err instanceof DomainError) throw err;
-      // Not an error inside QuickJS: the WebAssembly module itself failed. Replace it.
-      abandonModule(h.gen);
-      throw new RewardCallFailure('REWARD_SANDBOX_FAILED', `the sandbox failed (${(err as Error)?.message ?? String(err)}); it has been restarted`, -1);
+      // Not an error inside QuickJS: this program's WebAssembly instance failed (a trap).
+      throw new RewardCallFailure('REWARD_SANDBOX_FAILED', `its sandbox failed (${(err as Error)?.message ?? String(err)}) and will be rebuilt on the next call`, -1);
     }
     if (outBytes.length !== (count + 2) * 8) throw new RewardCallFailure('REWARD_SANDBOX_FAILED', 'the sandbox returned a malformed result', -1);
     const result = new Float64Array(outBytes.buffer, outBytes.byteOffset, count + 2);
-    status = result[0];
-    index = result[1];
+    const status = result[0];
+    const index = result[1];
     if (status !== 0) {
       if (!(status === 1 || status === 2 || status === 3) || !Number.isInteger(index) || index < 0 || index >= count) {
         throw new RewardCallFailure('REWARD_SANDBOX_FAILED', 'the sandbox returned a malformed result', -1);
       }
       const detail = this.lastError(h);
+      const at = first + index;
       if (status === 1) {
-        const reason = /^InternalError: out of memory/.test(detail) ? 'REWARD_OUT_OF_MEMORY' : /^InternalError: stack overflow/.test(detail) ? 'REWARD_STACK_OVERFLOW' : 'REWARD_THREW';
-        throw new RewardCallFailure(reason, reason === 'REWARD_OUT_OF_MEMORY' ? `it ran out of memory (limit ${this.limits.memoryBytes} bytes)` : reason === 'REWARD_STACK_OVERFLOW' ? 'stack overflow (too deep a recursion)' : `it threw ${detail}`, index);
+        if (/^InternalError: out of memory/.test(detail)) throw new RewardCallFailure('REWARD_OUT_OF_MEMORY', `it ran out of memory (limit ${sandboxMemoryBytes()} bytes)`, at);
+        if (/^InternalError: stack overflow/.test(detail)) throw new RewardCallFailure('REWARD_STACK_OVERFLOW', 'stack overflow (too deep a recursion)', at);
+        throw new RewardCallFailure('REWARD_THREW', `it threw ${detail}`, at);
       }
-      if (status === 2) throw new RewardCallFailure('REWARD_NOT_A_NUMBER', `it returned ${/^[aeiou]/.test(detail) ? 'an' : 'a'} ${detail}, not a number`, index);
-      throw new RewardCallFailure('REWARD_NOT_FINITE', `it returned ${detail}; rewards must be finite numbers`, index);
+      if (status === 2) throw new RewardCallFailure('REWARD_NOT_A_NUMBER', `it returned ${/^[aeiou]/.test(detail) ? 'an' : 'a'} ${detail}, not a number`, at);
+      throw new RewardCallFailure('REWARD_NOT_FINITE', `it returned ${detail}; rewards must be finite numbers`, at);
     }
     for (let k = 0; k < count; k++) {
       const r = result[2 + k];
-      if (!Number.isFinite(r)) throw new RewardCallFailure('REWARD_NOT_FINITE', `it returned ${r}; rewards must be finite numbers`, k);
-      out[k] = r;
+      if (!Number.isFinite(r)) throw new RewardCallFailure('REWARD_NOT_FINITE', `it returned ${r}; rewards must be finite numbers`, first + k);
+      out[first + k] = r;
     }
   }
 
   private lastError(h: Handles): string {
     const { ctx } = h;
-    this.startClock(5);
+    const saved = this.clock.deadline;
+    this.clock.deadline = performance.now() + 5;
     try {
       const res = ctx.callFunction(h.error, ctx.undefined);
       if (res.error) {
@@ -478,16 +534,13 @@ export class SandboxProgram {
     } catch {
       return 'an error';
     } finally {
-      this.stopClock();
+      this.clock.deadline = saved;
     }
   }
 
-  /** Frees the runtime (idempotent). */
+  /** Drops the program's instance (idempotent); its memory is freed by the garbage collector. */
   dispose(): void {
-    const h = this.h;
-    if (!h) return;
+    this.disposed = true;
     this.h = undefined;
-    finalizer.unregister(this);
-    disposeHandles(h);
   }
 }

@@ -176,12 +176,19 @@ export class EnvSession implements StoredSession {
     if (this.rewardOrigin !== 'builtin' && isRewardAware(this.batch)) {
       // A plugin or sandboxed reward: one transaction, so a failing reward function (or a
       // sandbox error) leaves every copy and this session's counters as they were.
-      const saved = { ended: this.ended.slice(), resetMask: this.resetMask.slice(), totalEpisodes: this.totalEpisodes, finalObservations: this.params.autoresetMode === 'same_step' ? this.finalObservations.slice() : undefined };
+      const saved = {
+        ended: this.ended.slice(),
+        resetMask: this.resetMask.slice(),
+        totalSteps: this.totalSteps,
+        totalEpisodes: this.totalEpisodes,
+        finalObservations: this.params.autoresetMode === 'same_step' ? this.finalObservations.slice() : undefined,
+      };
       try {
         this.batch.rewardTransaction(() => this.stepBatchNow(actions));
       } catch (err) {
         this.ended.set(saved.ended);
         this.resetMask.set(saved.resetMask);
+        this.totalSteps = saved.totalSteps;
         this.totalEpisodes = saved.totalEpisodes;
         if (saved.finalObservations) this.finalObservations.set(saved.finalObservations);
         throw err;

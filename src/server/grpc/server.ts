@@ -95,7 +95,7 @@ export function createGrpcServer(envs: EnvService, agents: AgentService, options
   });
   server.addService(withSafeDecoding(EnvServiceService), {
     listEnvTypes: unary(() => envs.listEnvTypes()),
-    createEnv: unary((req, caller) => envs.createEnv(req, caller)),
+    createEnv: unary((req, caller) => envs.createEnvWhenReady(req, caller)),
     getEnv: unary((req, caller) => envs.getEnv(req, caller)),
     listEnvs: unary((_req, caller) => envs.listEnvs(caller)),
     deleteEnv: unary((req, caller) => envs.deleteEnv(req, caller)),
@@ -103,7 +103,7 @@ export function createGrpcServer(envs: EnvService, agents: AgentService, options
     step: unary((req, caller) => envs.step(req, caller)),
     stepBatch: unary((req, caller) => envs.stepBatch(req, caller)),
     render: unary((req, caller) => envs.render(req, caller)),
-    setReward: unary((req, caller) => envs.setReward(req, caller)),
+    setReward: unary((req, caller) => envs.setRewardWhenReady(req, caller)),
     registerReward: unary((req, caller) => envs.registerReward(req, caller)),
     listRewards: unary((req, caller) => envs.listRewards(req, caller)),
     deleteReward: unary((req, caller) => envs.deleteReward(req, caller)),

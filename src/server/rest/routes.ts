@@ -103,7 +103,7 @@ export const envRoutes: readonly Route[] = [
     request: { name: m('CreateEnvRequest'), codec: CreateEnvRequest },
     response: { name: m('CreateEnvResponse'), codec: envCodec },
     unwrap: { field: 'env', name: m('Env') },
-    call: (svc, req, caller) => svc.envs.createEnv(req, caller),
+    call: (svc, req, caller) => svc.envs.createEnvWhenReady(req, caller),
   }),
   route({
     rpc: 'ListEnvs', method: 'get', path: '/v1/envs', openapiPath: '/v1/envs',
@@ -161,7 +161,7 @@ export const envRoutes: readonly Route[] = [
     request: { name: m('SetRewardRequest'), codec: SetRewardRequest },
     response: { name: m('SetRewardResponse'), codec: envCodec },
     unwrap: { field: 'env', name: m('Env') },
-    call: (svc, req, caller) => svc.envs.setReward(req, caller),
+    call: (svc, req, caller) => svc.envs.setRewardWhenReady(req, caller),
   }),
   route({
     rpc: 'RegisterReward', method: 'post', path: '/v1/rewards', openapiPath: '/v1/rewards',

@@ -4,7 +4,8 @@ import { envTypeById, envTypes } from '../../core/envs/registry.js';
 import type { EnvType, RenderModeName } from '../../core/envs/types.js';
 import type { OptionSpec } from '../../core/options.js';
 import { RewardRegistry, type ClientReward, type PluginReward } from '../../core/rewards/registry.js';
-import { loadSandbox } from '../../core/rewards/sandbox.js';
+import { DomainError } from '../../core/errors.js';
+import { reserveSandboxes } from '../../core/rewards/sandbox.js';
 import type { RewardOrigin as DomainRewardOrigin, SandboxLimits } from '../../core/rewards/types.js';
 import { EnvSession, type AutoresetMode as DomainAutoreset } from '../../core/sessions/env-session.js';
 import { SessionStore, type Caller } from '../../core/sessions/session-store.js';
@@ -190,9 +191,22 @@ export class EnvService {
     return { env: envToProto(session) };
   }
 
+  /** createEnv for the transports: waits for a sandbox instance when the reward function needs one. */
+  createEnvWhenReady(req: CreateEnvRequest, caller: Caller): Promise<CreateEnvResponse> {
+    return withSandbox(() => this.createEnv(req, caller));
+  }
+
+  /** setReward for the transports: waits for a sandbox instance when the reward function needs one. */
+  setRewardWhenReady(req: SetRewardRequest, caller: Caller): Promise<SetRewardResponse> {
+    return withSandbox(() => this.setReward(req, caller));
+  }
+
   /** Registers client JavaScript as a reward function owned by the caller or by one of its sessions. */
-  async registerReward(req: RegisterRewardRequest, caller: Caller): Promise<RegisterRewardResponse> {
-    await loadSandbox();
+  registerReward(req: RegisterRewardRequest, caller: Caller): Promise<RegisterRewardResponse> {
+    return withSandbox(() => this.registerRewardNow(req, caller));
+  }
+
+  private registerRewardNow(req: RegisterRewardRequest, caller: Caller): RegisterRewardResponse {
     let envTypeId = req.envId;
     if (req.env) {
       const session = this.sessions.get(req.env, caller, 'env');
@@ -242,6 +256,23 @@ export class EnvService {
 
   close(): void {
     this.sessions.close();
+  }
+}
+
+/**
+ * Runs `fn` once a sandbox instance is ready (instances are made asynchronously; `fn` takes
+ * one synchronously if it compiles client code). Retries when concurrent calls took the
+ * instances first.
+ */
+async function withSandbox<T>(fn: () => T): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    await reserveSandboxes(1);
+    try {
+      return fn();
+    } catch (err) {
+      if (attempt < 8 && err instanceof DomainError && err.reason === 'SANDBOX_BUSY') continue;
+      throw err;
+    }
   }
 }
 

@@ -1,0 +1,424 @@
+"""The connection to a gymhost server: one gRPC channel, call options, retries, errors.
+
+>>> client = gymhost.connect("127.0.0.1:50051", token="...", timeout=10, retries=3)
+>>> env = gymhost.make("CartPole-v1", client=client)
+
+Every high-level object (RemoteEnv, RemoteVectorEnv, Agent) takes either ``client=`` or the
+connection options below, in which case it shares one cached Client per set of options.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import random
+import threading
+import time
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import grpc
+
+from . import errors
+from ._convert import dict_to_struct, numpy_to_tensor
+from .v1 import agent_service_pb2_grpc, env_service_pb2, env_service_pb2_grpc
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+#: Largest message the client sends or accepts (the server's own limit is 16 MiB by default).
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+#: Status codes after which an idempotent call is tried again.
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
+
+_DEFAULT = object()
+
+
+class Client:
+    """A connection to a gymhost server (gRPC).
+
+    Args:
+        address: ``host:port``; ``grpcs://host:port`` means TLS, ``grpc://host:port`` plaintext.
+            Default: ``$GYMHOST_ADDRESS`` or ``127.0.0.1:50051``.
+        tls: use TLS (default: from the address scheme, or True when certificates are given).
+        root_certificates, private_key, certificate_chain: PEM bytes for TLS (server CA and,
+            for mutual TLS, the client's key and certificate).
+        credentials: a ready ``grpc.ChannelCredentials`` (overrides the TLS options).
+        token: sent as ``authorization: Bearer <token>`` on every call (default ``$GYMHOST_TOKEN``).
+        metadata: more ``(key, value)`` pairs sent on every call.
+        timeout: deadline in seconds of each unary call (None = no deadline). Streams
+            (StepStream, Train) have no deadline.
+        retries: how many times an idempotent call (reads, seeded resets, deletes, evaluate)
+            is tried again after UNAVAILABLE, with jittered exponential backoff from
+            ``backoff`` seconds up to ``max_backoff``. Steps and creates are never retried.
+        wait_for_ready: queue calls while the channel connects instead of failing at once.
+        options: extra gRPC channel options.
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        tls: bool | None = None,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        token: str | None = None,
+        metadata: Sequence[tuple[str, str | bytes]] | Mapping[str, str] | None = None,
+        timeout: float | None = 30.0,
+        retries: int = 3,
+        backoff: float = 0.05,
+        max_backoff: float = 2.0,
+        wait_for_ready: bool = False,
+        options: Sequence[tuple[str, Any]] | None = None,
+    ) -> None:
+        address = address or os.environ.get("GYMHOST_ADDRESS") or DEFAULT_ADDRESS
+        target, scheme_tls = _parse_address(address)
+        if tls is None:
+            tls = scheme_tls or credentials is not None or root_certificates is not None or certificate_chain is not None
+        self.address = target
+        self.tls = bool(tls)
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.wait_for_ready = wait_for_ready
+        token = token if token is not None else os.environ.get("GYMHOST_TOKEN") or None
+        md: list[tuple[str, str | bytes]] = []
+        if token:
+            md.append(("authorization", f"Bearer {token}"))
+        if metadata:
+            items = metadata.items() if isinstance(metadata, Mapping) else metadata
+            md.extend((str(k).lower(), v) for k, v in items)
+        #: Metadata sent with every call.
+        self.metadata: tuple[tuple[str, str | bytes], ...] = tuple(md)
+        channel_options = [
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            *(options or ()),
+        ]
+        if self.tls:
+            creds = credentials or grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+            self.channel = grpc.secure_channel(target, creds, options=channel_options)
+        else:
+            self.channel = grpc.insecure_channel(target, options=channel_options)
+        #: Generated stubs, for calls this client has no method for.
+        self.env_stub = env_service_pb2_grpc.EnvServiceStub(self.channel)
+        self.agent_stub = agent_service_pb2_grpc.AgentServiceStub(self.channel)
+        self._closed = False
+        self._env_types: dict[str, env_service_pb2.EnvType] | None = None
+
+    # ---- calls ----------------------------------------------------------------------------
+
+    def call(self, method: Callable[..., Any], request: Any, *, idempotent: bool = False, timeout: Any = _DEFAULT) -> Any:
+        """Calls a unary stub method (``client.env_stub.GetEnv``, ...) with this client's
+        metadata, deadline and retries; failures raise :class:`gymhost.GymhostError`."""
+        t = self.timeout if timeout is _DEFAULT else timeout
+        attempt = 0
+        while True:
+            try:
+                return method(request, timeout=t, metadata=self.metadata, wait_for_ready=self.wait_for_ready)
+            except grpc.RpcError as err:
+                if idempotent and attempt < self.retries and err.code() in RETRYABLE:
+                    time.sleep(self._delay(attempt))
+                    attempt += 1
+                    continue
+                raise errors.from_rpc_error(err) from None
+
+    def server_stream(self, method: Callable[..., Any], request: Any, timeout: float | None = None) -> Iterator[Any]:
+        """Calls a server-streaming stub method; yields its messages; errors raise GymhostError.
+        Closing the generator (or leaving a ``for`` loop early) cancels the call. ``timeout``
+        is a deadline for the whole call (default: none, unlike unary calls)."""
+        call = method(request, timeout=timeout, metadata=self.metadata, wait_for_ready=self.wait_for_ready)
+        try:
+            for message in call:
+                yield message
+        except grpc.RpcError as err:
+            raise errors.from_rpc_error(err) from None
+        finally:
+            call.cancel()
+
+    def _delay(self, attempt: int) -> float:
+        return min(self.max_backoff, self.backoff * (2**attempt)) * (0.5 + random.random() / 2)
+
+    def step_stream(self) -> "StepStream":
+        """Opens a StepStream (see :class:`StepStream`)."""
+        return StepStream(self)
+
+    # ---- server information -----------------------------------------------------------------
+
+    def list_env_types(self) -> env_service_pb2.ListEnvTypesResponse:
+        """ListEnvTypes: env ids, spaces, options, reward functions, limits, server version."""
+        return self.call(self.env_stub.ListEnvTypes, env_service_pb2.ListEnvTypesRequest(), idempotent=True)
+
+    def env_type(self, env_id: str) -> env_service_pb2.EnvType | None:
+        """The EnvType message of ``env_id`` (cached), or None if the server does not host it."""
+        if self._env_types is None or env_id not in self._env_types:
+            self._env_types = {t.id: t for t in self.list_env_types().env_types}
+        return self._env_types.get(env_id)
+
+    def server_version(self) -> str:
+        return self.list_env_types().server_version
+
+    def wait_until_ready(self, timeout: float = 10.0) -> None:
+        """Blocks until the channel is connected; raises UnavailableError after ``timeout`` s."""
+        try:
+            grpc.channel_ready_future(self.channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            raise errors.UnavailableError(f"no gymhost server at {self.address} within {timeout} s") from None
+
+    def list_envs(self) -> list[env_service_pb2.Env]:
+        """The caller's env sessions (Env messages)."""
+        return list(self.call(self.env_stub.ListEnvs, env_service_pb2.ListEnvsRequest(), idempotent=True).envs)
+
+    def delete_env(self, session_id: str) -> None:
+        self.call(self.env_stub.DeleteEnv, env_service_pb2.DeleteEnvRequest(id=session_id), idempotent=True)
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the channel (calls in flight are cancelled)."""
+        if not self._closed:
+            self._closed = True
+            with _cache_lock:
+                for key, client in list(_cache.items()):
+                    if client is self:
+                        del _cache[key]
+            self.channel.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __deepcopy__(self, memo: dict) -> "Client":
+        # gymnasium deep-copies EnvSpec kwargs; a connection is shared, not copied.
+        return self
+
+    def __repr__(self) -> str:
+        return f"gymhost.Client({'grpcs' if self.tls else 'grpc'}://{self.address})"
+
+
+def _parse_address(address: str) -> tuple[str, bool]:
+    for scheme, tls in (("grpcs://", True), ("grpc://", False), ("https://", True), ("http://", False)):
+        if address.startswith(scheme):
+            return address[len(scheme) :].rstrip("/"), tls
+    return address, False
+
+
+_cache: dict[Any, Client] = {}
+_cache_lock = threading.Lock()
+
+
+def connect(address: str | None = None, **options: Any) -> Client:
+    """A shared :class:`Client` for these connection options (one channel per distinct set).
+
+    Takes the keyword arguments of :class:`Client`; unhashable options (e.g. credentials
+    objects) get a new Client each time."""
+    address = address or os.environ.get("GYMHOST_ADDRESS") or DEFAULT_ADDRESS
+    try:
+        # Per process: a channel must not be shared across fork() (SubprocVecEnv workers).
+        key = (os.getpid(), address, tuple(sorted((k, _freeze(v)) for k, v in options.items())), os.environ.get("GYMHOST_TOKEN"))
+        hash(key)
+    except TypeError:
+        return Client(address, **options)
+    with _cache_lock:
+        client = _cache.get(key)
+        if client is None or client.closed:
+            client = Client(address, **options)
+            _cache[key] = client
+        return client
+
+
+def _freeze(v: Any) -> Any:
+    if isinstance(v, Mapping):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
+#: Keyword arguments of make(), Agent(), ... that configure the connection.
+CONNECTION_KWARGS = frozenset(
+    {
+        "tls",
+        "root_certificates",
+        "private_key",
+        "certificate_chain",
+        "credentials",
+        "token",
+        "metadata",
+        "timeout",
+        "retries",
+        "backoff",
+        "max_backoff",
+        "wait_for_ready",
+        "options",
+    }
+)
+
+
+def resolve_client(client: Client | None, address: str | None, kwargs: dict[str, Any]) -> Client:
+    """``client``, or the shared client for ``address`` and the connection options popped from kwargs."""
+    conn = {k: kwargs.pop(k) for k in list(kwargs) if k in CONNECTION_KWARGS}
+    if client is not None:
+        if address is not None or conn:
+            raise TypeError("give either client= or connection options (address, tls, token, ...), not both")
+        return client
+    return connect(address, **conn)
+
+
+# ---- StepStream ---------------------------------------------------------------------------------
+
+_END = object()
+
+
+class StepStream:
+    """One ``EnvService.StepStream`` call: reset/step/step_batch requests for any sessions,
+    answered in order, one answer per request.
+
+    Lock-step use (each answer before the next request)::
+
+        with client.step_stream() as s:
+            r = s.step(env_id, 1)        # StepResponse; an inline error raises GymhostError
+
+    Pipelined use (several requests in flight; answers come back in request order)::
+
+        for a in actions[:64]:
+            s.send_step(env_id, a)
+        answer = s.recv()                # StepStreamResponse (an inline error is answer.error)
+    """
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._responses = client.env_stub.StepStream(
+            iter(self._requests.get, _END), metadata=client.metadata, wait_for_ready=client.wait_for_ready
+        )
+        self._in_flight = 0
+        self._closed = False
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent whose answers have not been read yet."""
+        return self._in_flight
+
+    # ---- pipelined --------------------------------------------------------------------------
+
+    def send(self, request: Any) -> None:
+        """Sends a StepStreamRequest (or a StepRequest, ResetRequest or StepBatchRequest)."""
+        if self._closed:
+            raise errors.CancelledError("the StepStream is closed")
+        if not isinstance(request, env_service_pb2.StepStreamRequest):
+            request = _wrap(request)
+        self._requests.put(request)
+        self._in_flight += 1
+
+    def send_step(self, session_id: str, action: int) -> None:
+        from .v1 import spaces_pb2
+
+        self.send(env_service_pb2.StepStreamRequest(step=env_service_pb2.StepRequest(id=session_id, action=spaces_pb2.SpaceValue(discrete=int(action)))))
+
+    def send_reset(self, session_id: str, seed: int | None = None, options: Mapping[str, Any] | None = None) -> None:
+        self.send(env_service_pb2.StepStreamRequest(reset=env_service_pb2.ResetRequest(id=session_id, seed=seed, options=dict_to_struct(options))))
+
+    def send_step_batch(self, session_id: str, actions: Any, dtype: Any = "int32") -> None:
+        self.send(env_service_pb2.StepStreamRequest(step_batch=env_service_pb2.StepBatchRequest(id=session_id, actions=numpy_to_tensor(actions, dtype))))
+
+    def recv(self) -> env_service_pb2.StepStreamResponse:
+        """The next answer (StepStreamResponse); the stream itself failing raises GymhostError."""
+        if self._in_flight <= 0:
+            raise RuntimeError("recv() without a request in flight")
+        try:
+            response = next(self._responses)
+        except StopIteration:
+            self._closed = True
+            raise errors.UnavailableError("the server ended the StepStream") from None
+        except grpc.RpcError as err:
+            self._closed = True
+            raise errors.from_rpc_error(err) from None
+        self._in_flight -= 1
+        return response
+
+    # ---- lock-step ----------------------------------------------------------------------------
+
+    def request(self, request: Any) -> Any:
+        """Sends one request and returns its answer's payload (StepResponse, ResetResponse or
+        StepBatchResponse); an inline error raises GymhostError. Not while pipelined
+        answers are unread."""
+        if self._in_flight:
+            raise RuntimeError(f"{self._in_flight} answers are still in flight: recv() them first")
+        self.send(request)
+        response = self.recv()
+        kind = response.WhichOneof("response")
+        if kind == "error":
+            raise errors.from_detail(response.error)
+        return getattr(response, kind)
+
+    def exchange(self, request: env_service_pb2.StepStreamRequest) -> Any:
+        """:meth:`request` without its checks, for lock-step loops: ``request`` must be a
+        StepStreamRequest and no answer may be in flight."""
+        if self._in_flight or self._closed:
+            return self.request(request)
+        self._requests.put(request)
+        try:
+            response = next(self._responses)
+        except StopIteration:
+            self._closed = True
+            raise errors.UnavailableError("the server ended the StepStream") from None
+        except grpc.RpcError as err:
+            self._closed = True
+            raise errors.from_rpc_error(err) from None
+        kind = response.WhichOneof("response")
+        if kind == "error":
+            raise errors.from_detail(response.error)
+        return getattr(response, kind)
+
+    def step(self, session_id: str, action: int) -> env_service_pb2.StepResponse:
+        from .v1 import spaces_pb2
+
+        return self.request(env_service_pb2.StepStreamRequest(step=env_service_pb2.StepRequest(id=session_id, action=spaces_pb2.SpaceValue(discrete=int(action)))))
+
+    def reset(self, session_id: str, seed: int | None = None, options: Mapping[str, Any] | None = None) -> env_service_pb2.ResetResponse:
+        return self.request(env_service_pb2.StepStreamRequest(reset=env_service_pb2.ResetRequest(id=session_id, seed=seed, options=dict_to_struct(options))))
+
+    def step_batch(self, session_id: str, actions: Any, dtype: Any = "int32") -> env_service_pb2.StepBatchResponse:
+        return self.request(env_service_pb2.StepStreamRequest(step_batch=env_service_pb2.StepBatchRequest(id=session_id, actions=numpy_to_tensor(actions, dtype))))
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Half-closes the stream and cancels it (answers not read are dropped)."""
+        if not self._closed:
+            self._closed = True
+            self._requests.put(_END)
+            self._responses.cancel()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "StepStream":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _wrap(request: Any) -> env_service_pb2.StepStreamRequest:
+    if isinstance(request, env_service_pb2.StepRequest):
+        return env_service_pb2.StepStreamRequest(step=request)
+    if isinstance(request, env_service_pb2.ResetRequest):
+        return env_service_pb2.StepStreamRequest(reset=request)
+    if isinstance(request, env_service_pb2.StepBatchRequest):
+        return env_service_pb2.StepStreamRequest(step_batch=request)
+    raise TypeError(f"a StepStream sends StepRequest, ResetRequest or StepBatchRequest, not {type(request).__name__}")

@@ -1,0 +1,248 @@
+"""RemoteVectorEnv: a gymhost vector session (N copies, one StepBatch per step) as a
+``gymnasium.vector.VectorEnv``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Mapping, Sequence
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.envs.registration import EnvSpec
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from . import errors
+from ._convert import dict_to_struct, np_dtype, space_from_proto, struct_to_dict, tensor_to_numpy
+from .client import Client, StepStream, resolve_client
+from .env import RENDER_FPS, RENDER_MODES
+from .v1 import env_service_pb2 as pb
+from .v1 import spaces_pb2
+
+_AUTORESET = {
+    AutoresetMode.NEXT_STEP: pb.AUTORESET_MODE_NEXT_STEP,
+    AutoresetMode.SAME_STEP: pb.AUTORESET_MODE_SAME_STEP,
+}
+
+
+class RemoteVectorEnv(VectorEnv):
+    """``num_envs`` copies of an env type in one gymhost session, as a ``gymnasium.vector.VectorEnv``.
+
+    Each ``step(actions)`` is one StepBatch call for all copies; observations come back as one
+    ``[num_envs, ...]`` array (float32 for CartPole, int64 for Discrete observations), rewards
+    float64, terminations/truncations bool arrays. Autoreset is Gymnasium's: NEXT_STEP by
+    default (the step after a copy's episode ended resets it, ignores its action and reports
+    reward 0 with both flags false), or SAME_STEP (the ending step resets the copy and
+    ``infos["final_obs"]``/``infos["_final_obs"]`` hold the last observations).
+
+    ``reset(seed=s)`` seeds copy i with ``s + i`` (Gymnasium's convention for an int seed).
+
+    Args:
+        env_id, num_envs: env type and number of copies.
+        transport: ``"stream"`` (default: step_batch over one StepStream, the fastest) or
+            ``"unary"`` (one StepBatch call per step).
+        The other arguments are :class:`gymhost.RemoteEnv`'s.
+    """
+
+    metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": ["rgb_array", "ansi"], "render_fps": 50}
+
+    def __init__(
+        self,
+        env_id: str = "CartPole-v1",
+        num_envs: int = 1,
+        *,
+        address: str | None = None,
+        client: Client | None = None,
+        render_mode: str | None = None,
+        seed: int | None = None,
+        config: Mapping[str, Any] | None = None,
+        reward_function: str = "",
+        reward_params: Mapping[str, Any] | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        transport: str = "stream",
+        **kwargs: Any,
+    ) -> None:
+        self.closed = True
+        self.client = resolve_client(client, address, kwargs)
+        cfg = {**(config or {}), **kwargs}
+        if isinstance(autoreset_mode, str):
+            autoreset_mode = AutoresetMode(autoreset_mode) if autoreset_mode in {m.value for m in AutoresetMode} else AutoresetMode[autoreset_mode.upper()]
+        if autoreset_mode not in _AUTORESET:
+            raise ValueError(f"gymhost vector sessions autoreset NEXT_STEP or SAME_STEP, not {autoreset_mode}")
+        if transport not in ("stream", "unary"):
+            raise ValueError(f"transport must be 'stream' or 'unary', got {transport!r}")
+        if render_mode is not None and render_mode not in RENDER_MODES:
+            raise ValueError(f"render_mode must be one of {sorted(RENDER_MODES)} or None, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.autoreset_mode = autoreset_mode
+        created = self.client.call(
+            self.client.env_stub.CreateEnv,
+            pb.CreateEnvRequest(
+                env_id=env_id,
+                seed=seed,
+                config=dict_to_struct(cfg),
+                reward_function=reward_function or "",
+                reward_params=dict_to_struct(reward_params),
+                num_envs=int(num_envs),
+                render_mode=RENDER_MODES.get(render_mode or "", pb.RENDER_MODE_NONE),
+                autoreset_mode=_AUTORESET[autoreset_mode],
+            ),
+        ).env
+        self.closed = False
+        self.id: str = created.id
+        self.env_id = env_id
+        self.num_envs = int(created.num_envs)
+        self.config: dict[str, Any] = struct_to_dict(created.config)
+        self.reward_function: str = created.reward_function
+        self.max_episode_steps: int = int(created.max_episode_steps)
+        self.single_observation_space = space_from_proto(created.observation_space)
+        self.single_action_space = space_from_proto(created.action_space)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._discrete_obs = isinstance(self.single_observation_space, gym.spaces.Discrete)
+        self._discrete_actions = isinstance(self.single_action_space, gym.spaces.Discrete)
+        self._obs_dtype = self.observation_space.dtype
+        self._action_shape = (self.num_envs, *(() if self._discrete_actions else self.single_action_space.shape))
+        env_type = self.client.env_type(env_id)
+        modes = [n for n, m in RENDER_MODES.items() if env_type is None or m in env_type.render_modes]
+        self.metadata = {"autoreset_mode": autoreset_mode, "render_modes": modes, "render_fps": RENDER_FPS.get(env_id, 30)}
+        self.spec = EnvSpec(
+            id=f"gymhost/{env_id}",
+            entry_point="gymhost.env:RemoteEnv",
+            vector_entry_point="gymhost.vector:RemoteVectorEnv",
+            nondeterministic=False,
+            kwargs={"env_id": env_id, "client": self.client, "seed": seed, "config": dict(cfg), "reward_function": reward_function, "reward_params": dict(reward_params or {})},
+        )
+        self.transport = transport
+        self._stream: StepStream | None = StepStream(self.client) if transport == "stream" else None
+        self._md = self.client.metadata
+        self._timeout = self.client.timeout
+        self._wait = self.client.wait_for_ready
+
+    # ---- the VectorEnv API ------------------------------------------------------------------
+
+    def reset(self, *, seed: int | Sequence[int | None] | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        if not isinstance(seed, (int, type(None))):
+            seed = _base_seed(seed, self.num_envs)
+        super().reset(seed=seed)
+        self._check_open()
+        if options is not None and "reset_mask" in options:
+            raise NotImplementedError("gymhost vector sessions reset all copies at once (autoreset handles the rest); reset_mask is not supported")
+        request = pb.ResetRequest(id=self.id, seed=seed, options=dict_to_struct(options))
+        if self._stream is not None:
+            response = self._stream.request(pb.StepStreamRequest(reset=request))
+        else:
+            response = self.client.call(self.client.env_stub.Reset, request, idempotent=seed is not None)
+        return tensor_to_numpy(response.observation.tensor, self._obs_dtype), {}
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        a = np.asarray(actions)
+        if a.shape != self._action_shape:
+            if a.size != int(np.prod(self._action_shape)):
+                raise errors.InvalidArgumentError(
+                    f"actions must have shape {list(self._action_shape)} (num_envs = {self.num_envs}), got {list(a.shape)}", field="actions", reason="WRONG_SHAPE"
+                )
+            a = a.reshape(self._action_shape)
+        if self._discrete_actions:
+            if a.dtype != np.int32:
+                if not np.issubdtype(a.dtype, np.integer):
+                    if not np.all(np.equal(np.mod(a, 1), 0)):
+                        raise errors.InvalidArgumentError(f"actions must be integers, got {a.dtype} values", field="actions", reason="WRONG_DTYPE")
+                a = a.astype(np.int32)
+            tensor = spaces_pb2.Tensor(dtype=spaces_pb2.DTYPE_INT32, shape=self._action_shape, data=a.astype("<i4", copy=False).tobytes())
+        else:
+            tensor = spaces_pb2.Tensor(dtype=spaces_pb2.DTYPE_FLOAT32, shape=self._action_shape, data=a.astype("<f4").tobytes())
+        request = pb.StepBatchRequest(id=self.id, actions=tensor)
+        if self._stream is not None:
+            r = self._stream.request(pb.StepStreamRequest(step_batch=request))
+        else:
+            try:
+                r = self.client.env_stub.StepBatch(request, timeout=self._timeout, metadata=self._md, wait_for_ready=self._wait)
+            except Exception as err:
+                import grpc
+
+                if isinstance(err, grpc.RpcError):
+                    raise errors.from_rpc_error(err) from None
+                raise
+        n = self.num_envs
+        obs = _array(r.observations, self._obs_dtype)
+        rewards = np.frombuffer(r.rewards.data, dtype="<f8").astype(np.float64)
+        terminations = np.frombuffer(r.terminated.data, dtype=np.uint8).astype(np.bool_)
+        truncations = np.frombuffer(r.truncated.data, dtype=np.uint8).astype(np.bool_)
+        infos: dict[str, Any] = {}
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            ended = np.frombuffer(r.reset_mask.data, dtype=np.uint8).astype(np.bool_)
+            if ended.any():
+                final = _array(r.final_observations, self._obs_dtype)
+                final_obs = np.empty(n, dtype=object)
+                final_info = np.empty(n, dtype=object)
+                for i in np.flatnonzero(ended):
+                    final_obs[i] = final[i]
+                    final_info[i] = {}
+                infos = {"final_obs": final_obs, "_final_obs": ended, "final_info": final_info, "_final_info": ended.copy()}
+        return obs, rewards, terminations, truncations, infos
+
+    def render(self) -> tuple[Any, ...] | None:
+        """One frame per copy (``rgb_array`` arrays or ``ansi`` strings); None without a render_mode."""
+        if self.render_mode is None:
+            gym.logger.warn("You are calling render method without specifying any render mode.")
+            return None
+        return tuple(self.render_frame(self.render_mode, i) for i in range(self.num_envs))
+
+    def render_frame(self, mode: str = "rgb_array", index: int = 0) -> Any:
+        """Copy ``index``'s frame in ``mode``."""
+        self._check_open()
+        response = self.client.call(self.client.env_stub.Render, pb.RenderRequest(id=self.id, mode=RENDER_MODES[mode], index=index), idempotent=True)
+        return response.text if mode == "ansi" else tensor_to_numpy(response.frame, np.uint8)
+
+    def close_extras(self, **kwargs: Any) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        try:
+            self.client.delete_env(self.id)
+        except (errors.NotFoundError, errors.UnavailableError, errors.CancelledError):
+            pass
+
+    def __enter__(self) -> "RemoteVectorEnv":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise errors.FailedPreconditionError(f"vector env session {getattr(self, 'id', '?')} is closed", reason="CLOSED")
+
+    def __repr__(self) -> str:
+        return f"<RemoteVectorEnv {getattr(self, 'env_id', '?')} num_envs={getattr(self, 'num_envs', '?')} {'closed' if self.closed else getattr(self, 'id', '')}>"
+
+    def __del__(self) -> None:
+        if getattr(self, "closed", True) or sys.is_finalizing():
+            return
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _array(t: spaces_pb2.Tensor, dtype: Any) -> np.ndarray:
+    arr = np.frombuffer(t.data, dtype=np_dtype(t.dtype)).reshape(tuple(t.shape))
+    return arr.astype(dtype, copy=True)
+
+
+def _base_seed(seeds: Sequence[int | None], n: int) -> int | None:
+    seeds = list(seeds)
+    if len(seeds) != n:
+        raise ValueError(f"a list of seeds must have num_envs = {n} entries, got {len(seeds)}")
+    if all(s is None for s in seeds):
+        return None
+    base = seeds[0]
+    if base is None or any(s != base + i for i, s in enumerate(seeds)):
+        raise ValueError("gymhost seeds copy i with seed + i: give one int seed, or the list [s, s+1, ..., s+n-1]")
+    return int(base)
+
+
+def make_vec(env_id: str, num_envs: int = 1, address: str | None = None, **kwargs: Any) -> RemoteVectorEnv:
+    """A :class:`RemoteVectorEnv` of ``num_envs`` copies of ``env_id``."""
+    return RemoteVectorEnv(env_id, num_envs, address=address, **kwargs)
