@@ -304,3 +304,15 @@ def test_seed_simulator(address: str) -> None:
         next_state, reward, done = simulator.step(3)
         assert (next_state, reward, done) == (118, -1.0, False)
         assert simulator.info["col"] == 1
+
+
+def test_set_reward(address: str) -> None:
+    with gymhost.make("CartPole-v1", address=address) as env:
+        env.reset(seed=0)
+        assert env.step(0)[1] == 1.0
+        env.set_reward("sutton_barto")
+        assert env.reward_function == "sutton_barto"
+        assert env.step(0)[1] == 0.0  # Sutton & Barto: 0 per step until the pole falls
+        with pytest.raises(gymhost.InvalidArgumentError) as err:
+            env.set_reward("no-such-reward")
+        assert err.value.field == "reward_function"

@@ -219,6 +219,15 @@ class RemoteEnv(gym.Env):
         """True when reset/step go over a StepStream."""
         return self._stream is not None
 
+    def set_reward(self, reward_function: str = "", reward_params: Mapping[str, Any] | None = None, **params: Any) -> None:
+        """Chooses the session's reward function (and parameters) from the next step on
+        (SetReward); empty = the env type's default."""
+        self._check_open()
+        request = pb.SetRewardRequest(id=self.id, reward_function=reward_function, reward_params=dict_to_struct({**(reward_params or {}), **params}))
+        env = self.client.call(self.client.env_stub.SetReward, request).env
+        self.reward_function = env.reward_function
+        self.reward_params = struct_to_dict(env.reward_params)
+
     def session(self) -> pb.Env:
         """The session as the server has it now (GetEnv): config, spaces, counters."""
         self._check_open()
