@@ -273,3 +273,23 @@ describe('Train over gRPC', () => {
     }
   });
 });
+
+describe('Train errors over gRPC', () => {
+  test('a Train call that fails validation ends at once with the status', async () => {
+    const client = new AgentServiceClient(server.grpcAddress, grpc.credentials.createInsecure());
+    try {
+      const env = await createEnv({ envId: 'GridWorld-v0' });
+      const agent = await createAgent({ kind: 'tabular', env });
+      const err = await new Promise<grpc.ServiceError>((resolve, reject) => {
+        const call = client.train({ id: agent.id, env: '', episodes: 0, steps: 0, stream: false }, { deadline: Date.now() + 5000 });
+        call.on('data', () => reject(new Error('no data expected')));
+        call.on('error', resolve);
+        call.on('end', () => reject(new Error('ended without an error')));
+      });
+      assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
+      assert.match(err.details, /episodes/);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -151,7 +151,7 @@ export function createGrpcServer(envs: EnvService, agents: AgentService, options
         call.write({ event: { $case: 'summary', value: summary } });
         call.end();
       };
-      run().catch((err) => call.destroy(toGrpcError(err) as Error));
+      run().catch((err) => call.emit('error', toGrpcError(err)));
     },
   });
 
