@@ -235,9 +235,7 @@ export class AgentService {
     const snapshot = decodeSnapshot(req.data, 'data');
     if (req.env) {
       const env = this.envs.sessions.get(req.env, caller, 'env');
-      if (JSON.stringify(env.observationSpace) !== JSON.stringify(snapshot.observationSpace) || env.actionSpace.kind !== 'discrete' || env.actionSpace.n !== snapshot.numActions) {
-        throw invalidArgument('env', `env session ${req.env} has other spaces than the exported agent`, 'SPACE_MISMATCH');
-      }
+      checkSameSpaces(env, snapshot, 'the exported agent');
     }
     this.agents.ensureCapacity();
     const agent = await importAgent(snapshot);
@@ -339,9 +337,7 @@ export class AgentService {
   private envFor(id: string, caller: Caller, agent: Agent): EnvSession {
     if (!id) throw invalidArgument('env', 'env is required: the agent was not created for an env session', 'MISSING_FIELD');
     const env = this.envs.sessions.get(id, caller, 'env');
-    if (JSON.stringify(env.observationSpace) !== JSON.stringify(agent.observationSpace) || env.actionSpace.kind !== 'discrete' || env.actionSpace.n !== agent.numActions) {
-      throw invalidArgument('env', `env session ${id} has other spaces than agent's`, 'SPACE_MISMATCH');
-    }
+    checkSameSpaces(env, agent, 'the agent');
     return env;
   }
 
@@ -366,6 +362,12 @@ export class AgentService {
     if (actionSpace.kind !== 'discrete') throw invalidArgument('action_space', 'Q-learning agents need a Discrete action space', 'UNSUPPORTED_SPACE');
     return { observationSpace, numActions: actionSpace.n, grid };
   }
+}
+
+/** INVALID_ARGUMENT on `env` unless the session's spaces are the agent's. */
+function checkSameSpaces(env: EnvSession, agent: { observationSpace: Space; numActions: number }, what: string): void {
+  const same = JSON.stringify(env.observationSpace) === JSON.stringify(agent.observationSpace) && env.actionSpace.kind === 'discrete' && env.actionSpace.n === agent.numActions;
+  if (!same) throw invalidArgument('env', `env session ${env.id} has other spaces than ${what}`, 'SPACE_MISMATCH');
 }
 
 /** An observation as numbers, checked against the space: [index] for Discrete, the elements for Box. */
