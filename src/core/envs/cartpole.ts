@@ -9,7 +9,7 @@ import {
   type CartPoleFacts,
   type CartPoleState,
 } from '../rewards/cartpole.js';
-import { restoreRngs, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
+import { flushSandboxedRewards, restoreRngs, runRewardTransaction, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
 import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
 import { Rng } from '../rng.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
@@ -318,7 +318,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     this.rewardTransaction(() => {
       for (let i = 0; i < n; i++) this.advance(i, actions[i]);
       // One sandbox call for the whole batch, so callers may read the rewards at once.
-      this.flushRewards();
+      flushSandboxedRewards(this.sandboxed, this.rewards);
     });
   }
 
@@ -399,24 +399,12 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   /** See RewardAwareBatch.rewardTransaction. */
   rewardTransaction<T>(body: () => T): T {
     if (!this.guarded || this.txnOpen) return body();
-    this.saveSnapshot();
     this.txnOpen = true;
     try {
-      const out = body();
-      this.flushRewards();
-      return out;
-    } catch (err) {
-      this.sandboxed?.discard();
-      this.restoreSnapshot();
-      throw err;
+      return runRewardTransaction(this.sandboxed, this.rewards, () => this.saveSnapshot(), () => this.restoreSnapshot(), body);
     } finally {
       this.txnOpen = false;
     }
-  }
-
-  /** Computes the rewards of recorded transitions (sandboxed functions) in one call. */
-  private flushRewards(): void {
-    if (this.recorder !== undefined && this.recorder.count > 0) this.sandboxed!.flush(this.rewards);
   }
 
   private saveSnapshot(): void {
@@ -529,7 +517,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     if (rec === undefined) {
       this.rewards[i] = this.reward.compute(prev, action, next, facts, this.rewardParams);
     } else {
-      // Sandboxed: record the transition; flushRewards() computes the batch's rewards at once.
+      // Sandboxed: record the transition; flushSandboxedRewards computes the batch's rewards at once.
       const o = rec.push(i);
       const d = rec.data;
       d[o] = x;

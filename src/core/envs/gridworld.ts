@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
-import { restoreRngs, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
+import { flushSandboxedRewards, restoreRngs, runRewardTransaction, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
 import { GRID_DEFAULT_REWARD, gridRewardFunctions, gridSandboxCodec, newGridFacts, setGridCell, type GridFacts } from '../rewards/gridworld.js';
 import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
 import { Rng } from '../rng.js';
@@ -376,7 +376,7 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     if (rec === undefined) {
       this.rewards[i] = this.rewardFn.compute(s, action, sNext, facts, this.rewardParams);
     } else {
-      // Sandboxed: record the transition; flushRewards() computes the batch's rewards at once.
+      // Sandboxed: record the transition; flushSandboxedRewards computes the batch's rewards at once.
       const o = rec.push(i);
       const d = rec.data;
       d[o] = s;
@@ -403,7 +403,7 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     this.rewardTransaction(() => {
       for (let i = 0; i < n; i++) this.advance(i, actions[i]);
       // One sandbox call for the whole batch, so callers may read the rewards at once.
-      this.flushRewards();
+      flushSandboxedRewards(this.sandboxed, this.rewards);
     });
   }
 
@@ -469,24 +469,12 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
   /** See RewardAwareBatch.rewardTransaction. */
   rewardTransaction<T>(body: () => T): T {
     if (!this.guarded || this.txnOpen) return body();
-    this.saveSnapshot();
     this.txnOpen = true;
     try {
-      const out = body();
-      this.flushRewards();
-      return out;
-    } catch (err) {
-      this.sandboxed?.discard();
-      this.restoreSnapshot();
-      throw err;
+      return runRewardTransaction(this.sandboxed, this.rewards, () => this.saveSnapshot(), () => this.restoreSnapshot(), body);
     } finally {
       this.txnOpen = false;
     }
-  }
-
-  /** Computes the rewards of recorded transitions (sandboxed functions) in one call. */
-  private flushRewards(): void {
-    if (this.recorder !== undefined && this.recorder.count > 0) this.sandboxed!.flush(this.rewards);
   }
 
   private saveSnapshot(): void {

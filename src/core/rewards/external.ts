@@ -113,6 +113,36 @@ export class SandboxedReward {
   }
 }
 
+/**
+ * Runs `body` (steps of a batch whose reward is a plugin or sandboxed function) as one
+ * transaction: `save` first; at the end the sandboxed rewards of the recorded transitions
+ * are computed in one call; if anything throws, the sandbox's pending records are dropped
+ * and `restore` puts the step state back, so the steps have no effect.
+ */
+export function runRewardTransaction<T>(
+  sandboxed: SandboxedReward | undefined,
+  rewards: Float64Array,
+  save: () => void,
+  restore: () => void,
+  body: () => T,
+): T {
+  save();
+  try {
+    const out = body();
+    flushSandboxedRewards(sandboxed, rewards);
+    return out;
+  } catch (err) {
+    sandboxed?.discard();
+    restore();
+    throw err;
+  }
+}
+
+/** Computes the rewards of the transitions a sandboxed function has recorded, in one call. */
+export function flushSandboxedRewards(sandboxed: SandboxedReward | undefined, rewards: Float64Array): void {
+  if (sandboxed !== undefined && sandboxed.recorder.count > 0) sandboxed.flush(rewards);
+}
+
 /** Copies the PRNG states of `rngs` into `into` (4 words each). */
 export function saveRngs(rngs: readonly Rng[], into: Float64Array): void {
   for (let i = 0; i < rngs.length; i++) into.set(rngs[i].getState(), 4 * i);
