@@ -4,7 +4,7 @@ import path from 'node:path';
 import { invalidArgument, DomainError } from '../../core/errors.js';
 import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
 import { toHttpError } from '../errors.js';
-import { canonicalToRest, messageType, restToCanonical } from './json.js';
+import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
 import { buildOpenApi } from './openapi.js';
 import { encodePng } from './png.js';
 import { agentRoutes, envRoutes, type Route, type Services } from './routes.js';
@@ -136,7 +136,7 @@ async function streamNdjson(
 function queryToJson(query: Record<string, unknown>, type: ReturnType<typeof messageType>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(query)) {
-    const field = Object.values(type.fields).find((f) => f.name === key || f.name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) === key);
+    const field = fieldByName(type, key);
     const numeric = field && !field.resolvedType && field.type !== 'string' && field.type !== 'bool';
     out[key] = numeric && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   }

@@ -45,7 +45,7 @@ export function restToCanonical(type: protobuf.Type, value: unknown, where = '')
   }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const field = type.fields[key] ?? Object.values(type.fields).find((f) => f.name === key || jsonName(f) === key);
+    const field = fieldByName(type, key);
     const at = where ? `${where}.${key}` : key;
     if (!field) {
       const allowed = Object.values(type.fields).map(jsonName).join(', ') || '(none)';
@@ -137,7 +137,7 @@ export function canonicalToRest(type: protobuf.Type, value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = { ...defaultsOf(type) };
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    const field = Object.values(type.fields).find((f) => jsonName(f) === key);
+    const field = fieldByName(type, key);
     const rt = field?.resolvedType;
     if (!field || !(rt instanceof protobuf.Type)) {
       out[key] = v;
@@ -205,15 +205,18 @@ function tensorToNested(t: CanonicalTensor, asBool: boolean): unknown {
  * toJSON leaves out (false, 0, "", []) so clients always see every field.
  */
 function defaultsOf(type: protobuf.Type): Record<string, unknown> {
+  const cached = DEFAULTS.get(type);
+  if (cached) return cached;
   const out: Record<string, unknown> = {};
   for (const f of Object.values(type.fields)) {
     if (f.partOf || (f.resolvedType instanceof protobuf.Type && !f.repeated)) continue;
-    if (f.repeated) out[jsonName(f)] = [];
+    if (f.repeated) out[jsonName(f)] = Object.freeze([]);
     else if (f.resolvedType instanceof protobuf.Enum) out[jsonName(f)] = Object.keys(f.resolvedType.values)[0];
     else if (f.type === 'bool') out[jsonName(f)] = false;
     else if (f.type === 'string' || f.type === 'bytes') out[jsonName(f)] = '';
     else out[jsonName(f)] = 0;
   }
+  DEFAULTS.set(type, out);
   return out;
 }
 
@@ -227,9 +230,27 @@ function shortestFloat32(x: number): number {
   return x;
 }
 
-function jsonName(f: protobuf.Field): string {
+/** The proto3 JSON name of a field: lowerCamelCase of its proto name. */
+export function jsonName(f: protobuf.Field): string {
   return f.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
+
+/** The field of `type` called `key` in JSON (camelCase) or in the .proto (snake_case). */
+export function fieldByName(type: protobuf.Type, key: string): protobuf.Field | undefined {
+  let byName = FIELDS.get(type);
+  if (!byName) {
+    byName = new Map();
+    for (const f of Object.values(type.fields)) {
+      byName.set(f.name, f);
+      byName.set(jsonName(f), f);
+    }
+    FIELDS.set(type, byName);
+  }
+  return byName.get(key);
+}
+
+const FIELDS = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+const DEFAULTS = new WeakMap<protobuf.Type, Record<string, unknown>>();
 
 function checkArray(v: unknown, at: string): unknown[] {
   if (!Array.isArray(v)) throw invalidArgument(at, `${at} must be an array, got ${describe(v)}`, 'WRONG_JSON_TYPE');

@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs';
 import { API_VERSION, VERSION } from '../version.js';
-import { messageType } from './json.js';
+import { jsonName, messageType } from './json.js';
 import type { Route } from './routes.js';
 
 type Schema = Record<string, unknown>;
@@ -63,7 +63,7 @@ export function buildOpenApi(routes: readonly Route[]): Schema {
           ? []
           : Object.values(reqType.fields)
               .filter((f) => !pathParams.includes(f.name))
-              .map((f) => ({ name: camel(f.name), in: 'query', required: false, schema: fieldSchema(f, ref) }))),
+              .map((f) => ({ name: jsonName(f), in: 'query', required: false, schema: fieldSchema(f, ref) }))),
       ],
       responses: {
         '200': { description: 'OK', content: { 'application/json': { schema: ref(resType) } } },
@@ -90,7 +90,7 @@ function messageSchema(t: protobuf.Type, ref: (t: protobuf.Type | protobuf.Enum)
   const properties: Record<string, Schema> = {};
   for (const f of Object.values(t.fields)) {
     const s = fieldSchema(f, ref);
-    properties[camel(f.name)] = f.comment ? { ...s, description: f.comment } : s;
+    properties[jsonName(f)] = f.comment ? { ...s, description: f.comment } : s;
   }
   return { type: 'object', ...(t.comment ? { description: t.comment } : {}), properties, additionalProperties: false };
 }
@@ -98,8 +98,4 @@ function messageSchema(t: protobuf.Type, ref: (t: protobuf.Type | protobuf.Enum)
 function fieldSchema(f: protobuf.Field, ref: (t: protobuf.Type | protobuf.Enum) => Schema): Schema {
   const one = f.resolvedType ? ref(f.resolvedType as protobuf.Type | protobuf.Enum) : SCALARS[f.type] ?? {};
   return f.repeated ? { type: 'array', items: one } : one;
-}
-
-function camel(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
