@@ -1,26 +1,55 @@
 #!/usr/bin/env bash
 # Runs every test: proto lint + generated-code check, typecheck, TS unit and integration
 # tests (node:test via tsx), then the Python tests (a venv made by setup-python.sh).
-set -euo pipefail
+# Every section runs even when an earlier one failed; the script fails at the end, naming
+# the sections that failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== proto: buf lint, buf breaking against main, generated code up to date"
-npx buf lint
-if git rev-parse --verify -q main >/dev/null; then npx buf breaking --against '.git#branch=main'; fi
-gen_check=$(mktemp -d)
-trap 'rm -rf "$gen_check"' EXIT
-npx buf generate -o "$gen_check"
-npx buf build -o "$gen_check/src/gen/gymhost.binpb"
-npx buf build node_modules/grpc-health-check/proto -o "$gen_check/src/gen/health.binpb"
-diff -r "$gen_check/src/gen" src/gen >/dev/null || { echo "src/gen is stale: run 'npm run gen' and commit"; exit 1; }
+failed=()
+section() {
+  local name="$1"
+  shift
+  echo "== $name"
+  if ! "$@"; then
+    echo "!! $name FAILED"
+    failed+=("$name")
+  fi
+}
 
-echo "== typecheck"
-npx tsc -p .
+proto_checks() {
+  npx buf lint || return 1
+  if git rev-parse --verify -q main >/dev/null; then npx buf breaking --against '.git#branch=main' || return 1; fi
+  local gen_check
+  gen_check=$(mktemp -d)
+  npx buf generate -o "$gen_check" &&
+    npx buf build -o "$gen_check/src/gen/gymhost.binpb" &&
+    npx buf build node_modules/grpc-health-check/proto -o "$gen_check/src/gen/health.binpb" || { rm -rf "$gen_check"; return 1; }
+  if ! diff -r "$gen_check/src/gen" src/gen >/dev/null; then
+    echo "src/gen is stale: run 'npm run gen' and commit"
+    rm -rf "$gen_check"
+    return 1
+  fi
+  rm -rf "$gen_check"
+}
 
-echo "== TypeScript tests"
-mapfile -t ts_tests < <(find test -name '*.test.ts' | sort)
-node --import tsx --test --test-concurrency=2 "${ts_tests[@]}"
+ts_tests() {
+  local ts_tests
+  mapfile -t ts_tests < <(find test -name '*.test.ts' | sort)
+  node --import tsx --test --test-concurrency=2 "${ts_tests[@]}"
+}
 
-echo "== Python tests"
-bash scripts/setup-python.sh
-.venv/bin/python -m pytest -q test/python
+python_tests() {
+  bash scripts/setup-python.sh && .venv/bin/python -m pytest -q test/python
+}
+
+section "proto: buf lint, buf breaking against main, generated code up to date" proto_checks
+section "typecheck" npx tsc -p .
+section "TypeScript tests" ts_tests
+section "Python tests" python_tests
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\nFAILED: %s\n' "$(IFS=', '; echo "${failed[*]}")"
+  exit 1
+fi
+printf '\nAll test sections passed.\n'

@@ -166,9 +166,9 @@ describe('sandbox: escape attempts and bombs are contained with the right error'
       const s = session({ reward: name });
       s.reset(0, undefined);
       const before = stateOf(s);
-      const t0 = performance.now();
+      // Containment is proven by the reason (the time or memory limit fired), not by a
+      // wall-clock bound, which a busy machine breaks.
       rewardFailure(() => s.step(3), reason, message);
-      assert.ok(performance.now() - t0 < 2000, 'contained quickly');
       assert.deepEqual(stateOf(s), before, 'the failed step changed nothing');
       // The session goes on: another reward function steps it normally.
       s.setReward('seed', undefined);
