@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGrpcServer } from './grpc/server.js';
 import { createRestApp } from './rest/app.js';
+import { answerClientErrors } from './http/client-error.js';
 import { envTypes } from '../core/envs/registry.js';
 import { loadRewardPlugins } from '../core/rewards/plugins.js';
 import { loadSandbox } from '../core/rewards/sandbox.js';
@@ -64,6 +65,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const app = createRestApp({ envs, agents }, { maxBodyBytes: options.maxMessageBytes, healthy: () => serving });
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
+  answerClientErrors(httpServer, http.maxHeaderSize);
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -56,9 +56,49 @@ function withSafeDecoding<T extends grpc.ServiceDefinition>(def: T): T {
   return out as unknown as T;
 }
 
+/**
+ * Wraps the handlers of a service whose code is not ours (grpc.health.v1) so a request that
+ * failed to decode is answered INVALID_ARGUMENT before the handler sees it.
+ */
+function refuseUndecodable(def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(impl)) {
+    // Handlers may be keyed by the method name ("Check") or its originalName ("check").
+    const method = def[name] ?? Object.values(def).find((m) => m.originalName === name);
+    if (!method || method.requestStream) {
+      out[name] = handler;
+      continue;
+    }
+    if (method.responseStream) {
+      out[name] = ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+        try {
+          checkDecoded(call.request);
+        } catch (err) {
+          call.emit('error', toGrpcError(err));
+          return;
+        }
+        (handler as grpc.handleServerStreamingCall<unknown, unknown>)(call);
+      }) as grpc.UntypedHandleCall;
+    } else {
+      out[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        try {
+          checkDecoded(call.request);
+        } catch (err) {
+          callback(toGrpcError(err));
+          return;
+        }
+        (handler as grpc.handleUnaryCall<unknown, unknown>)(call, callback);
+      }) as grpc.UntypedHandleCall;
+    }
+  }
+  return out;
+}
+
 function checkDecoded(req: unknown): void {
   const problem = (req as Record<symbol, string> | null)?.[UNDECODABLE];
-  if (problem !== undefined) throw invalidArgument('', `request is not a valid protobuf message: ${problem}`, 'MALFORMED_REQUEST');
+  if (problem === undefined) return;
+  if (/call stack/i.test(problem)) throw invalidArgument('', 'request is nested too deeply to decode (messages, lists or structs inside one another)', 'TOO_DEEP');
+  throw invalidArgument('', `request is not a valid protobuf message: ${problem}`, 'MALFORMED_REQUEST');
 }
 
 /** The caller of a gRPC call (auth will read it from metadata). */
@@ -156,7 +196,10 @@ export function createGrpcServer(envs: EnvService, agents: AgentService, options
   });
 
   const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING', 'gymhost.v1.AgentService': 'SERVING' });
-  health.addToServer(server);
+  // The health service decodes safely too: undecodable bytes are INVALID_ARGUMENT, not INTERNAL.
+  health.addToServer({
+    addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => server.addService(withSafeDecoding(def), refuseUndecodable(def, impl)),
+  } as unknown as grpc.Server);
 
   // Reflection serves the buf-built descriptor sets (they carry the well-known types the API
   // imports, which proto-loader's package definitions leave out) so grpcurl needs no .proto files.

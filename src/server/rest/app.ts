@@ -7,6 +7,7 @@ import { toHttpError } from '../errors.js';
 import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
 import { buildOpenApi } from './openapi.js';
 import { encodePng } from './png.js';
+import { parseJsonBody } from './body.js';
 import { agentRoutes, envRoutes, type Route, type Services } from './routes.js';
 import { TrainResponse, type EpisodeRecord, type TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 
@@ -28,7 +29,9 @@ export function createRestApp(services: Services, options: RestOptions): express
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
-  app.use(express.json({ limit: options.maxBodyBytes, strict: false, type: () => true }));
+  // Raw bytes (inflated when Content-Encoding says gzip/deflate/br); parseJsonBody turns them
+  // into JSON with a nesting bound, so a hostile body fails cleanly before anything walks it.
+  app.use(express.raw({ limit: options.maxBodyBytes, type: () => true }));
 
   app.get('/healthz', (_req, res) => {
     const ok = options.healthy();
@@ -70,7 +73,7 @@ function handler(services: Services, r: Route) {
       if (!res.writableFinished) controller.abort();
     });
     try {
-      let raw = r.method === 'post' ? req.body : queryToJson(req.query as Record<string, unknown>, reqType);
+      let raw = r.method === 'post' ? parseJsonBody(Buffer.isBuffer(req.body) ? req.body : undefined) : queryToJson(req.query as Record<string, unknown>, reqType);
       if (r.method === 'post' && raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
         throw invalidArgument('body', `the request body must be a JSON object (${r.request.name})`, 'WRONG_JSON_TYPE');
       }
@@ -154,11 +157,23 @@ function isTooLarge(err: unknown): boolean {
   return (err as BodyParserError)?.type === 'entity.too.large';
 }
 
-/** express.json()'s failures as domain errors with a message that says what was wrong. */
+/**
+ * Failures of express's body reader and router as domain errors with a message that says
+ * what was wrong: an oversized body, a body that is not in its Content-Encoding, an
+ * unsupported encoding, a path with a bad %-escape.
+ */
 function bodyParserError(err: unknown): DomainError | undefined {
-  const e = err as BodyParserError;
-  if (e?.type === 'entity.parse.failed') return invalidArgument('body', `malformed JSON in the request body: ${e.message}`, 'MALFORMED_JSON');
+  const e = err as BodyParserError & { code?: string };
   if (e?.type === 'entity.too.large') return new DomainError('RESOURCE_EXHAUSTED', `request body too large: the limit is ${e.limit} bytes`, 'body', 'BODY_TOO_LARGE');
+  if (e?.type === 'encoding.unsupported') {
+    return invalidArgument('body', `${e.message}; send the body uncompressed or with Content-Encoding gzip, deflate or br`, 'UNSUPPORTED_ENCODING');
+  }
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return invalidArgument('body', `the request body is not valid data of its Content-Encoding (${e.message}); send it uncompressed or compress it with that encoding`, 'BAD_CONTENT_ENCODING');
+  }
+  if (err instanceof URIError || (e?.status === 400 && /decode param/i.test(e.message ?? ''))) {
+    return invalidArgument('path', `the request path has an invalid %-escape (${e.message}); percent-encode bytes as %XX with two hex digits of UTF-8`, 'BAD_PATH_ESCAPE');
+  }
   if (e?.type && e.status && e.status < 500) return invalidArgument('body', `bad request body: ${e.message}`, 'BAD_BODY');
   return undefined;
 }
