@@ -7,6 +7,9 @@ import { DEFAULT_AGENT_LIMITS } from './server/services/agent-service.js';
 import { DEFAULT_OPTIONS, startServer, type ServerOptions } from './server/server.js';
 import { VERSION } from './server/version.js';
 import { TRAIN_USAGE, describeError, evalCommand, trainCommand } from './cli/train-command.js';
+import { usersCommand } from './cli/users-command.js';
+import { defaultMemoryBudget } from './server/auth/quotas.js';
+import { LOG_LEVELS, type LogLevel } from './server/observability/logger.js';
 
 const USAGE = `gymhost ${VERSION}: RL environments as gRPC and REST sessions
 
@@ -14,6 +17,11 @@ Usage:
   gymhost serve [--host H] [--grpc-port P] [--http-port Q] [--max-sessions N]
                 [--max-num-envs N] [--session-ttl SECONDS] [--max-message-bytes N]
                 [--max-agents N] [--max-train-steps N] [--reward-plugins DIR]
+                [--users FILE] [--insecure-no-auth] [--tls-cert PEM --tls-key PEM]
+                [--memory-budget BYTES] [--log-level LEVEL]
+  gymhost users add NAME --role student|instructor|admin --file FILE [--quota NAME=VALUE ...]
+  gymhost users list|remove NAME|rotate NAME --file FILE
+                manage the users file of --users (tokens: see gymhost users --help)
   gymhost train ...   train an agent in-process (gymhost train --help)
   gymhost eval ...    evaluate a saved agent greedily
   gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
@@ -22,7 +30,11 @@ Usage:
 
 Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRPC_PORT,
 GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
-GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS (flags win).
+GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS, GYMHOST_USERS,
+GYMHOST_TLS_CERT, GYMHOST_TLS_KEY, GYMHOST_MEMORY_BUDGET, GYMHOST_LOG_LEVEL (flags win).
+--users FILE turns authentication on (every call but health needs "authorization: Bearer <token>");
+the file is read again on SIGHUP. Without it the server has one anonymous user and refuses to
+listen on a non-loopback address unless --insecure-no-auth is given.
 --reward-plugins DIR loads the reward-function plugin modules (.js/.mjs/.cjs/.ts/.mts) in DIR;
 a broken plugin stops start-up with a message naming the file. Defaults: ${DEFAULT_OPTIONS.host}, gRPC ${DEFAULT_OPTIONS.grpcPort}, HTTP ${DEFAULT_OPTIONS.httpPort}.
 `;
@@ -43,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'serve') return serve(rest);
+  if (command === 'users') return usersCommand(rest);
   if (command === 'bench') return bench(rest);
   if (command === 'train' || command === 'eval') {
     try {
@@ -82,6 +95,13 @@ async function serve(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGHUP', () => {
+      try {
+        server.reloadUsers();
+      } catch (err) {
+        server.logger.error({ err: (err as Error).message }, 'users file NOT reloaded: the previous users stay in force');
+      }
+    });
   });
   console.log(`gymhost ${VERSION} serving gRPC on ${server.grpcAddress} and HTTP on ${server.httpAddress} (docs: ${server.httpAddress}/docs)`);
   return stopped;
@@ -111,6 +131,12 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'max-agents': { type: 'string' },
       'max-train-steps': { type: 'string' },
       'reward-plugins': { type: 'string' },
+      users: { type: 'string' },
+      'insecure-no-auth': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'memory-budget': { type: 'string' },
+      'log-level': { type: 'string' },
     },
   });
   const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
@@ -120,9 +146,17 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} (or ${envName}) must be an integer in [${min}, ${max}], got '${raw}'`);
     return n;
   };
+  const logLevel = values['log-level'] ?? env.GYMHOST_LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   return {
     host: values.host ?? env.GYMHOST_HOST ?? DEFAULT_OPTIONS.host,
     rewardPlugins: values['reward-plugins'] ?? (env.GYMHOST_REWARD_PLUGINS || undefined),
+    usersFile: values.users ?? (env.GYMHOST_USERS || undefined),
+    insecureNoAuth: values['insecure-no-auth'] ?? false,
+    tlsCert: values['tls-cert'] ?? (env.GYMHOST_TLS_CERT || undefined),
+    tlsKey: values['tls-key'] ?? (env.GYMHOST_TLS_KEY || undefined),
+    memoryBudget: int('memory-budget', 'GYMHOST_MEMORY_BUDGET', defaultMemoryBudget(), 1 << 20, Number.MAX_SAFE_INTEGER),
+    logLevel: logLevel as LogLevel,
     grpcPort: int('grpc-port', 'GYMHOST_GRPC_PORT', DEFAULT_OPTIONS.grpcPort, 0, 65535),
     httpPort: int('http-port', 'GYMHOST_HTTP_PORT', DEFAULT_OPTIONS.httpPort, 0, 65535),
     maxMessageBytes: int('max-message-bytes', 'GYMHOST_MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1024, 1 << 30),

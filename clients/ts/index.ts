@@ -358,8 +358,9 @@ export class Envs {
     return (await this.c.unary(this.s, this.s.getEnv, { id }, { idempotent: true })).env!;
   }
 
-  async list(): Promise<Env[]> {
-    return (await this.c.unary(this.s, this.s.listEnvs, {}, { idempotent: true })).envs;
+  /** Sessions the caller may read (instructors and admins: everyone's; `owner` filters). */
+  async list(owner = ''): Promise<Env[]> {
+    return (await this.c.unary(this.s, this.s.listEnvs, { owner }, { idempotent: true })).envs;
   }
 
   async delete(id: string): Promise<void> {
@@ -503,8 +504,9 @@ export class Agents {
     return (await this.c.unary(this.s, this.s.getAgent, { id }, { idempotent: true })).agent!;
   }
 
-  async list(): Promise<Agent[]> {
-    return (await this.c.unary(this.s, this.s.listAgents, {}, { idempotent: true })).agents;
+  /** Agents the caller may read (instructors and admins: everyone's; `owner` filters). */
+  async list(owner = ''): Promise<Agent[]> {
+    return (await this.c.unary(this.s, this.s.listAgents, { owner }, { idempotent: true })).agents;
   }
 
   async delete(id: string): Promise<void> {

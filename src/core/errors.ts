@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'INTERNAL';
 
 export class DomainError extends Error {
+  /** RESOURCE_EXHAUSTED only: seconds after which the same request may succeed (0 = waiting does not help). */
+  retryAfterSeconds = 0;
+
   constructor(
     readonly code: ErrorCode,
     message: string,

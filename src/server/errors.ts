@@ -23,32 +23,45 @@ const MAP: Record<ErrorCode, { grpc: GrpcStatus; http: number }> = {
 /** Metadata key carrying the binary ErrorDetail of a failed gRPC call. */
 export const ERROR_DETAIL_KEY = 'gymhost-error-bin';
 
-/** Any thrown value as an ErrorDetail; non-domain errors are bugs, reported as INTERNAL. */
-export function toErrorDetail(err: unknown): ErrorDetail {
-  if (err instanceof DomainError) return { code: err.code, message: err.message, field: err.field, reason: err.reason };
-  logBug(err);
-  return { code: 'INTERNAL', message: 'internal error (a bug in gymhost; it has been logged)', field: '', reason: 'INTERNAL' };
+/** Metadata key and HTTP header of the request id. */
+export const REQUEST_ID_KEY = 'x-request-id';
+
+/**
+ * Any thrown value as a DomainError. Input nested so deeply that a recursive walk overflows
+ * the stack is bad input; anything else that is not a DomainError is a bug (INTERNAL).
+ */
+export function asDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return new DomainError('INVALID_ARGUMENT', 'the request is nested too deeply (lists or objects inside one another)', '', 'TOO_DEEP');
+  }
+  return new DomainError('INTERNAL', 'internal error (a bug in gymhost; it has been logged with the request id)', '', 'INTERNAL');
 }
 
-/** A thrown value as a grpc-js error with the ErrorDetail in trailing metadata. */
-export function toGrpcError(err: unknown): Partial<ServiceError> {
-  const detail = toErrorDetail(err);
+/** Any thrown value as an ErrorDetail carrying the request id. */
+export function toErrorDetail(err: unknown, requestId = ''): ErrorDetail {
+  const e = asDomainError(err);
+  return { code: e.code, message: e.message, field: e.field, reason: e.reason, requestId, retryAfterSeconds: e.retryAfterSeconds };
+}
+
+/** A thrown value as a grpc-js error with the ErrorDetail (and the request id) in trailing metadata. */
+export function toGrpcError(err: unknown, requestId = ''): Partial<ServiceError> {
+  const detail = toErrorDetail(err, requestId);
   const metadata = new Metadata();
   metadata.set(ERROR_DETAIL_KEY, Buffer.from(ErrorDetail.encode(detail).finish()));
+  if (requestId) metadata.set(REQUEST_ID_KEY, requestId);
+  if (detail.retryAfterSeconds > 0) metadata.set('retry-after', String(Math.ceil(detail.retryAfterSeconds)));
   const prefix = detail.field ? `${detail.field}: ` : '';
   const message = detail.message.startsWith(detail.field) ? detail.message : prefix + detail.message;
   return { code: MAP[detail.code as ErrorCode]?.grpc ?? GrpcStatus.INTERNAL, details: message, metadata };
 }
 
 /** A thrown value as an HTTP status and the JSON body {code, message, details}. */
-export function toHttpError(err: unknown): { status: number; body: { code: string; message: string; details: ErrorDetail[] } } {
-  const detail = toErrorDetail(err);
+export function toHttpError(err: unknown, requestId = ''): { status: number; body: { code: string; message: string; details: ErrorDetail[] }; retryAfterSeconds: number } {
+  const detail = toErrorDetail(err, requestId);
   return {
     status: MAP[detail.code as ErrorCode]?.http ?? 500,
     body: { code: detail.code, message: detail.message, details: [detail] },
+    retryAfterSeconds: detail.retryAfterSeconds,
   };
-}
-
-function logBug(err: unknown): void {
-  console.error('gymhost: unexpected error (bug):', err);
 }

@@ -1,6 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import https from 'node:https';
+import { isIP, type AddressInfo } from 'node:net';
 import { createGrpcServer } from './grpc/server.js';
 import { createRestApp } from './rest/app.js';
 import { answerClientErrors } from './http/client-error.js';
@@ -9,6 +11,14 @@ import { loadRewardPlugins } from '../core/rewards/plugins.js';
 import { loadSandbox } from '../core/rewards/sandbox.js';
 import { DEFAULT_LIMITS, EnvService, type EnvServiceLimits } from './services/env-service.js';
 import { AgentService, DEFAULT_AGENT_LIMITS, type AgentServiceLimits } from './services/agent-service.js';
+import { UsageService } from './services/usage-service.js';
+import { Authenticator } from './auth/authenticator.js';
+import { defaultMemoryBudget } from './auth/quotas.js';
+import { Gate } from './gate.js';
+import { createLogger, type LogLevel, type Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { UsageTracker } from './usage.js';
+import type { Role } from '../core/sessions/caller.js';
 
 export interface ServerOptions {
   /** Interface to listen on, e.g. "127.0.0.1" or "0.0.0.0". */
@@ -26,6 +36,21 @@ export interface ServerOptions {
    * stops start-up with an error naming the file. Undefined or '' = none.
    */
   readonly rewardPlugins?: string;
+  /** Users file (src/server/auth/users-file.ts): authentication on. Undefined = one anonymous user. */
+  readonly usersFile?: string;
+  /** Allow listening on a non-loopback address without authentication. */
+  readonly insecureNoAuth?: boolean;
+  /** PEM certificate chain and private key files: gRPC over TLS and HTTPS. */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** Bytes all users together may hold (estimated); default half the machine's RAM. */
+  readonly memoryBudget?: number;
+  /** Log level of the JSON logs on stdout (default info). */
+  readonly logLevel?: LogLevel;
+  /** A logger to use instead (tests read its lines). */
+  readonly logger?: Logger;
+  /** Clock of the request-rate buckets, ms (tests inject one). */
+  readonly clock?: () => number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -37,33 +62,73 @@ export const DEFAULT_OPTIONS: ServerOptions = {
   agentLimits: DEFAULT_AGENT_LIMITS,
 };
 
-/** A running gymhost: gRPC and HTTP servers over one EnvService. */
+/** A running gymhost: gRPC and HTTP servers over one set of services. */
 export interface RunningServer {
   readonly envs: EnvService;
   readonly agents: AgentService;
+  readonly auth: Authenticator;
+  readonly usage: UsageTracker;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly grpcAddress: string;
   readonly httpAddress: string;
   readonly grpcPort: number;
   readonly httpPort: number;
-  /** Stops accepting calls, lets running ones finish (up to graceMs), frees every session. */
+  /** Whether gRPC and HTTP use TLS. */
+  readonly tls: boolean;
+  /** Re-reads the users file (SIGHUP); throws, keeping the old users, if it is invalid. */
+  reloadUsers(): void;
+  /**
+   * Drains and stops: health turns NOT_SERVING (/healthz answers 503), new calls are
+   * refused with UNAVAILABLE, open StepStreams and Train calls end with UNAVAILABLE and a
+   * message, other calls in flight get up to `graceMs` to finish; then every session is freed.
+   */
   close(graceMs?: number): Promise<void>;
+}
+
+/** Whether `host` is a loopback address (or "localhost"). */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const h = host.replace(/^\[|\]$/g, '');
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./i.test(h);
+  return false;
 }
 
 export async function startServer(partial: Partial<ServerOptions> = {}): Promise<RunningServer> {
   const options = { ...DEFAULT_OPTIONS, ...partial };
+  if (!options.usersFile && !options.insecureNoAuth && !isLoopback(options.host)) {
+    throw new Error(
+      `refusing to listen on ${options.host} without authentication: anyone who can reach it could use, read and delete every session. ` +
+        'Give --users FILE (make users with `gymhost users add`), listen on a loopback address (127.0.0.1), or pass --insecure-no-auth if the network is trusted',
+    );
+  }
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new Error('--tls-cert and --tls-key go together');
+  const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
+  const auth = new Authenticator(options.usersFile);
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const metrics = new Metrics();
+  const usage = new UsageTracker((user, role) => auth.quotasOf(user, role), options.memoryBudget ?? defaultMemoryBudget(), options.clock);
   const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
   await loadSandbox();
-  const envs = new EnvService(options.limits, { plugins });
-  const agents = new AgentService(envs, options.agentLimits);
-  let serving = true;
-  const { server: grpcServer, health } = createGrpcServer(envs, agents, { maxMessageBytes: options.maxMessageBytes });
+  const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics });
+  const agents = new AgentService(envs, options.agentLimits, usage, metrics);
+  const usageService = new UsageService(usage, auth);
+  let draining = false;
+  const gate = new Gate(auth, usage, metrics, logger, () => draining);
+  registerGauges(metrics, envs, agents, usage, auth);
+  envs.sessions.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'env_session', s.id, { owner: s.owner, why });
+  agents.agents.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'agent', s.id, { owner: s.owner, why });
+
+  const { server: grpcServer, health, streams } = createGrpcServer({ envs, agents, usage: usageService, gate }, { maxMessageBytes: options.maxMessageBytes });
   const hostForUri = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const credentials = tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : grpc.ServerCredentials.createInsecure();
   const grpcPort = await new Promise<number>((resolve, reject) => {
-    grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 
-  const app = createRestApp({ envs, agents }, { maxBodyBytes: options.maxMessageBytes, healthy: () => serving });
-  const httpServer = http.createServer(app);
+  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics });
+  const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
   answerClientErrors(httpServer, http.maxHeaderSize);
   try {
@@ -78,39 +143,104 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     throw err;
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
 
   return {
     envs,
     agents,
+    auth,
+    usage,
+    metrics,
+    logger,
     grpcPort,
     httpPort,
+    tls: tls !== undefined,
     grpcAddress: `${hostForUri}:${grpcPort}`,
-    httpAddress: `http://${hostForUri}:${httpPort}`,
-    async close(graceMs = 5000) {
-      serving = false;
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus('gymhost.v1.EnvService', 'NOT_SERVING');
-      health.setStatus('gymhost.v1.AgentService', 'NOT_SERVING');
-      const grpcDone = new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          grpcServer.forceShutdown();
-          resolve();
-        }, graceMs);
-        grpcServer.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
+    httpAddress: `${tls ? 'https' : 'http'}://${hostForUri}:${httpPort}`,
+    reloadUsers() {
+      auth.reload();
+      logger.info({ users: auth.userCount }, 'users file reloaded');
+    },
+    close(graceMs = 5000) {
+      closing ??= (async () => {
+        draining = true;
+        for (const service of ['', 'gymhost.v1.EnvService', 'gymhost.v1.AgentService', 'gymhost.v1.UsageService']) health.setStatus(service, 'NOT_SERVING');
+        for (const stream of [...streams]) stream.endForShutdown('the server is shutting down');
+        const grpcDone = new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            grpcServer.forceShutdown();
+            resolve();
+          }, graceMs);
+          grpcServer.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
-      const httpDone = new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeIdleConnections();
-        setTimeout(() => {
-          httpServer.closeAllConnections();
-        }, graceMs).unref();
-      });
-      agents.close();
-      await Promise.all([grpcDone, httpDone]);
-      envs.close();
+        // HTTP keeps listening while calls drain, so probes see /healthz answer 503.
+        const httpDone = new Promise<void>((resolve) => {
+          const finish = () => {
+            httpServer.close(() => resolve());
+            httpServer.closeAllConnections();
+          };
+          const timer = setTimeout(finish, graceMs);
+          void grpcDone.then(() => waitForIdleHttp(httpServer, graceMs)).then(() => {
+            clearTimeout(timer);
+            finish();
+          });
+        });
+        await Promise.all([grpcDone, httpDone]);
+        agents.close();
+        envs.close();
+      })();
+      return closing;
     },
   };
+}
+
+/** Resolves once no HTTP request is in flight (or after `ms`). */
+function waitForIdleHttp(server: http.Server, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = performance.now() + ms;
+    const check = () => {
+      server.getConnections((_err, count) => {
+        // Idle keep-alive connections count too; closeIdleConnections drops those.
+        server.closeIdleConnections();
+        if (count === 0 || performance.now() >= deadline) resolve();
+        else setTimeout(check, 25).unref();
+      });
+    };
+    check();
+  });
+}
+
+/** Gauges read at scrape time: live resources by kind and owner role, and estimated memory by category. */
+function registerGauges(metrics: Metrics, envs: EnvService, agents: AgentService, usage: UsageTracker, auth: Authenticator): void {
+  const roleOf = (owner: string): Role | 'unknown' => auth.roleOf(owner) ?? 'unknown';
+  metrics.gauge('gymhost_live_resources', 'Live resources by kind and their owner\'s role', ['kind', 'role'] as const, (set) => {
+    const counts = new Map<string, number>();
+    const add = (kind: string, owner: string) => {
+      const k = `${kind}\u0000${roleOf(owner)}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    };
+    for (const s of envs.sessions.values()) add('env_session', s.owner);
+    for (const a of agents.agents.values()) {
+      add('agent', a.owner);
+      if (a.training) add('training_run', a.trainedBy);
+    }
+    for (const r of envs.rewards.list(undefined)) add('reward', r.owner);
+    for (const [k, v] of counts) {
+      const [kind, role] = k.split('\u0000');
+      set({ kind, role }, v);
+    }
+  });
+  metrics.gauge('gymhost_memory_estimated_bytes', 'Estimated bytes held, by category (what the memoryBytes quotas count)', ['category'] as const, (set) => {
+    let sessions = 0;
+    let agentBytes = 0;
+    for (const s of envs.sessions.values()) sessions += s.memoryBytes;
+    for (const a of agents.agents.values()) agentBytes += a.memoryBytes;
+    set({ category: 'env_sessions' }, sessions);
+    set({ category: 'agents' }, agentBytes);
+    set({ category: 'rewards' }, envs.rewards.list(undefined).reduce((n, r) => n + 2 * r.source.length, 0));
+  });
+  metrics.gauge('gymhost_memory_budget_bytes', 'The server\'s memory budget for all users (--memory-budget)', [] as const, (set) => set({}, usage.memoryBudget));
 }

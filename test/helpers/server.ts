@@ -5,7 +5,7 @@ import { EnvServiceClient } from '../../src/gen/gymhost/v1/env_service.js';
 
 /** A real gymhost on free loopback ports, for integration tests. Call `stop()` after. */
 export async function startTestServer(limits: Partial<EnvServiceLimits> = {}, options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  return startServer({ host: '127.0.0.1', grpcPort: 0, httpPort: 0, limits: { ...DEFAULT_LIMITS, ...limits }, ...options });
+  return startServer({ host: '127.0.0.1', grpcPort: 0, httpPort: 0, limits: { ...DEFAULT_LIMITS, ...limits }, logLevel: 'silent', ...options });
 }
 
 /** A generated grpc-js client of EnvService connected to `server`. */

@@ -77,7 +77,7 @@ function api(client: EnvServiceClient) {
       assert.ok(res.env);
       return res.env;
     },
-    list: async (): Promise<Env[]> => (await rpc(client, client.listEnvs, {})).envs,
+    list: async (): Promise<Env[]> => (await rpc(client, client.listEnvs, { owner: '' })).envs,
     del: (id: string) => rpc(client, client.deleteEnv, { id }),
     reset: (id: string, seed?: number, options?: Record<string, unknown>) => rpc(client, client.reset, { id, seed, options }),
     step: (id: string, action: number) => rpc(client, client.step, { id, action: discrete(action) }),
@@ -844,11 +844,15 @@ describe('gRPC EnvService', () => {
       ]);
       assert.equal(answers.length, 12);
       asReset(answers[0]);
-      assert.deepEqual(asError(answers[1]), {
+      const inline = asError(answers[1]);
+      assert.match(inline.requestId, /^\S{6,}$/, 'inline errors carry the stream\'s request id');
+      assert.deepEqual(inline, {
         code: 'INVALID_ARGUMENT',
         message: 'action must be an integer in [0, 1] (Discrete(2)), got 5',
         field: 'action',
         reason: 'ACTION_OUT_OF_RANGE',
+        requestId: inline.requestId,
+        retryAfterSeconds: 0,
       });
       const nf = asError(answers[2]);
       assert.deepEqual([nf.code, nf.field, nf.reason], ['NOT_FOUND', 'id', 'ENV_SESSION_NOT_FOUND']);

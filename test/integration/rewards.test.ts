@@ -238,17 +238,17 @@ describe('reward RPCs over gRPC', () => {
     }
     assert.equal(last?.terminated, true);
     assert.equal(last?.reward, -20);
-    const list = await call(client, client.listRewards, { envId: 'CartPole-v1', env: '' });
+    const list = await call(client, client.listRewards, { envId: 'CartPole-v1', env: '', owner: '' });
     assert.deepEqual(list.rewards.map((r) => [r.name, r.usedBy]), [['grpc_fn', [id]]]);
     try {
-      await call(client, client.deleteReward, { name: 'grpc_fn', env: '' });
+      await call(client, client.deleteReward, { name: 'grpc_fn', env: '', owner: '' });
       assert.fail('deleted while in use');
     } catch (err) {
       assert.equal((err as grpc.ServiceError).code, grpc.status.FAILED_PRECONDITION);
       assert.equal(grpcDetail(err as grpc.ServiceError).reason, 'REWARD_IN_USE');
     }
     await call(client, client.deleteEnv, { id });
-    await call(client, client.deleteReward, { name: 'grpc_fn', env: '' });
+    await call(client, client.deleteReward, { name: 'grpc_fn', env: '', owner: '' });
     try {
       await call(client, client.registerReward, { name: 'g2', envId: 'CartPole-v1', env: '', source: 'function (', description: '', params: [] });
       assert.fail('registered a syntax error');

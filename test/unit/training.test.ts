@@ -57,7 +57,7 @@ describe('train: the seed loop in-process', () => {
     const env = gridEnv({ world: 'small_moat' }, 0);
     const agent = await createAgent('tabular', env.observationSpace, 4, { gamma: 0.8, epsilon_start: 0.2, seed: 0 });
     const seen: EpisodeRecord[] = [];
-    const s = await train(env, agent, { episodes: 30, seed: 0, onEpisode: (r) => seen.push(r) });
+    const s = await train(env, agent, { episodes: 30, seed: 0, onEpisode: (r) => void seen.push(r) });
     assert.equal(s.episodes, 30);
     assert.equal(s.cancelled, false);
     assert.deepEqual(seen, agent.history);

@@ -64,7 +64,7 @@ export interface RegisterRewardInput {
 export interface RewardRegistryOptions {
   readonly sandbox?: Partial<SandboxLimits>;
   /** Registered functions one owner may have at once (default 100). */
-  readonly maxPerOwner?: number;
+  readonly maxPerOwner?: number | ((owner: string) => number);
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -108,7 +108,7 @@ const CHECK_CODEC = { recordWidth: 1, callBody: 'return fn(d[o], 0, d[o], {}, P)
 
 export class RewardRegistry {
   readonly limits: SandboxLimits;
-  private readonly maxPerOwner: number;
+  private readonly maxPerOwner: (owner: string) => number;
   /** env type id -> plugin name -> plugin reward. */
   private readonly plugins = new Map<string, Map<string, PluginReward>>();
   /** key(owner, sessionId, name) -> registered reward. */
@@ -122,7 +122,8 @@ export class RewardRegistry {
     options: RewardRegistryOptions = {},
   ) {
     this.limits = { ...DEFAULT_SANDBOX_LIMITS, ...options.sandbox };
-    this.maxPerOwner = options.maxPerOwner ?? 100;
+    const max = options.maxPerOwner ?? 100;
+    this.maxPerOwner = typeof max === 'function' ? max : () => max;
     for (const p of plugins) {
       for (const typeId of p.envTypes) {
         const type = envTypes.get(typeId);
@@ -199,8 +200,9 @@ export class RewardRegistry {
     }
     let count = 0;
     for (const r of this.registered.values()) if (r.owner === owner) count++;
-    if (count >= this.maxPerOwner) {
-      throw resourceExhausted(`you have ${count} registered reward functions, the most this server keeps per client; delete some first`, 'TOO_MANY_REWARDS', 'name');
+    const most = this.maxPerOwner(owner);
+    if (count >= most) {
+      throw resourceExhausted(`quota rewards exceeded: you have ${count} registered reward functions and may have at most ${most}; delete some first`, 'QUOTA_EXCEEDED', 'rewards');
     }
     if (typeof input.description !== 'string' || input.description.length > MAX_DESCRIPTION) {
       throw invalidArgument('description', `description must be a string of at most ${MAX_DESCRIPTION} characters`, 'BAD_DESCRIPTION');
@@ -228,10 +230,13 @@ export class RewardRegistry {
     return entry;
   }
 
-  /** The owner's registered functions, oldest first; optionally of one env type or owned by one session. */
-  list(owner: string, filter: { envTypeId?: string; sessionId?: string } = {}): ClientReward[] {
+  /**
+   * Registered functions, oldest first: the owner's (every owner's when `owner` is
+   * undefined), optionally of one env type or owned by one session.
+   */
+  list(owner: string | undefined, filter: { envTypeId?: string; sessionId?: string } = {}): ClientReward[] {
     return [...this.registered.values()].filter(
-      (r) => r.owner === owner && (!filter.envTypeId || r.envTypeId === filter.envTypeId) && (!filter.sessionId || r.sessionId === filter.sessionId),
+      (r) => (owner === undefined || r.owner === owner) && (!filter.envTypeId || r.envTypeId === filter.envTypeId) && (!filter.sessionId || r.sessionId === filter.sessionId),
     );
   }
 

@@ -1,6 +1,6 @@
-import { failedPrecondition, invalidArgument } from '../errors.js';
+import { failedPrecondition, invalidArgument, resourceExhausted } from '../errors.js';
 import { resolveOptions, type OptionValues } from '../options.js';
-import type { Space } from '../spaces.js';
+import { spaceSize, type Space } from '../spaces.js';
 import type { EnvBatch, EnvType, RenderModeName } from '../envs/types.js';
 import type { ResolvedReward } from '../rewards/registry.js';
 import { isRewardAware, type RewardChoice, type RewardOrigin } from '../rewards/types.js';
@@ -25,6 +25,34 @@ export interface EnvSessionParams {
    * functions: a RewardRegistry); absent = the env type's built-ins only.
    */
   readonly rewards?: SessionRewardResolver;
+  /**
+   * Called with the session's estimated bytes (estimateEnvSessionBytes) after the config
+   * and reward are checked and before anything is allocated; throws to refuse (quotas).
+   */
+  readonly admit?: (bytes: number) => void;
+  /**
+   * Largest observations of one call (num_envs x observation size x 4 bytes), so that a
+   * Reset or StepBatch answer fits in a message; RESOURCE_EXHAUSTED beyond. Default: no bound.
+   */
+  readonly maxBatchObservationBytes?: number;
+}
+
+/** Fixed cost of a session (objects, maps, info), bytes. */
+const SESSION_OVERHEAD = 16 * 1024;
+
+/**
+ * Estimated bytes of a session of `numEnvs` copies: per copy its state and three
+ * observation-sized arrays (observations, final observations, a transaction snapshot), and
+ * for a sandboxed reward function the sandbox's heap plus a transition record per copy.
+ */
+export function estimateEnvSessionBytes(observationSpace: Space, numEnvs: number, sandboxBytes = 0): number {
+  const perCopy = 256 + 3 * 4 * spaceSize(observationSpace) + (sandboxBytes > 0 ? 128 : 0);
+  return SESSION_OVERHEAD + numEnvs * perCopy + sandboxBytes;
+}
+
+/** Heap bytes of a sandboxed reward function (0 for built-in and plugin functions). */
+function sandboxBytesOf(reward: ResolvedReward): number {
+  return reward.impl?.kind === 'sandbox' ? reward.impl.limits.memoryBytes : 0;
 }
 
 /** What a session needs from the reward registry (see rewards/registry.ts RewardRegistry). */
@@ -57,6 +85,8 @@ export class EnvSession implements StoredSession {
   rewardFunction: string;
   rewardParams: OptionValues;
   rewardOrigin: RewardOrigin;
+  /** Estimated bytes held (estimateEnvSessionBytes), for the memoryBytes quota. */
+  memoryBytes: number;
   private reward: ResolvedReward;
   private disposed = false;
   totalSteps = 0;
@@ -92,7 +122,17 @@ export class EnvSession implements StoredSession {
     this.observationSpace = described.observationSpace;
     this.actionSpace = described.actionSpace;
     this.maxEpisodeSteps = described.maxEpisodeSteps;
+    const batchBytes = numEnvs * spaceSize(this.observationSpace) * 4;
+    if (params.maxBatchObservationBytes !== undefined && batchBytes > params.maxBatchObservationBytes) {
+      throw resourceExhausted(
+        `num_envs ${numEnvs} x ${spaceSize(this.observationSpace)} observation numbers = ${batchBytes} bytes of observations per call; the limit is ${params.maxBatchObservationBytes} bytes (one message): use fewer copies or a smaller encoding`,
+        'CALL_TOO_LARGE',
+        'num_envs',
+      );
+    }
     const reward = this.resolve(type, params.rewardFunction, params.rewardParams);
+    this.memoryBytes = estimateEnvSessionBytes(this.observationSpace, numEnvs, sandboxBytesOf(reward));
+    params.admit?.(this.memoryBytes);
     this.reward = reward;
     this.rewardFunction = reward.name;
     this.rewardParams = reward.params;
@@ -264,13 +304,16 @@ export class EnvSession implements StoredSession {
    * registered function is compiled into this session's own sandbox first; if anything
    * fails the session keeps its reward function.
    */
-  setReward(name: string, params: Record<string, unknown> | undefined): void {
+  setReward(name: string, params: Record<string, unknown> | undefined, admit?: (extraBytes: number) => void): void {
     this.requireIdle();
     const reward = this.resolve(this.type, name, params);
+    const memoryBytes = estimateEnvSessionBytes(this.observationSpace, this.numEnvs, sandboxBytesOf(reward));
+    if (memoryBytes > this.memoryBytes) admit?.(memoryBytes - this.memoryBytes);
     if (isRewardAware(this.batch)) this.batch.setReward(reward.name, reward.params, reward.impl);
     else if (reward.impl === undefined) this.batch.setReward(reward.name, reward.params);
     else throw failedPrecondition(`${this.type.id} sessions cannot run ${reward.origin} reward functions`, 'REWARD_NOT_SUPPORTED', 'reward_function');
     this.params.rewards?.use(this.id, reward, this.reward);
+    this.memoryBytes = memoryBytes;
     this.reward = reward;
     this.rewardFunction = reward.name;
     this.rewardParams = reward.params;

@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError, notFound, resourceExhausted } from '../errors.js';
+import { mayAccess, seesEveryone, type Access, type Caller } from './caller.js';
 
-/** Who is calling: every session has an owner, and callers see only their own. */
-export interface Caller {
-  readonly user: string;
-}
-
-export const ANONYMOUS: Caller = { user: 'anonymous' };
+export { ANONYMOUS, type Access, type Caller } from './caller.js';
 
 /** What a store keeps: anything with an id, an owner and a last-use time. */
 export interface StoredSession {
@@ -30,7 +26,7 @@ export interface SessionStoreOptions {
 }
 
 /** Why an id is no longer live, remembered so NOT_FOUND can say what happened. */
-type Gone = 'deleted' | 'expired';
+export type Gone = 'deleted' | 'expired';
 const GONE_MEMORY = 10_000;
 
 /**
@@ -42,6 +38,8 @@ export class SessionStore<T extends StoredSession> {
   private readonly gone = new Map<string, Gone>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
+  /** Called after a session is removed: deleted by a caller or expired (audit logs). */
+  onRemoved: ((session: T, why: Gone) => void) | undefined;
 
   constructor(readonly options: SessionStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -74,14 +72,17 @@ export class SessionStore<T extends StoredSession> {
     return session;
   }
 
-  /** The caller's session `id`, touched; NOT_FOUND (saying whether it was deleted or expired) otherwise. */
-  get(id: string, caller: Caller, field = 'id'): T {
+  /**
+   * Session `id` if `caller` may `access` it, touched; NOT_FOUND (saying whether it was
+   * deleted or expired) otherwise, the same for another user's session as for a missing one.
+   */
+  get(id: string, caller: Caller, field = 'id', access: Access = 'write'): T {
     let session = this.live.get(id);
     if (session && this.isExpired(session)) {
       this.remove(session, 'expired');
       session = undefined;
     }
-    if (!session || session.owner !== caller.user) {
+    if (!session || !mayAccess(caller, session.owner, access)) {
       if (!id) throw new DomainError('INVALID_ARGUMENT', `${field} is required`, field, 'MISSING_ID');
       const why = this.gone.get(id);
       const what = why === 'expired' ? `expired after ${this.options.ttlSeconds} s idle` : why === 'deleted' ? 'was deleted' : 'does not exist';
@@ -91,14 +92,27 @@ export class SessionStore<T extends StoredSession> {
     return session;
   }
 
-  /** The caller's sessions, oldest first. */
+  /** The sessions `caller` may read (a student's own; everyone's for instructors and admins), oldest first. */
   list(caller: Caller): T[] {
     this.sweep();
-    return [...this.live.values()].filter((s) => s.owner === caller.user);
+    const all = [...this.live.values()];
+    return seesEveryone(caller) ? all : all.filter((s) => s.owner === caller.user);
+  }
+
+  /** Every live session (expired ones may still be among them until the next sweep). */
+  values(): IterableIterator<T> {
+    return this.live.values();
+  }
+
+  /** Live sessions of `owner`. */
+  countOf(owner: string): number {
+    let n = 0;
+    for (const s of this.live.values()) if (s.owner === owner) n++;
+    return n;
   }
 
   delete(id: string, caller: Caller, field = 'id'): void {
-    const session = this.get(id, caller, field);
+    const session = this.get(id, caller, field, 'delete');
     this.remove(session, 'deleted');
   }
 
@@ -137,6 +151,7 @@ export class SessionStore<T extends StoredSession> {
     this.live.delete(session.id);
     session.dispose?.();
     this.gone.set(session.id, why);
+    this.onRemoved?.(session, why);
     if (this.gone.size > GONE_MEMORY) {
       const oldest = this.gone.keys().next().value;
       if (oldest !== undefined) this.gone.delete(oldest);

@@ -29,8 +29,11 @@ export interface TrainOptions {
   readonly resetOptions?: OptionValues;
   /** Ends an episode (as truncation) after this many steps even if the env has not; 0 = the env's own limit only. */
   readonly maxSteps?: number;
-  /** Called after every episode with the agent's record. */
-  readonly onEpisode?: (record: EpisodeRecord) => void;
+  /**
+   * Called after every episode with the agent's record; when it returns a promise, training
+   * waits for it (backpressure: a reader that is behind holds the run).
+   */
+  readonly onEpisode?: (record: EpisodeRecord) => void | Promise<void>;
   /** Stops training: the running episode is ended there (endEpisode) and the summary says cancelled. */
   readonly signal?: AbortSignal;
   /** Longest stretch without yielding to the event loop, ms (default 10). */
@@ -142,7 +145,11 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
     const { record } = agent.endEpisode(ret, len);
     returns.push(ret);
     lengths.push(len);
-    options.onEpisode?.(record);
+    const delivered = options.onEpisode?.(record);
+    if (delivered instanceof Promise) {
+      await delivered;
+      lastYield = performance.now();
+    }
     if ((episodes !== undefined && returns.length >= episodes) || (steps !== undefined && totalSteps >= steps)) break;
     if (performance.now() - lastYield >= yieldMs) {
       await nextTick();

@@ -5,16 +5,19 @@ import { HealthImplementation } from 'grpc-health-check';
 import protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { invalidArgument } from '../../core/errors.js';
-import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
+import { DomainError, invalidArgument } from '../../core/errors.js';
+import type { Caller } from '../../core/sessions/caller.js';
 import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
-import { toErrorDetail, toGrpcError } from '../errors.js';
+import { AgentServiceService, type EpisodeRecord, type TrainRequest, type TrainResponse } from '../../gen/gymhost/v1/agent_service.js';
+import { UsageServiceService } from '../../gen/gymhost/v1/usage_service.js';
+import { REQUEST_ID_KEY, toErrorDetail, toGrpcError } from '../errors.js';
+import type { Gate } from '../gate.js';
 import type { EnvService } from '../services/env-service.js';
 import type { AgentService } from '../services/agent-service.js';
-import { AgentServiceService, type TrainRequest, type TrainResponse } from '../../gen/gymhost/v1/agent_service.js';
+import type { UsageService } from '../services/usage-service.js';
 
 export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
-export const PROTO_FILES = ['gymhost/v1/env_service.proto', 'gymhost/v1/agent_service.proto'];
+export const PROTO_FILES = ['gymhost/v1/env_service.proto', 'gymhost/v1/agent_service.proto', 'gymhost/v1/usage_service.proto'];
 /** FileDescriptorSet of the API and its imports, made by `npm run gen` (buf build). */
 const DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/gymhost.binpb', import.meta.url));
 const HEALTH_DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/health.binpb', import.meta.url));
@@ -101,23 +104,71 @@ function checkDecoded(req: unknown): void {
   throw invalidArgument('', `request is not a valid protobuf message: ${problem}`, 'MALFORMED_REQUEST');
 }
 
-/** The caller of a gRPC call (auth will read it from metadata). */
-function callerOf(_call: { metadata: grpc.Metadata }): Caller {
-  return ANONYMOUS;
+/** What the gRPC adapter serves and where calls are admitted. */
+export interface GrpcServices {
+  readonly envs: EnvService;
+  readonly agents: AgentService;
+  readonly usage: UsageService;
+  readonly gate: Gate;
 }
 
-/** Adapts a service method (sync or async) to a grpc-js unary handler; cancelling the call aborts `signal`. */
-function unary<Req, Res>(fn: (req: Req, caller: Caller, signal: AbortSignal) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+/** One admitted call as the service methods see it. */
+interface Ctx {
+  readonly caller: Caller;
+  /** Aborted when the client cancels or the call's deadline passes. */
+  readonly signal: AbortSignal;
+}
+
+/** A stream the server may have to end itself (shutdown). */
+export interface OpenStream {
+  /** Ends the stream with UNAVAILABLE and `message` after the answers already due. */
+  endForShutdown(message: string): void;
+}
+
+function metadataValue(md: grpc.Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Initial metadata of a response: the request id. */
+function responseMetadata(requestId: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set(REQUEST_ID_KEY, requestId);
+  return md;
+}
+
+/** Aborts when the call is cancelled by the client or its deadline passes. */
+function callSignal(call: { on(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  return controller.signal;
+}
+
+/**
+ * Adapts a service method (sync or async) to a grpc-js unary handler, through the gate:
+ * request id, authentication, rate quota, logs, metrics and audit lines.
+ */
+function unary<Req, Res>(gate: Gate, method: string, fn: (req: Req, ctx: Ctx) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const controller = new AbortController();
-    call.on('cancelled', () => controller.abort());
+    const scope = gate.begin(method, 'grpc', metadataValue(call.metadata, REQUEST_ID_KEY));
+    const fail = (err: unknown) => {
+      scope.end(err);
+      callback(toGrpcError(err, scope.requestId));
+    };
+    const succeed = (res: Res) => {
+      gate.succeeded(scope, call.request, res);
+      scope.end();
+      call.sendMetadata(responseMetadata(scope.requestId));
+      callback(null, res);
+    };
     try {
       checkDecoded(call.request);
-      const out = fn(call.request, callerOf(call), controller.signal);
-      if (out instanceof Promise) out.then((res) => callback(null, res), (err) => callback(toGrpcError(err)));
-      else callback(null, out);
+      const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
+      const out = fn(call.request, { caller, signal: callSignal(call) });
+      if (out instanceof Promise) out.then(succeed, fail);
+      else succeed(out);
     } catch (err) {
-      callback(toGrpcError(err));
+      fail(err);
     }
   };
 }
@@ -125,77 +176,188 @@ function unary<Req, Res>(fn: (req: Req, caller: Caller, signal: AbortSignal) => 
 export interface GrpcServerOptions {
   /** Largest request or response message in bytes. */
   readonly maxMessageBytes: number;
+  /** Answers one stream holds before it stops reading requests (backpressure). */
+  readonly streamWindow?: number;
 }
 
-/** A grpc-js server with EnvService, grpc.health.v1 and server reflection. */
-export function createGrpcServer(envs: EnvService, agents: AgentService, options: GrpcServerOptions): { server: grpc.Server; health: HealthImplementation } {
+/**
+ * A grpc-js server with EnvService, AgentService, UsageService, grpc.health.v1 and server
+ * reflection. `streams` holds the open StepStream and Train calls (for shutdown).
+ */
+export function createGrpcServer(
+  services: GrpcServices,
+  options: GrpcServerOptions,
+): { server: grpc.Server; health: HealthImplementation; streams: Set<OpenStream> } {
+  const { envs, agents, usage, gate } = services;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
   });
+  const streams = new Set<OpenStream>();
+  const window = options.streamWindow ?? 64;
+  const E = (name: string) => `EnvService/${name}`;
+  const A = (name: string) => `AgentService/${name}`;
   server.addService(withSafeDecoding(EnvServiceService), {
-    listEnvTypes: unary(() => envs.listEnvTypes()),
-    createEnv: unary((req, caller) => envs.createEnvWhenReady(req, caller)),
-    getEnv: unary((req, caller) => envs.getEnv(req, caller)),
-    listEnvs: unary((_req, caller) => envs.listEnvs(caller)),
-    deleteEnv: unary((req, caller) => envs.deleteEnv(req, caller)),
-    reset: unary((req, caller) => envs.reset(req, caller)),
-    step: unary((req, caller) => envs.step(req, caller)),
-    stepBatch: unary((req, caller) => envs.stepBatch(req, caller)),
-    render: unary((req, caller) => envs.render(req, caller)),
-    setReward: unary((req, caller) => envs.setRewardWhenReady(req, caller)),
-    registerReward: unary((req, caller) => envs.registerReward(req, caller)),
-    listRewards: unary((req, caller) => envs.listRewards(req, caller)),
-    deleteReward: unary((req, caller) => envs.deleteReward(req, caller)),
+    listEnvTypes: unary(gate, E('ListEnvTypes'), () => envs.listEnvTypes()),
+    createEnv: unary(gate, E('CreateEnv'), (req, c) => envs.createEnvWhenReady(req, c.caller)),
+    getEnv: unary(gate, E('GetEnv'), (req, c) => envs.getEnv(req, c.caller)),
+    listEnvs: unary(gate, E('ListEnvs'), (req, c) => envs.listEnvs(req, c.caller)),
+    deleteEnv: unary(gate, E('DeleteEnv'), (req, c) => envs.deleteEnv(req, c.caller)),
+    reset: unary(gate, E('Reset'), (req, c) => envs.reset(req, c.caller)),
+    step: unary(gate, E('Step'), (req, c) => envs.step(req, c.caller)),
+    stepBatch: unary(gate, E('StepBatch'), (req, c) => envs.stepBatch(req, c.caller)),
+    render: unary(gate, E('Render'), (req, c) => envs.render(req, c.caller)),
+    setReward: unary(gate, E('SetReward'), (req, c) => envs.setRewardWhenReady(req, c.caller)),
+    registerReward: unary(gate, E('RegisterReward'), (req, c) => envs.registerReward(req, c.caller)),
+    listRewards: unary(gate, E('ListRewards'), (req, c) => envs.listRewards(req, c.caller)),
+    deleteReward: unary(gate, E('DeleteReward'), (req, c) => envs.deleteReward(req, c.caller)),
     stepStream: (call: grpc.ServerDuplexStream<StepStreamRequest, StepStreamResponse>) => {
-      const caller = callerOf(call);
-      call.on('data', (req: StepStreamRequest) => {
-        let res: StepStreamResponse;
+      const scope = gate.begin(E('StepStream'), 'grpc', metadataValue(call.metadata, REQUEST_ID_KEY));
+      let caller: Caller;
+      try {
+        caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
+      } catch (err) {
+        scope.end(err);
+        call.emit('error', toGrpcError(err, scope.requestId));
+        return;
+      }
+      call.sendMetadata(responseMetadata(scope.requestId));
+      // Requests are answered in order. Answers that are ready at once are written at once;
+      // one that is not (a session on a worker) holds the ones behind it. The stream stops
+      // reading while `window` answers are pending or the client is not reading them.
+      const pending: (StepStreamResponse | Promise<StepStreamResponse>)[] = [];
+      let flushing = false;
+      let inputEnded = false;
+      let finished = false;
+      const finish = (err?: unknown) => {
+        if (finished) return;
+        finished = true;
+        streams.delete(open);
+        scope.end(err);
+        if (err === undefined) call.end();
+        else call.emit('error', toGrpcError(err, scope.requestId));
+      };
+      const answer = (req: StepStreamRequest): StepStreamResponse | Promise<StepStreamResponse> => {
+        const inline = (err: unknown): StepStreamResponse => ({ response: { $case: 'error', value: toErrorDetail(err, scope.requestId) } });
         try {
           checkDecoded(req);
-          res = envs.streamMessage(req, caller);
+          gate.admitMessage(caller);
+          const res = envs.streamMessage(req, caller);
+          return res instanceof Promise ? res.catch(inline) : res;
         } catch (err) {
-          res = { response: { $case: 'error', value: toErrorDetail(err) } };
+          return inline(err);
         }
-        // Backpressure: stop reading while the client is not reading our answers.
-        if (!call.write(res)) {
+      };
+      const flush = async () => {
+        if (flushing) return;
+        flushing = true;
+        while (pending.length > 0 && !finished) {
+          const head = pending[0];
+          const res = head instanceof Promise ? await head : head;
+          pending.shift();
+          if (finished) break;
+          if (!call.write(res)) await new Promise((resolve) => call.once('drain', resolve));
+          if (pending.length < window && call.isPaused()) call.resume();
+        }
+        flushing = false;
+        if (inputEnded && pending.length === 0) finish();
+      };
+      const open: OpenStream = {
+        endForShutdown(message) {
+          inputEnded = true;
           call.pause();
-          call.once('drain', () => call.resume());
-        }
+          const stop = () => finish(new DomainError('UNAVAILABLE', message, '', 'SHUTTING_DOWN'));
+          if (pending.length === 0 && !flushing) stop();
+          else void Promise.allSettled(pending).then(stop);
+        },
+      };
+      streams.add(open);
+      call.on('data', (req: StepStreamRequest) => {
+        if (inputEnded) return;
+        pending.push(answer(req));
+        if (pending.length >= window) call.pause();
+        void flush();
       });
-      call.on('end', () => call.end());
+      call.on('end', () => {
+        inputEnded = true;
+        if (pending.length === 0 && !flushing) finish();
+      });
+      call.on('cancelled', () => {
+        finished = true;
+        streams.delete(open);
+        scope.end(new DomainError('CANCELLED', 'the client cancelled the stream', '', 'CANCELLED'));
+      });
       call.on('error', () => undefined);
     },
   });
 
   server.addService(withSafeDecoding(AgentServiceService), {
-    listAgentKinds: unary(() => agents.listAgentKinds()),
-    createAgent: unary((req, caller) => agents.createAgent(req, caller)),
-    getAgent: unary((req, caller) => agents.getAgent(req, caller)),
-    listAgents: unary((_req, caller) => agents.listAgents(caller)),
-    deleteAgent: unary((req, caller) => agents.deleteAgent(req, caller)),
-    chooseAction: unary((req, caller) => agents.chooseAction(req, caller)),
-    updateQ: unary((req, caller) => agents.updateQ(req, caller)),
-    endEpisode: unary((req, caller) => agents.endEpisode(req, caller)),
-    getHistory: unary((req, caller) => agents.getHistory(req, caller)),
-    getQ: unary((req, caller) => agents.getQ(req, caller)),
-    exportAgent: unary((req, caller) => agents.exportAgent(req, caller)),
-    importAgent: unary((req, caller) => agents.importAgent(req, caller)),
-    evaluate: unary((req, caller, signal) => agents.evaluate(req, caller, signal)),
+    listAgentKinds: unary(gate, A('ListAgentKinds'), () => agents.listAgentKinds()),
+    createAgent: unary(gate, A('CreateAgent'), (req, c) => agents.createAgent(req, c.caller)),
+    getAgent: unary(gate, A('GetAgent'), (req, c) => agents.getAgent(req, c.caller)),
+    listAgents: unary(gate, A('ListAgents'), (req, c) => agents.listAgents(req, c.caller)),
+    deleteAgent: unary(gate, A('DeleteAgent'), (req, c) => agents.deleteAgent(req, c.caller)),
+    chooseAction: unary(gate, A('ChooseAction'), (req, c) => agents.chooseAction(req, c.caller)),
+    updateQ: unary(gate, A('UpdateQ'), (req, c) => agents.updateQ(req, c.caller)),
+    endEpisode: unary(gate, A('EndEpisode'), (req, c) => agents.endEpisode(req, c.caller)),
+    getHistory: unary(gate, A('GetHistory'), (req, c) => agents.getHistory(req, c.caller)),
+    getQ: unary(gate, A('GetQ'), (req, c) => agents.getQ(req, c.caller)),
+    exportAgent: unary(gate, A('ExportAgent'), (req, c) => agents.exportAgent(req, c.caller)),
+    importAgent: unary(gate, A('ImportAgent'), (req, c) => agents.importAgent(req, c.caller)),
+    evaluate: unary(gate, A('Evaluate'), (req, c) => agents.evaluate(req, c.caller, c.signal)),
     train: (call: grpc.ServerWritableStream<TrainRequest, TrainResponse>) => {
+      const scope = gate.begin(A('Train'), 'grpc', metadataValue(call.metadata, REQUEST_ID_KEY));
       const controller = new AbortController();
       call.on('cancelled', () => controller.abort());
+      let shutdownMessage = '';
+      const open: OpenStream = {
+        endForShutdown(message) {
+          shutdownMessage = message;
+          controller.abort();
+        },
+      };
       const run = async () => {
         checkDecoded(call.request);
-        const summary = await agents.train(call.request, callerOf(call), (record) => call.write({ event: { $case: 'episode', value: record } }), controller.signal);
+        const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
+        call.sendMetadata(responseMetadata(scope.requestId));
+        streams.add(open);
+        // Backpressure: the run waits while the client is not reading its episodes.
+        const onEpisode = (record: EpisodeRecord): void | Promise<void> => {
+          if (call.write({ event: { $case: 'episode', value: record } }) || controller.signal.aborted) return;
+          return new Promise<void>((resolve) => {
+            const done = () => {
+              call.off('drain', done);
+              controller.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            call.once('drain', done);
+            controller.signal.addEventListener('abort', done);
+          });
+        };
+        const summary = await agents.train(call.request, caller, onEpisode, controller.signal);
+        if (shutdownMessage) throw new DomainError('UNAVAILABLE', `${shutdownMessage}; the run was stopped after ${summary.episodes} episodes (${summary.steps} steps)`, '', 'SHUTTING_DOWN');
         call.write({ event: { $case: 'summary', value: summary } });
         call.end();
       };
-      run().catch((err) => call.emit('error', toGrpcError(err)));
+      run().then(
+        () => {
+          streams.delete(open);
+          scope.end();
+        },
+        (err) => {
+          streams.delete(open);
+          scope.end(err);
+          call.emit('error', toGrpcError(err, scope.requestId));
+        },
+      );
     },
   });
 
-  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING', 'gymhost.v1.AgentService': 'SERVING' });
+  server.addService(withSafeDecoding(UsageServiceService), {
+    getUsage: unary(gate, 'UsageService/GetUsage', (req, c) => usage.getUsage(req, c.caller)),
+  });
+
+  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING', 'gymhost.v1.AgentService': 'SERVING', 'gymhost.v1.UsageService': 'SERVING' });
   // The health service decodes safely too: undecodable bytes are INVALID_ARGUMENT, not INTERNAL.
   health.addToServer({
     addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => server.addService(withSafeDecoding(def), refuseUndecodable(def, impl)),
@@ -207,5 +369,5 @@ export function createGrpcServer(envs: EnvService, agents: AgentService, options
     'gymhost.descriptors': { fileDescriptorProtos: [...descriptorFiles(DESCRIPTOR_SET), ...descriptorFiles(HEALTH_DESCRIPTOR_SET)] },
   } as unknown as protoLoader.PackageDefinition;
   new ReflectionService(packageDefinition).addToServer(server);
-  return { server, health };
+  return { server, health, streams };
 }

@@ -2,13 +2,15 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { invalidArgument, DomainError } from '../../core/errors.js';
-import { ANONYMOUS, type Caller } from '../../core/sessions/session-store.js';
-import { toHttpError } from '../errors.js';
+import { seesEveryone } from '../../core/sessions/caller.js';
+import { REQUEST_ID_KEY, toHttpError } from '../errors.js';
+import type { Gate } from '../gate.js';
+import type { Metrics } from '../observability/metrics.js';
 import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
 import { buildOpenApi } from './openapi.js';
 import { encodePng } from './png.js';
 import { parseJsonBody } from './body.js';
-import { agentRoutes, envRoutes, type Route, type Services } from './routes.js';
+import { agentRoutes, envRoutes, usageRoutes, type Route, type Services } from './routes.js';
 import { TrainResponse, type EpisodeRecord, type TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 
 export interface RestOptions {
@@ -16,16 +18,20 @@ export interface RestOptions {
   readonly maxBodyBytes: number;
   /** Reports whether the server is serving (for /healthz). */
   readonly healthy: () => boolean;
+  /** Where calls are admitted, logged and measured. */
+  readonly gate: Gate;
+  /** Prometheus metrics for GET /metrics. */
+  readonly metrics: Metrics;
 }
 
-/** The caller of an HTTP request (auth will read it from the Authorization header). */
-function callerOf(_req: Request): Caller {
-  return ANONYMOUS;
-}
-
-/** Express app mirroring every EnvService RPC, plus /healthz, /openapi.json and /docs. */
+/** Express app mirroring every RPC, plus /healthz, /metrics, /openapi.json and /docs. */
 export function createRestApp(services: Services, options: RestOptions): express.Express {
-  const routes = [...envRoutes, ...agentRoutes];
+  const { gate } = options;
+  const serviceOf = new Map<Route, string>();
+  for (const r of envRoutes) serviceOf.set(r, 'EnvService');
+  for (const r of agentRoutes) serviceOf.set(r, 'AgentService');
+  for (const r of usageRoutes) serviceOf.set(r, 'UsageService');
+  const routes = [...serviceOf.keys()];
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
@@ -36,6 +42,21 @@ export function createRestApp(services: Services, options: RestOptions): express
   app.get('/healthz', (_req, res) => {
     const ok = options.healthy();
     res.status(ok ? 200 : 503).json({ status: ok ? 'SERVING' : 'NOT_SERVING' });
+  });
+
+  // Prometheus scrapes with an instructor's or admin's token when authentication is on.
+  app.get('/metrics', async (req, res) => {
+    const scope = gate.begin('Metrics', 'rest', req.get(REQUEST_ID_KEY));
+    try {
+      const caller = gate.admit(scope, req.get('authorization'));
+      if (!seesEveryone(caller)) throw new DomainError('PERMISSION_DENIED', 'metrics are for instructors and admins', '', 'ROLE_REQUIRED');
+      const text = await options.metrics.text();
+      scope.end();
+      res.type('text/plain; version=0.0.4').send(text);
+    } catch (err) {
+      scope.end(err);
+      sendError(res, err, scope.requestId);
+    }
   });
 
   const openapi = buildOpenApi(routes);
@@ -50,29 +71,43 @@ export function createRestApp(services: Services, options: RestOptions): express
 
   // Custom methods first: Express's `:id` would also match "abc:step".
   const ordered = [...routes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
-  for (const r of ordered) app[r.method](r.path, handler(services, r));
+  for (const r of ordered) app[r.method](r.path, handler(services, r, `${serviceOf.get(r)}/${r.rpc}`, gate));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new DomainError('NOT_FOUND', `no route ${req.method} ${req.path}; see /openapi.json for the API`, 'path', 'NO_ROUTE'));
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, body } = toHttpError(bodyParserError(err) ?? err);
-    res.status(isTooLarge(err) ? 413 : status).json(body);
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const scope = gate.begin(`HTTP ${req.method}`, 'rest', req.get(REQUEST_ID_KEY));
+    const domain = bodyParserError(err) ?? err;
+    scope.end(domain);
+    sendError(res, domain, scope.requestId, isTooLarge(err) ? 413 : undefined);
   });
   return app;
 }
 
-function handler(services: Services, r: Route) {
+/** Answers a thrown value as the JSON error body, with x-request-id, Retry-After and WWW-Authenticate where they apply. */
+function sendError(res: Response, err: unknown, requestId: string, status?: number): void {
+  const out = toHttpError(err, requestId);
+  res.set(REQUEST_ID_KEY, requestId);
+  if (out.retryAfterSeconds > 0) res.set('retry-after', String(Math.ceil(out.retryAfterSeconds)));
+  if (out.status === 401) res.set('www-authenticate', 'Bearer realm="gymhost"');
+  res.status(status ?? out.status).json(out.body);
+}
+
+function handler(services: Services, r: Route, method: string, gate: Gate) {
   const reqType = messageType(r.request.name);
   const resType = messageType(r.unwrap?.name ?? r.response.name);
   const trainResponseType = messageType('gymhost.v1.TrainResponse');
   return async (req: Request, res: Response) => {
+    const scope = gate.begin(method, 'rest', req.get(REQUEST_ID_KEY));
+    res.set(REQUEST_ID_KEY, scope.requestId);
     // Aborted when the client goes away before the answer is complete (cancels Train).
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
     try {
+      const caller = gate.admit(scope, req.get('authorization'));
       let raw = r.method === 'post' ? parseJsonBody(Buffer.isBuffer(req.body) ? req.body : undefined) : queryToJson(req.query as Record<string, unknown>, reqType);
       if (r.method === 'post' && raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) {
         throw invalidArgument('body', `the request body must be a JSON object (${r.request.name})`, 'WRONG_JSON_TYPE');
@@ -84,12 +119,14 @@ function handler(services: Services, r: Route) {
         canonical.id = req.params.id;
       }
       const message = r.request.codec.fromJSON(canonical);
-      const caller = callerOf(req);
       if (r.stream && (message as { stream?: boolean }).stream) {
         await streamNdjson(res, trainResponseType, (emit) => r.stream!(services, message, caller, emit, controller.signal));
+        scope.end();
         return;
       }
       const out = await r.call(services, message, caller, controller.signal);
+      gate.succeeded(scope, message, out);
+      scope.end();
       if (r.rpc === 'Render' && req.accepts(['application/json', 'image/png']) === 'image/png') {
         const frame = (out as { frame?: { shape: number[]; data: Buffer } }).frame;
         if (frame) {
@@ -99,11 +136,11 @@ function handler(services: Services, r: Route) {
       }
       res.json(canonicalToRest(resType, r.response.codec.toJSON(out)));
     } catch (err) {
-      const { status, body } = toHttpError(err);
+      scope.end(err);
       if (res.headersSent) {
-        res.end(JSON.stringify({ error: body }) + '\n');
+        res.end(JSON.stringify({ error: toHttpError(err, scope.requestId).body }) + '\n');
       } else {
-        res.status(status).json(body);
+        sendError(res, err, scope.requestId);
       }
     }
   };
@@ -117,7 +154,7 @@ function handler(services: Services, r: Route) {
 async function streamNdjson(
   res: Response,
   type: ReturnType<typeof messageType>,
-  run: (emit: (record: EpisodeRecord) => void) => Promise<TrainSummary>,
+  run: (emit: (record: EpisodeRecord) => void | Promise<void>) => Promise<TrainSummary>,
 ): Promise<void> {
   const line = (msg: TrainResponse) => JSON.stringify(canonicalToRest(type, TrainResponse.toJSON(msg))) + '\n';
   let started = false;
@@ -129,7 +166,17 @@ async function streamNdjson(
   };
   const summary = await run((record) => {
     start();
-    res.write(line({ event: { $case: 'episode', value: record } }));
+    // Backpressure: the run waits while the client is not reading.
+    if (res.write(line({ event: { $case: 'episode', value: record } })) || res.destroyed) return;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.once('drain', done);
+      res.once('close', done);
+    });
   });
   start();
   res.end(line({ event: { $case: 'summary', value: summary } }));

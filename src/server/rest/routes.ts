@@ -27,6 +27,8 @@ import {
 } from '../../gen/gymhost/v1/env_service.js';
 import type { EnvService } from '../services/env-service.js';
 import type { AgentService } from '../services/agent-service.js';
+import type { UsageService } from '../services/usage-service.js';
+import { GetUsageRequest, GetUsageResponse } from '../../gen/gymhost/v1/usage_service.js';
 import type { EpisodeRecord, TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 import * as agentMsgs from '../../gen/gymhost/v1/agent_service.js';
 
@@ -34,6 +36,7 @@ import * as agentMsgs from '../../gen/gymhost/v1/agent_service.js';
 export interface Services {
   readonly envs: EnvService;
   readonly agents: AgentService;
+  readonly usage: UsageService;
 }
 
 /** ts-proto's JSON codec of one message type. */
@@ -67,7 +70,7 @@ export interface Route<Req = unknown, Res = unknown> {
    * Streaming RPCs (Train): emits one record per episode and resolves with the summary.
    * REST answers newline-delimited JSON when the request asks to stream, else the summary.
    */
-  readonly stream?: (svc: Services, req: Req, caller: Caller, emit: (r: EpisodeRecord) => void, signal: AbortSignal) => Promise<TrainSummary>;
+  readonly stream?: (svc: Services, req: Req, caller: Caller, emit: (r: EpisodeRecord) => void | Promise<void>, signal: AbortSignal) => Promise<TrainSummary>;
 }
 
 function route<Req, Res>(r: Route<Req, Res>): Route {
@@ -107,10 +110,10 @@ export const envRoutes: readonly Route[] = [
   }),
   route({
     rpc: 'ListEnvs', method: 'get', path: '/v1/envs', openapiPath: '/v1/envs',
-    summary: "The caller's sessions",
+    summary: "The sessions the caller may read (a student's own; everyone's for instructors and admins; ?owner= filters)",
     request: { name: m('ListEnvsRequest'), codec: ListEnvsRequest },
     response: { name: m('ListEnvsResponse'), codec: ListEnvsResponse },
-    call: (svc, _req, caller) => svc.envs.listEnvs(caller),
+    call: (svc, req, caller) => svc.envs.listEnvs(req, caller),
   }),
   route({
     rpc: 'GetEnv', method: 'get', path: '/v1/envs/:id', openapiPath: '/v1/envs/{id}',
@@ -225,10 +228,10 @@ export const agentRoutes: readonly Route[] = [
   }),
   route({
     rpc: 'ListAgents', method: 'get', path: '/v1/agents', openapiPath: '/v1/agents',
-    summary: "The caller's agents",
+    summary: "The agents the caller may read (a student's own; everyone's for instructors and admins; ?owner= filters)",
     request: { name: m('ListAgentsRequest'), codec: a.ListAgentsRequest },
     response: { name: m('ListAgentsResponse'), codec: a.ListAgentsResponse },
-    call: (svc, _req, caller) => svc.agents.listAgents(caller),
+    call: (svc, req, caller) => svc.agents.listAgents(req, caller),
   }),
   route({
     rpc: 'ImportAgent', method: 'post', path: '/v1/agents\\:import', openapiPath: '/v1/agents:import',
@@ -310,5 +313,16 @@ export const agentRoutes: readonly Route[] = [
     request: { name: m('EvaluateRequest'), codec: a.EvaluateRequest },
     response: { name: m('EvaluateResponse'), codec: a.EvaluateResponse },
     call: (svc, req, caller, signal) => svc.agents.evaluate(req, caller, signal),
+  }),
+];
+
+/** The route of UsageService. */
+export const usageRoutes: readonly Route[] = [
+  route({
+    rpc: 'GetUsage', method: 'get', path: '/v1/usage', openapiPath: '/v1/usage',
+    summary: "The caller's identity, use and quotas (?user= for instructors and admins), and the server's memory budget",
+    request: { name: m('GetUsageRequest'), codec: GetUsageRequest },
+    response: { name: m('GetUsageResponse'), codec: GetUsageResponse },
+    call: (svc, req, caller) => svc.usage.getUsage(req, caller),
   }),
 ];

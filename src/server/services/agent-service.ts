@@ -6,7 +6,10 @@ import { SNAPSHOT_FORMAT, decodeSnapshot, encodeSnapshot } from '../../core/agen
 import { toTfjsArtifacts } from '../../core/agents/nets/tfjs-export.js';
 import type { Agent, Transition } from '../../core/agents/types.js';
 import { gridWorldLayout } from '../../core/envs/gridworld.js';
-import { SessionStore, type Caller, type StoredSession } from '../../core/sessions/session-store.js';
+import { SessionStore, type Access, type Caller, type StoredSession } from '../../core/sessions/session-store.js';
+import { estimateAgentBytes } from '../../core/agents/memory.js';
+import type { UsageTracker } from '../usage.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { EnvSession } from '../../core/sessions/env-session.js';
 import { spaceSize, type Space } from '../../core/spaces.js';
 import { evaluate, train } from '../../core/training/train.js';
@@ -35,6 +38,7 @@ import type {
   ImportAgentRequest,
   ImportAgentResponse,
   ListAgentKindsResponse,
+  ListAgentsRequest,
   ListAgentsResponse,
   TrainRequest,
   TrainSummary,
@@ -67,6 +71,8 @@ class AgentSession implements StoredSession {
   readonly createdAt = Date.now();
   /** Aborts the running Train call, if any. */
   training: AbortController | undefined;
+  /** Who started the running Train call (its concurrentTrains quota). */
+  trainedBy = '';
 
   constructor(
     readonly id: string,
@@ -74,6 +80,8 @@ class AgentSession implements StoredSession {
     readonly agent: Agent,
     readonly env: string,
     readonly preset: string,
+    /** Estimated bytes held (estimateAgentBytes), for the memoryBytes quota. */
+    readonly memoryBytes: number,
   ) {}
 
   dispose(): void {
@@ -98,9 +106,13 @@ export class AgentService {
   constructor(
     private readonly envs: EnvService,
     readonly limits: AgentServiceLimits = DEFAULT_AGENT_LIMITS,
+    private readonly usage?: UsageTracker,
+    private readonly metrics?: Pick<Metrics, 'trainingSteps'>,
   ) {
     this.agents = new SessionStore<AgentSession>({ maxSessions: limits.maxAgents, ttlSeconds: limits.agentTtlSeconds, kind: 'agent' });
     this.agents.startSweeping();
+    usage?.addSource('agents', () => this.agents.values());
+    usage?.addSource('concurrentTrains', () => [...this.agents.values()].filter((a) => a.training).map((a) => ({ owner: a.trainedBy, memoryBytes: 0 })));
   }
 
   listAgentKinds(): ListAgentKindsResponse {
@@ -123,17 +135,19 @@ export class AgentService {
     const config: Record<string, unknown> = { ...(preset?.config ?? {}), ...(req.config ?? {}) };
     if (req.seed !== undefined) config.seed = req.seed;
     this.agents.ensureCapacity();
+    const bytes = estimateAgentBytes(kind, bound.observationSpace, bound.numActions, config, { ...bound.grid, maxEpisodeSteps: bound.maxEpisodeSteps });
+    this.usage?.checkCreate(caller, 'agents', bytes, `this ${kind} agent`);
     const agent = await createAgent(kind, bound.observationSpace, bound.numActions, config, bound.grid);
-    const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, preset?.name ?? ''));
+    const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, preset?.name ?? '', bytes));
     return { agent: agentToProto(session) };
   }
 
   getAgent(req: GetAgentRequest, caller: Caller): GetAgentResponse {
-    return { agent: agentToProto(this.agents.get(req.id, caller)) };
+    return { agent: agentToProto(this.agents.get(req.id, caller, 'id', 'read')) };
   }
 
-  listAgents(caller: Caller): ListAgentsResponse {
-    return { agents: this.agents.list(caller).map(agentToProto) };
+  listAgents(req: ListAgentsRequest, caller: Caller): ListAgentsResponse {
+    return { agents: this.agents.list(caller).filter((a) => !req.owner || a.owner === req.owner).map(agentToProto) };
   }
 
   deleteAgent(req: DeleteAgentRequest, caller: Caller): DeleteAgentResponse {
@@ -185,7 +199,7 @@ export class AgentService {
   }
 
   getHistory(req: GetHistoryRequest, caller: Caller): GetHistoryResponse {
-    const { agent } = this.agents.get(req.id, caller);
+    const { agent } = this.agents.get(req.id, caller, 'id', 'read');
     if (req.offset < 0) throw invalidArgument('offset', `offset must be >= 0, got ${req.offset}`, 'OUT_OF_RANGE');
     if (req.limit < 0) throw invalidArgument('limit', `limit must be >= 0 (0 = all), got ${req.limit}`, 'OUT_OF_RANGE');
     const end = req.limit === 0 ? undefined : req.offset + req.limit;
@@ -193,7 +207,7 @@ export class AgentService {
   }
 
   getQ(req: GetQRequest, caller: Caller): GetQResponse {
-    const { agent } = this.agents.get(req.id, caller);
+    const { agent } = this.agents.get(req.id, caller, 'id', 'read');
     const space = agent.observationSpace;
     const size = spaceSize(space);
     let states: Float32Array;
@@ -214,7 +228,7 @@ export class AgentService {
   }
 
   exportAgent(req: ExportAgentRequest, caller: Caller): ExportAgentResponse {
-    const { agent } = this.agents.get(req.id, caller);
+    const { agent } = this.agents.get(req.id, caller, 'id', 'read');
     const data = encodeSnapshot(agent.exportSnapshot());
     const out: ExportAgentResponse = { format: SNAPSHOT_FORMAT, data, tfjsModelJson: '', tfjsWeights: Buffer.alloc(0) };
     const net = (agent as { onlineNetwork?: Parameters<typeof toTfjsArtifacts>[0] }).onlineNetwork;
@@ -233,13 +247,18 @@ export class AgentService {
 
   async importAgent(req: ImportAgentRequest, caller: Caller): Promise<ImportAgentResponse> {
     const snapshot = decodeSnapshot(req.data, 'data');
+    let maxEpisodeSteps: number | undefined;
     if (req.env) {
-      const env = this.envs.sessions.get(req.env, caller, 'env');
+      const env = this.envs.sessions.get(req.env, caller, 'env', 'read');
       checkSameSpaces(env, snapshot, 'the exported agent');
+      maxEpisodeSteps = env.maxEpisodeSteps;
     }
     this.agents.ensureCapacity();
+    const grid = (snapshot.state?.grid ?? {}) as { gridWidth?: number; gridHeight?: number };
+    const bytes = estimateAgentBytes(snapshot.kind, snapshot.observationSpace, snapshot.numActions, snapshot.config as Record<string, unknown>, { ...grid, maxEpisodeSteps });
+    this.usage?.checkCreate(caller, 'agents', bytes, `this imported ${snapshot.kind} agent`);
     const agent = await importAgent(snapshot);
-    const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, ''));
+    const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, '', bytes));
     return { agent: agentToProto(session) };
   }
 
@@ -247,7 +266,7 @@ export class AgentService {
    * Runs the training loop on an env session; `onEpisode` gets each episode's record.
    * Resolves with the summary (cancelled when `signal` aborts or the agent is deleted).
    */
-  async train(req: TrainRequest, caller: Caller, onEpisode: (r: EpisodeRecordMsg) => void, signal?: AbortSignal): Promise<TrainSummary> {
+  async train(req: TrainRequest, caller: Caller, onEpisode: (r: EpisodeRecordMsg) => void | Promise<void>, signal?: AbortSignal): Promise<TrainSummary> {
     const session = this.idle(req.id, caller);
     const env = this.envFor(req.env || session.env, caller, session.agent);
     if (env.isVector) throw invalidArgument('env', `Train needs a single-env session; ${env.id} has num_envs = ${env.numEnvs}`, 'VECTOR_SESSION');
@@ -262,10 +281,12 @@ export class AgentService {
     if (episodes * env.maxEpisodeSteps > max) {
       throw invalidArgument('episodes', `episodes x max_episode_steps (${env.maxEpisodeSteps}) must be at most ${max} steps`, 'OUT_OF_RANGE');
     }
+    this.usage?.checkCreate(caller, 'concurrentTrains', 0, 'this Train call');
     const controller = new AbortController();
     const abort = () => controller.abort();
     signal?.addEventListener('abort', abort);
     session.training = controller;
+    session.trainedBy = caller.user;
     env.busyWith = `training agent ${session.id}`;
     try {
       const summary = await train(env.batch, session.agent, {
@@ -275,10 +296,11 @@ export class AgentService {
         onEpisode: (r: EpisodeRecord) => {
           session.lastUsedAt = Date.now();
           env.lastUsedAt = Date.now();
-          onEpisode(recordToProto(r));
+          return onEpisode(recordToProto(r));
         },
       });
       env.hasReset = true;
+      this.metrics?.trainingSteps.inc(summary.steps);
       env.totalSteps += summary.steps;
       env.totalEpisodes += summary.episodes;
       return {
@@ -297,8 +319,8 @@ export class AgentService {
   }
 
   async evaluate(req: EvaluateRequest, caller: Caller, signal?: AbortSignal): Promise<EvaluateResponse> {
-    const session = this.idle(req.id, caller);
-    const env = this.envFor(req.env || session.env, caller, session.agent);
+    const session = this.idle(req.id, caller, 'read');
+    const env = this.envFor(req.env || session.env, caller, session.agent, 'read');
     const episodes = req.episodes === 0 ? 100 : req.episodes;
     if (!Number.isInteger(episodes) || episodes < 1 || episodes > this.limits.maxEvalEpisodes) {
       throw invalidArgument('episodes', `episodes must be an integer in [1, ${this.limits.maxEvalEpisodes}] (0 = 100), got ${req.episodes}`, 'OUT_OF_RANGE');
@@ -328,26 +350,31 @@ export class AgentService {
   }
 
   /** The caller's agent, refusing calls that would interleave with a running Train. */
-  private idle(id: string, caller: Caller): AgentSession {
-    const session = this.agents.get(id, caller);
+  private idle(id: string, caller: Caller, access: Access = 'write'): AgentSession {
+    const session = this.agents.get(id, caller, 'id', access);
     if (session.training) throw failedPrecondition(`agent ${id} is training; cancel the Train call or wait for it`, 'AGENT_TRAINING');
     return session;
   }
 
-  private envFor(id: string, caller: Caller, agent: Agent): EnvSession {
+  private envFor(id: string, caller: Caller, agent: Agent, access: Access = 'write'): EnvSession {
     if (!id) throw invalidArgument('env', 'env is required: the agent was not created for an env session', 'MISSING_FIELD');
-    const env = this.envs.sessions.get(id, caller, 'env');
+    const env = this.envs.sessions.get(id, caller, 'env', access);
     checkSameSpaces(env, agent, 'the agent');
     return env;
   }
 
-  private spacesFor(req: CreateAgentRequest, caller: Caller): { observationSpace: Space; numActions: number; grid: { gridWidth?: number; gridHeight?: number } } {
+  private spacesFor(
+    req: CreateAgentRequest,
+    caller: Caller,
+  ): { observationSpace: Space; numActions: number; grid: { gridWidth?: number; gridHeight?: number }; maxEpisodeSteps?: number } {
     let observationSpace: Space;
     let actionSpace: Space;
     let grid: { gridWidth?: number; gridHeight?: number } = {};
+    let maxEpisodeSteps: number | undefined;
     if (req.env) {
       if (req.observationSpace || req.actionSpace) throw invalidArgument('env', 'give either env or observation_space + action_space, not both', 'CONFLICTING_FIELDS');
-      const env = this.envs.sessions.get(req.env, caller, 'env');
+      const env = this.envs.sessions.get(req.env, caller, 'env', 'read');
+      maxEpisodeSteps = env.maxEpisodeSteps;
       observationSpace = env.observationSpace;
       actionSpace = env.actionSpace;
       if (env.type.id === 'GridWorld-v0') {
@@ -360,7 +387,7 @@ export class AgentService {
       actionSpace = spaceFromProto(req.actionSpace, 'action_space');
     }
     if (actionSpace.kind !== 'discrete') throw invalidArgument('action_space', 'Q-learning agents need a Discrete action space', 'UNSUPPORTED_SPACE');
-    return { observationSpace, numActions: actionSpace.n, grid };
+    return { observationSpace, numActions: actionSpace.n, grid, maxEpisodeSteps };
   }
 }
 
@@ -439,5 +466,6 @@ function agentToProto(s: AgentSession): AgentMsg {
     epsilon: a.epsilon,
     engine: a.kind === 'tabular' ? 'table' : ((a as { onlineNetwork?: { engine: string } }).onlineNetwork?.engine ?? String(a.config.engine)),
     training: s.training !== undefined,
+    memoryBytes: Math.round(s.memoryBytes),
   };
 }

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../core/errors.js';
+import { invalidArgument, notFound } from '../../core/errors.js';
 import { presets } from '../../core/agents/presets.js';
 import { envTypeById, envTypes } from '../../core/envs/registry.js';
 import type { EnvType, RenderModeName } from '../../core/envs/types.js';
@@ -9,6 +9,9 @@ import { reserveSandboxes } from '../../core/rewards/sandbox.js';
 import type { RewardOrigin as DomainRewardOrigin, SandboxLimits } from '../../core/rewards/types.js';
 import { EnvSession, type AutoresetMode as DomainAutoreset } from '../../core/sessions/env-session.js';
 import { SessionStore, type Caller } from '../../core/sessions/session-store.js';
+import { mayAccess, seesEveryone } from '../../core/sessions/caller.js';
+import type { UsageTracker } from '../usage.js';
+import type { Metrics } from '../observability/metrics.js';
 import {
   AutoresetMode,
   OptionType,
@@ -25,6 +28,7 @@ import {
   type GetEnvRequest,
   type GetEnvResponse,
   type ListEnvTypesResponse,
+  type ListEnvsRequest,
   type ListEnvsResponse,
   type ListRewardsRequest,
   type ListRewardsResponse,
@@ -45,7 +49,6 @@ import {
   type StepStreamRequest,
   type StepStreamResponse,
 } from '../../gen/gymhost/v1/env_service.js';
-import { toErrorDetail } from '../errors.js';
 import { optionToProto } from './options-proto.js';
 import { observationValue, readAction, readTensor, spaceToProto, toTensor } from './tensors.js';
 import { VERSION, API_VERSION } from '../version.js';
@@ -68,8 +71,14 @@ export interface EnvServiceRewardOptions {
   readonly plugins?: readonly PluginReward[];
   /** Limits of the sandbox that runs client reward code. */
   readonly sandbox?: Partial<SandboxLimits>;
-  /** Registered reward functions one client may have at once. */
+  /** Registered reward functions one user may have at once (default: the usage tracker's quota, else 100). */
   readonly maxRewardsPerOwner?: number;
+  /** Quotas by user and bytes; absent = none (in-process use). */
+  readonly usage?: UsageTracker;
+  /** Largest observations of one Reset/StepBatch answer, bytes (default: no bound). */
+  readonly maxBatchObservationBytes?: number;
+  /** Counters of env steps and reward calls. */
+  readonly metrics?: Pick<Metrics, 'envSteps' | 'rewardCalls'>;
 }
 
 /**
@@ -81,13 +90,25 @@ export class EnvService {
   /** Built-in, plugin and registered reward functions. */
   readonly rewards: RewardRegistry;
 
+  private readonly usage: UsageTracker | undefined;
+  private readonly maxBatchObservationBytes: number | undefined;
+  private readonly metrics: EnvServiceRewardOptions['metrics'];
+
   constructor(
     readonly limits: EnvServiceLimits = DEFAULT_LIMITS,
-    rewardOptions: EnvServiceRewardOptions = {},
+    options: EnvServiceRewardOptions = {},
   ) {
-    this.rewards = new RewardRegistry(envTypes, rewardOptions.plugins ?? [], { sandbox: rewardOptions.sandbox, maxPerOwner: rewardOptions.maxRewardsPerOwner });
+    const usage = options.usage;
+    this.usage = usage;
+    this.maxBatchObservationBytes = options.maxBatchObservationBytes;
+    this.metrics = options.metrics;
+    // With a usage tracker the rewards quota is checked by registerReward (it knows the caller's role).
+    const maxPerOwner = options.maxRewardsPerOwner ?? (usage ? Infinity : undefined);
+    this.rewards = new RewardRegistry(envTypes, options.plugins ?? [], { sandbox: options.sandbox, maxPerOwner });
     this.sessions = new SessionStore<EnvSession>({ maxSessions: limits.maxSessions, ttlSeconds: limits.sessionTtlSeconds, kind: 'env session' });
     this.sessions.startSweeping();
+    usage?.addSource('envSessions', () => this.sessions.values());
+    usage?.addSource('rewards', () => this.rewards.list(undefined).map((r) => ({ owner: r.owner, memoryBytes: 2 * r.source.length })));
   }
 
   listEnvTypes(): ListEnvTypesResponse {
@@ -117,6 +138,8 @@ export class EnvService {
         autoresetMode: autoresetName(req.autoresetMode),
         seed: req.seed,
         rewards: this.rewards,
+        admit: (bytes) => this.usage?.checkCreate(caller, 'envSessions', bytes, `this env session (${req.numEnvs || 1} x ${type.id})`),
+        maxBatchObservationBytes: this.maxBatchObservationBytes,
       },
       this.limits.maxNumEnvs,
     );
@@ -125,11 +148,11 @@ export class EnvService {
   }
 
   getEnv(req: GetEnvRequest, caller: Caller): GetEnvResponse {
-    return { env: envToProto(this.sessions.get(req.id, caller)) };
+    return { env: envToProto(this.sessions.get(req.id, caller, 'id', 'read')) };
   }
 
-  listEnvs(caller: Caller): ListEnvsResponse {
-    return { envs: this.sessions.list(caller).map(envToProto) };
+  listEnvs(req: ListEnvsRequest, caller: Caller): ListEnvsResponse {
+    return { envs: this.sessions.list(caller).filter((s) => !req.owner || s.owner === req.owner).map(envToProto) };
   }
 
   deleteEnv(req: DeleteEnvRequest, caller: Caller): DeleteEnvResponse {
@@ -149,7 +172,8 @@ export class EnvService {
 
   step(req: StepRequest, caller: Caller): StepResponse {
     const session = this.sessions.get(req.id, caller);
-    session.step(readAction(session.actionSpace, req.action, 'action'));
+    const action = readAction(session.actionSpace, req.action, 'action');
+    this.counted(session, 1, () => session.step(action));
     const { batch } = session;
     return {
       observation: observationValue(session.observationSpace, batch.observations, 0, batch.obsSize),
@@ -164,7 +188,8 @@ export class EnvService {
     const session = this.sessions.get(req.id, caller);
     const discreteActions = session.actionSpace.kind === 'discrete';
     const actionShape = discreteActions ? [session.numEnvs] : [session.numEnvs, ...(session.actionSpace as { shape: readonly number[] }).shape];
-    session.stepBatch(readTensor(req.actions, actionShape, 'actions', discreteActions));
+    const actions = readTensor(req.actions, actionShape, 'actions', discreteActions);
+    this.counted(session, session.numEnvs, () => session.stepBatch(actions));
     const { batch } = session;
     const n = session.numEnvs;
     return {
@@ -177,8 +202,26 @@ export class EnvService {
     };
   }
 
+  /** Runs a step of `session` counting its env steps and, for a plugin or sandboxed reward, the reward call. */
+  private counted(session: EnvSession, steps: number, fn: () => void): void {
+    const m = this.metrics;
+    if (!m) return fn();
+    if (session.rewardOrigin === 'builtin') {
+      fn();
+    } else {
+      try {
+        fn();
+      } catch (err) {
+        m.rewardCalls.inc({ origin: session.rewardOrigin, result: 'failed' });
+        throw err;
+      }
+      m.rewardCalls.inc({ origin: session.rewardOrigin, result: 'ok' });
+    }
+    m.envSteps.inc(steps);
+  }
+
   render(req: RenderRequest, caller: Caller): RenderResponse {
-    const session = this.sessions.get(req.id, caller);
+    const session = this.sessions.get(req.id, caller, 'id', 'read');
     const out = session.render(req.index, renderModeName(req.mode, 'mode'));
     if (typeof out === 'string') return { text: out, frame: undefined };
     return { text: '', frame: toTensor(out.data, [out.height, out.width, 3]) };
@@ -187,7 +230,7 @@ export class EnvService {
   /** Chooses the session's reward function; it applies from the next step on. */
   setReward(req: SetRewardRequest, caller: Caller): SetRewardResponse {
     const session = this.sessions.get(req.id, caller);
-    session.setReward(req.rewardFunction, req.rewardParams);
+    session.setReward(req.rewardFunction, req.rewardParams, (extra) => this.usage?.checkCreate(caller, undefined, extra, `reward function '${req.rewardFunction}' (its sandbox)`));
     return { env: envToProto(session) };
   }
 
@@ -215,6 +258,7 @@ export class EnvService {
       }
       envTypeId = session.type.id;
     }
+    this.usage?.checkCreate(caller, 'rewards', 2 * req.source.length, `reward function '${req.name}'`);
     const entry = this.rewards.register(
       { name: req.name, envTypeId, sessionId: req.env, source: req.source, description: req.description, params: req.params.map((p, i) => optionFromProto(p, `params[${i}]`)) },
       caller.user,
@@ -222,35 +266,41 @@ export class EnvService {
     return { reward: registeredToProto(entry) };
   }
 
-  /** The caller's registered reward functions. */
+  /**
+   * Registered reward functions: the caller's own, or (instructors and admins) another
+   * user's (`owner`) or everyone's (`owner` "*"); those of a session the caller may read.
+   */
   listRewards(req: ListRewardsRequest, caller: Caller): ListRewardsResponse {
-    if (req.env) this.sessions.get(req.env, caller, 'env');
-    return { rewards: this.rewards.list(caller.user, { envTypeId: req.envId, sessionId: req.env }).map(registeredToProto) };
+    const session = req.env ? this.sessions.get(req.env, caller, 'env', 'read') : undefined;
+    let owner: string | undefined = req.owner === '*' ? undefined : req.owner || caller.user;
+    if (session && !req.owner) owner = session.owner;
+    if (owner !== caller.user && !seesEveryone(caller)) owner = caller.user;
+    return { rewards: this.rewards.list(owner, { envTypeId: req.envId, sessionId: req.env }).map(registeredToProto) };
   }
 
-  /** Deletes one of the caller's registered reward functions. */
+  /** Deletes a registered reward function: the caller's, or (instructors and admins) `owner`'s. */
   deleteReward(req: DeleteRewardRequest, caller: Caller): DeleteRewardResponse {
-    if (req.env) this.sessions.get(req.env, caller, 'env');
-    this.rewards.delete(caller.user, req.name, req.env);
+    const session = req.env ? this.sessions.get(req.env, caller, 'env', 'delete') : undefined;
+    const owner = req.owner || session?.owner || caller.user;
+    if (!mayAccess(caller, owner, 'delete')) {
+      throw notFound('name', `no reward function '${req.name}' registered by ${req.env ? `session ${req.env}` : 'you'}`, 'REWARD_NOT_FOUND');
+    }
+    this.rewards.delete(owner, req.name, req.env);
     return {};
   }
 
-  /** One StepStream request: answered with its response, or with the error inline. */
+  /** One StepStream request's response; errors are thrown (the transport answers them inline). */
   streamMessage(req: StepStreamRequest, caller: Caller): StepStreamResponse {
-    try {
-      const r = req.request;
-      switch (r?.$case) {
-        case 'step':
-          return { response: { $case: 'step', value: this.step(r.value, caller) } };
-        case 'reset':
-          return { response: { $case: 'reset', value: this.reset(r.value, caller) } };
-        case 'stepBatch':
-          return { response: { $case: 'stepBatch', value: this.stepBatch(r.value, caller) } };
-        default:
-          throw invalidArgument('request', 'each StepStream message must set one of step, reset or step_batch', 'MISSING_FIELD');
-      }
-    } catch (err) {
-      return { response: { $case: 'error', value: toErrorDetail(err) } };
+    const r = req.request;
+    switch (r?.$case) {
+      case 'step':
+        return { response: { $case: 'step', value: this.step(r.value, caller) } };
+      case 'reset':
+        return { response: { $case: 'reset', value: this.reset(r.value, caller) } };
+      case 'stepBatch':
+        return { response: { $case: 'stepBatch', value: this.stepBatch(r.value, caller) } };
+      default:
+        throw invalidArgument('request', 'each StepStream message must set one of step, reset or step_batch', 'MISSING_FIELD');
     }
   }
 
@@ -400,5 +450,6 @@ function envToProto(s: EnvSession): Env {
     hasReset: s.hasReset,
     maxEpisodeSteps: s.maxEpisodeSteps,
     rewardOrigin: ORIGINS[s.rewardOrigin],
+    memoryBytes: Math.round(s.memoryBytes),
   };
 }

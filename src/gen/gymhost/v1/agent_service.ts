@@ -53,6 +53,11 @@ export interface Agent {
   engine: string;
   /** True while a Train call runs on this agent. */
   training: boolean;
+  /**
+   * Estimated bytes the agent holds: Q table or networks with optimiser moments, and its
+   * replay queue (counted against its owner's memoryBytes quota).
+   */
+  memoryBytes: number;
 }
 
 /** A named starting configuration. */
@@ -122,6 +127,8 @@ export interface GetAgentResponse {
 }
 
 export interface ListAgentsRequest {
+  /** Only agents of this user (empty = every agent the caller may read). */
+  owner: string;
 }
 
 export interface ListAgentsResponse {
@@ -336,6 +343,7 @@ function createBaseAgent(): Agent {
     epsilon: 0,
     engine: "",
     training: false,
+    memoryBytes: 0,
   };
 }
 
@@ -385,6 +393,9 @@ export const Agent: MessageFns<Agent> = {
     }
     if (message.training !== false) {
       writer.uint32(120).bool(message.training);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(128).int64(message.memoryBytes);
     }
     return writer;
   },
@@ -522,6 +533,14 @@ export const Agent: MessageFns<Agent> = {
             message.training = reader.bool();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -571,6 +590,11 @@ export const Agent: MessageFns<Agent> = {
       epsilon: isSet(object.epsilon) ? globalThis.Number(object.epsilon) : 0,
       engine: isSet(object.engine) ? globalThis.String(object.engine) : "",
       training: isSet(object.training) ? globalThis.Boolean(object.training) : false,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
     };
   },
 
@@ -621,6 +645,9 @@ export const Agent: MessageFns<Agent> = {
     if (message.training !== false) {
       obj.training = message.training;
     }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
     return obj;
   },
 
@@ -648,6 +675,7 @@ export const Agent: MessageFns<Agent> = {
     message.epsilon = object.epsilon ?? 0;
     message.engine = object.engine ?? "";
     message.training = object.training ?? false;
+    message.memoryBytes = object.memoryBytes ?? 0;
     return message;
   },
 };
@@ -1529,11 +1557,14 @@ export const GetAgentResponse: MessageFns<GetAgentResponse> = {
 };
 
 function createBaseListAgentsRequest(): ListAgentsRequest {
-  return {};
+  return { owner: "" };
 }
 
 export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
-  encode(_: ListAgentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListAgentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.owner !== "") {
+      writer.uint32(10).string(message.owner);
+    }
     return writer;
   },
 
@@ -1550,6 +1581,14 @@ export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1562,20 +1601,24 @@ export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
     }
   },
 
-  fromJSON(_: any): ListAgentsRequest {
-    return {};
+  fromJSON(object: any): ListAgentsRequest {
+    return { owner: isSet(object.owner) ? globalThis.String(object.owner) : "" };
   },
 
-  toJSON(_: ListAgentsRequest): unknown {
+  toJSON(message: ListAgentsRequest): unknown {
     const obj: any = {};
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ListAgentsRequest>, I>>(base?: I): ListAgentsRequest {
     return ListAgentsRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListAgentsRequest>, I>>(_: I): ListAgentsRequest {
+  fromPartial<I extends Exact<DeepPartial<ListAgentsRequest>, I>>(object: I): ListAgentsRequest {
     const message = createBaseListAgentsRequest();
+    message.owner = object.owner ?? "";
     return message;
   },
 };

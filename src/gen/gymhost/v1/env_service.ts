@@ -300,7 +300,7 @@ export interface Env {
   id: string;
   /** The env type, e.g. "CartPole-v1". */
   envId: string;
-  /** Who created it (the anonymous user until auth exists). */
+  /** The user who created it ("anonymous" on a server without authentication). */
   owner: string;
   /** Config after defaults were applied. */
   config?: { [key: string]: any } | undefined;
@@ -323,6 +323,8 @@ export interface Env {
   maxEpisodeSteps: number;
   /** Where reward_function comes from. */
   rewardOrigin: RewardOrigin;
+  /** Estimated bytes the session holds (counted against its owner's memoryBytes quota). */
+  memoryBytes: number;
 }
 
 export interface CreateEnvRequest {
@@ -360,6 +362,8 @@ export interface GetEnvResponse {
 }
 
 export interface ListEnvsRequest {
+  /** Only sessions of this user (empty = every session the caller may read). */
+  owner: string;
 }
 
 export interface ListEnvsResponse {
@@ -562,6 +566,8 @@ export interface ListRewardsRequest {
   envId: string;
   /** Only those owned by this session (empty = all of the caller's). */
   env: string;
+  /** Instructors and admins: only those of this user ("" = the caller's own; "*" = everyone's). */
+  owner: string;
 }
 
 export interface ListRewardsResponse {
@@ -573,6 +579,8 @@ export interface DeleteRewardRequest {
   name: string;
   /** The owning session, for one registered with `env`; empty for one owned by the caller. */
   env: string;
+  /** Instructors and admins: the user whose function it is (empty = the caller). */
+  owner: string;
 }
 
 export interface DeleteRewardResponse {
@@ -1433,6 +1441,7 @@ function createBaseEnv(): Env {
     hasReset: false,
     maxEpisodeSteps: 0,
     rewardOrigin: 0,
+    memoryBytes: 0,
   };
 }
 
@@ -1491,6 +1500,9 @@ export const Env: MessageFns<Env> = {
     }
     if (message.rewardOrigin !== 0) {
       writer.uint32(144).int32(message.rewardOrigin);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(152).int64(message.memoryBytes);
     }
     return writer;
   },
@@ -1652,6 +1664,14 @@ export const Env: MessageFns<Env> = {
             message.rewardOrigin = reader.int32() as any;
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1744,6 +1764,11 @@ export const Env: MessageFns<Env> = {
         : isSet(object.reward_origin)
         ? rewardOriginFromJSON(object.reward_origin)
         : 0,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
     };
   },
 
@@ -1803,6 +1828,9 @@ export const Env: MessageFns<Env> = {
     if (message.rewardOrigin !== 0) {
       obj.rewardOrigin = rewardOriginToJSON(message.rewardOrigin);
     }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
     return obj;
   },
 
@@ -1833,6 +1861,7 @@ export const Env: MessageFns<Env> = {
     message.hasReset = object.hasReset ?? false;
     message.maxEpisodeSteps = object.maxEpisodeSteps ?? 0;
     message.rewardOrigin = object.rewardOrigin ?? 0;
+    message.memoryBytes = object.memoryBytes ?? 0;
     return message;
   },
 };
@@ -2253,11 +2282,14 @@ export const GetEnvResponse: MessageFns<GetEnvResponse> = {
 };
 
 function createBaseListEnvsRequest(): ListEnvsRequest {
-  return {};
+  return { owner: "" };
 }
 
 export const ListEnvsRequest: MessageFns<ListEnvsRequest> = {
-  encode(_: ListEnvsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListEnvsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.owner !== "") {
+      writer.uint32(10).string(message.owner);
+    }
     return writer;
   },
 
@@ -2274,6 +2306,14 @@ export const ListEnvsRequest: MessageFns<ListEnvsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2286,20 +2326,24 @@ export const ListEnvsRequest: MessageFns<ListEnvsRequest> = {
     }
   },
 
-  fromJSON(_: any): ListEnvsRequest {
-    return {};
+  fromJSON(object: any): ListEnvsRequest {
+    return { owner: isSet(object.owner) ? globalThis.String(object.owner) : "" };
   },
 
-  toJSON(_: ListEnvsRequest): unknown {
+  toJSON(message: ListEnvsRequest): unknown {
     const obj: any = {};
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ListEnvsRequest>, I>>(base?: I): ListEnvsRequest {
     return ListEnvsRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListEnvsRequest>, I>>(_: I): ListEnvsRequest {
+  fromPartial<I extends Exact<DeepPartial<ListEnvsRequest>, I>>(object: I): ListEnvsRequest {
     const message = createBaseListEnvsRequest();
+    message.owner = object.owner ?? "";
     return message;
   },
 };
@@ -4238,7 +4282,7 @@ export const RegisterRewardResponse: MessageFns<RegisterRewardResponse> = {
 };
 
 function createBaseListRewardsRequest(): ListRewardsRequest {
-  return { envId: "", env: "" };
+  return { envId: "", env: "", owner: "" };
 }
 
 export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
@@ -4248,6 +4292,9 @@ export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
     }
     if (message.env !== "") {
       writer.uint32(18).string(message.env);
+    }
+    if (message.owner !== "") {
+      writer.uint32(26).string(message.owner);
     }
     return writer;
   },
@@ -4281,6 +4328,14 @@ export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
             message.env = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4301,6 +4356,7 @@ export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
         ? globalThis.String(object.env_id)
         : "",
       env: isSet(object.env) ? globalThis.String(object.env) : "",
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
     };
   },
 
@@ -4312,6 +4368,9 @@ export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
     if (message.env !== "") {
       obj.env = message.env;
     }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
     return obj;
   },
 
@@ -4322,6 +4381,7 @@ export const ListRewardsRequest: MessageFns<ListRewardsRequest> = {
     const message = createBaseListRewardsRequest();
     message.envId = object.envId ?? "";
     message.env = object.env ?? "";
+    message.owner = object.owner ?? "";
     return message;
   },
 };
@@ -4398,7 +4458,7 @@ export const ListRewardsResponse: MessageFns<ListRewardsResponse> = {
 };
 
 function createBaseDeleteRewardRequest(): DeleteRewardRequest {
-  return { name: "", env: "" };
+  return { name: "", env: "", owner: "" };
 }
 
 export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
@@ -4408,6 +4468,9 @@ export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
     }
     if (message.env !== "") {
       writer.uint32(18).string(message.env);
+    }
+    if (message.owner !== "") {
+      writer.uint32(26).string(message.owner);
     }
     return writer;
   },
@@ -4441,6 +4504,14 @@ export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
             message.env = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4457,6 +4528,7 @@ export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
     return {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       env: isSet(object.env) ? globalThis.String(object.env) : "",
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
     };
   },
 
@@ -4468,6 +4540,9 @@ export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
     if (message.env !== "") {
       obj.env = message.env;
     }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
     return obj;
   },
 
@@ -4478,6 +4553,7 @@ export const DeleteRewardRequest: MessageFns<DeleteRewardRequest> = {
     const message = createBaseDeleteRewardRequest();
     message.name = object.name ?? "";
     message.env = object.env ?? "";
+    message.owner = object.owner ?? "";
     return message;
   },
 };
@@ -4573,7 +4649,10 @@ export const EnvServiceService = {
     responseSerialize: (value: GetEnvResponse): Buffer => Buffer.from(GetEnvResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetEnvResponse => GetEnvResponse.decode(value),
   },
-  /** Lists the caller's sessions. */
+  /**
+   * Lists the sessions the caller may read: a student's own, everyone's for instructors
+   * and admins (filter with `owner`).
+   */
   listEnvs: {
     path: "/gymhost.v1.EnvService/ListEnvs" as const,
     requestStream: false as const,
@@ -4708,7 +4787,10 @@ export interface EnvServiceServer extends UntypedServiceImplementation {
   createEnv: handleUnaryCall<CreateEnvRequest, CreateEnvResponse>;
   /** Gets one session. */
   getEnv: handleUnaryCall<GetEnvRequest, GetEnvResponse>;
-  /** Lists the caller's sessions. */
+  /**
+   * Lists the sessions the caller may read: a student's own, everyone's for instructors
+   * and admins (filter with `owner`).
+   */
   listEnvs: handleUnaryCall<ListEnvsRequest, ListEnvsResponse>;
   /** Deletes a session; deleting an unknown session is NOT_FOUND. */
   deleteEnv: handleUnaryCall<DeleteEnvRequest, DeleteEnvResponse>;
@@ -4794,7 +4876,10 @@ export interface EnvServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetEnvResponse) => void,
   ): ClientUnaryCall;
-  /** Lists the caller's sessions. */
+  /**
+   * Lists the sessions the caller may read: a student's own, everyone's for instructors
+   * and admins (filter with `owner`).
+   */
   listEnvs(
     request: ListEnvsRequest,
     callback: (error: ServiceError | null, response: ListEnvsResponse) => void,

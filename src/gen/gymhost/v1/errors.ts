@@ -25,10 +25,17 @@ export interface ErrorDetail {
   field: string;
   /** Domain reason in UPPER_SNAKE_CASE, e.g. "ACTION_OUT_OF_RANGE", "STEP_BEFORE_RESET". */
   reason: string;
+  /** The server's id of the request (also the `x-request-id` header or metadata), for logs. */
+  requestId: string;
+  /**
+   * For RESOURCE_EXHAUSTED when waiting helps (the request rate): seconds to wait before
+   * trying again (also the HTTP `Retry-After` header, rounded up); 0 when waiting does not help.
+   */
+  retryAfterSeconds: number;
 }
 
 function createBaseErrorDetail(): ErrorDetail {
-  return { code: "", message: "", field: "", reason: "" };
+  return { code: "", message: "", field: "", reason: "", requestId: "", retryAfterSeconds: 0 };
 }
 
 export const ErrorDetail: MessageFns<ErrorDetail> = {
@@ -44,6 +51,12 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(42).string(message.requestId);
+    }
+    if (message.retryAfterSeconds !== 0) {
+      writer.uint32(49).double(message.retryAfterSeconds);
     }
     return writer;
   },
@@ -93,6 +106,22 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.retryAfterSeconds = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -111,6 +140,16 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
       message: isSet(object.message) ? globalThis.String(object.message) : "",
       field: isSet(object.field) ? globalThis.String(object.field) : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      retryAfterSeconds: isSet(object.retryAfterSeconds)
+        ? globalThis.Number(object.retryAfterSeconds)
+        : isSet(object.retry_after_seconds)
+        ? globalThis.Number(object.retry_after_seconds)
+        : 0,
     };
   },
 
@@ -128,6 +167,12 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.retryAfterSeconds !== 0) {
+      obj.retryAfterSeconds = floatToJson(message.retryAfterSeconds);
+    }
     return obj;
   },
 
@@ -140,9 +185,15 @@ export const ErrorDetail: MessageFns<ErrorDetail> = {
     message.message = object.message ?? "";
     message.field = object.field ?? "";
     message.reason = object.reason ?? "";
+    message.requestId = object.requestId ?? "";
+    message.retryAfterSeconds = object.retryAfterSeconds ?? 0;
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

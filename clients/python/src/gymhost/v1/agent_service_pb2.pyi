@@ -13,7 +13,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Agent(_message.Message):
-    __slots__ = ("id", "kind", "owner", "env", "preset", "config", "observation_space", "action_space", "create_time", "last_used_time", "episodes", "total_steps", "epsilon", "engine", "training")
+    __slots__ = ("id", "kind", "owner", "env", "preset", "config", "observation_space", "action_space", "create_time", "last_used_time", "episodes", "total_steps", "epsilon", "engine", "training", "memory_bytes")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +29,7 @@ class Agent(_message.Message):
     EPSILON_FIELD_NUMBER: _ClassVar[int]
     ENGINE_FIELD_NUMBER: _ClassVar[int]
     TRAINING_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: str
     owner: str
@@ -44,7 +45,8 @@ class Agent(_message.Message):
     epsilon: float
     engine: str
     training: bool
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., owner: _Optional[str] = ..., env: _Optional[str] = ..., preset: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., observation_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., episodes: _Optional[int] = ..., total_steps: _Optional[int] = ..., epsilon: _Optional[float] = ..., engine: _Optional[str] = ..., training: _Optional[bool] = ...) -> None: ...
+    memory_bytes: int
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., owner: _Optional[str] = ..., env: _Optional[str] = ..., preset: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., observation_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., episodes: _Optional[int] = ..., total_steps: _Optional[int] = ..., epsilon: _Optional[float] = ..., engine: _Optional[str] = ..., training: _Optional[bool] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
 
 class AgentPreset(_message.Message):
     __slots__ = ("name", "description", "kind", "env_id", "config", "env_config", "reward_function", "reward_params", "train_episodes", "train_steps")
@@ -129,8 +131,10 @@ class GetAgentResponse(_message.Message):
     def __init__(self, agent: _Optional[_Union[Agent, _Mapping]] = ...) -> None: ...
 
 class ListAgentsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("owner",)
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    owner: str
+    def __init__(self, owner: _Optional[str] = ...) -> None: ...
 
 class ListAgentsResponse(_message.Message):
     __slots__ = ("agents",)

@@ -138,7 +138,7 @@ class ListEnvTypesResponse(_message.Message):
     def __init__(self, env_types: _Optional[_Iterable[_Union[EnvType, _Mapping]]] = ..., server_version: _Optional[str] = ..., api_version: _Optional[str] = ..., max_sessions: _Optional[int] = ..., max_num_envs: _Optional[int] = ..., session_ttl_seconds: _Optional[int] = ...) -> None: ...
 
 class Env(_message.Message):
-    __slots__ = ("id", "env_id", "owner", "config", "reward_function", "reward_params", "num_envs", "render_mode", "autoreset_mode", "observation_space", "action_space", "create_time", "last_used_time", "total_steps", "total_episodes", "has_reset", "max_episode_steps", "reward_origin")
+    __slots__ = ("id", "env_id", "owner", "config", "reward_function", "reward_params", "num_envs", "render_mode", "autoreset_mode", "observation_space", "action_space", "create_time", "last_used_time", "total_steps", "total_episodes", "has_reset", "max_episode_steps", "reward_origin", "memory_bytes")
     ID_FIELD_NUMBER: _ClassVar[int]
     ENV_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +157,7 @@ class Env(_message.Message):
     HAS_RESET_FIELD_NUMBER: _ClassVar[int]
     MAX_EPISODE_STEPS_FIELD_NUMBER: _ClassVar[int]
     REWARD_ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     id: str
     env_id: str
     owner: str
@@ -175,7 +176,8 @@ class Env(_message.Message):
     has_reset: bool
     max_episode_steps: int
     reward_origin: RewardOrigin
-    def __init__(self, id: _Optional[str] = ..., env_id: _Optional[str] = ..., owner: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., reward_function: _Optional[str] = ..., reward_params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., num_envs: _Optional[int] = ..., render_mode: _Optional[_Union[RenderMode, str]] = ..., autoreset_mode: _Optional[_Union[AutoresetMode, str]] = ..., observation_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., total_steps: _Optional[int] = ..., total_episodes: _Optional[int] = ..., has_reset: _Optional[bool] = ..., max_episode_steps: _Optional[int] = ..., reward_origin: _Optional[_Union[RewardOrigin, str]] = ...) -> None: ...
+    memory_bytes: int
+    def __init__(self, id: _Optional[str] = ..., env_id: _Optional[str] = ..., owner: _Optional[str] = ..., config: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., reward_function: _Optional[str] = ..., reward_params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., num_envs: _Optional[int] = ..., render_mode: _Optional[_Union[RenderMode, str]] = ..., autoreset_mode: _Optional[_Union[AutoresetMode, str]] = ..., observation_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_used_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., total_steps: _Optional[int] = ..., total_episodes: _Optional[int] = ..., has_reset: _Optional[bool] = ..., max_episode_steps: _Optional[int] = ..., reward_origin: _Optional[_Union[RewardOrigin, str]] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
 
 class CreateEnvRequest(_message.Message):
     __slots__ = ("env_id", "seed", "config", "reward_function", "reward_params", "num_envs", "render_mode", "autoreset_mode")
@@ -216,8 +218,10 @@ class GetEnvResponse(_message.Message):
     def __init__(self, env: _Optional[_Union[Env, _Mapping]] = ...) -> None: ...
 
 class ListEnvsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("owner",)
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    owner: str
+    def __init__(self, owner: _Optional[str] = ...) -> None: ...
 
 class ListEnvsResponse(_message.Message):
     __slots__ = ("envs",)
@@ -400,12 +404,14 @@ class RegisterRewardResponse(_message.Message):
     def __init__(self, reward: _Optional[_Union[RegisteredReward, _Mapping]] = ...) -> None: ...
 
 class ListRewardsRequest(_message.Message):
-    __slots__ = ("env_id", "env")
+    __slots__ = ("env_id", "env", "owner")
     ENV_ID_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
     env_id: str
     env: str
-    def __init__(self, env_id: _Optional[str] = ..., env: _Optional[str] = ...) -> None: ...
+    owner: str
+    def __init__(self, env_id: _Optional[str] = ..., env: _Optional[str] = ..., owner: _Optional[str] = ...) -> None: ...
 
 class ListRewardsResponse(_message.Message):
     __slots__ = ("rewards",)
@@ -414,12 +420,14 @@ class ListRewardsResponse(_message.Message):
     def __init__(self, rewards: _Optional[_Iterable[_Union[RegisteredReward, _Mapping]]] = ...) -> None: ...
 
 class DeleteRewardRequest(_message.Message):
-    __slots__ = ("name", "env")
+    __slots__ = ("name", "env", "owner")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
     name: str
     env: str
-    def __init__(self, name: _Optional[str] = ..., env: _Optional[str] = ...) -> None: ...
+    owner: str
+    def __init__(self, name: _Optional[str] = ..., env: _Optional[str] = ..., owner: _Optional[str] = ...) -> None: ...
 
 class DeleteRewardResponse(_message.Message):
     __slots__ = ()

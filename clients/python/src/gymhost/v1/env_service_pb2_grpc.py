@@ -139,7 +139,8 @@ class EnvServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListEnvs(self, request, context):
-        """Lists the caller's sessions.
+        """Lists the sessions the caller may read: a student's own, everyone's for instructors
+        and admins (filter with `owner`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
