@@ -456,7 +456,7 @@ export async function benchStreamStepBatch(api: Api, budget: Budget, n: number):
 export function benchServiceStep(budget: Budget): Rate {
   const svc = new EnvService();
   try {
-    const id = svc.createEnv({ envId: 'CartPole-v1', seed: SESSION_SEED, rewardFunction: '', numEnvs: 1, renderMode: 0, autoresetMode: 0 }, ANONYMOUS).env!.id;
+    const id = (svc.createEnv({ envId: 'CartPole-v1', seed: SESSION_SEED, rewardFunction: '', numEnvs: 1, renderMode: 0, autoresetMode: 0 }, ANONYMOUS) as CreateEnvResponse).env!.id;
     svc.reset({ id }, ANONYMOUS);
     const POOL = 1 << 16;
     const actions = actionPool(POOL);
@@ -465,7 +465,7 @@ export function benchServiceStep(budget: Budget): Rate {
     let k = 0;
     return measureSync(budget, () => {
       for (let s = 0; s < 1000; s++) {
-        const res = svc.step(reqs[actions[k++ & (POOL - 1)]], ANONYMOUS);
+        const res = svc.step(reqs[actions[k++ & (POOL - 1)]], ANONYMOUS) as StepResponse; // no pool: answers at once
         if (res.terminated || res.truncated) svc.reset(resetReq, ANONYMOUS);
       }
       return 1000;
@@ -478,7 +478,7 @@ export function benchServiceStep(budget: Budget): Rate {
 export function benchServiceStepBatch(budget: Budget, n: number): Rate {
   const svc = new EnvService();
   try {
-    const id = svc.createEnv({ envId: 'CartPole-v1', seed: SESSION_SEED, rewardFunction: '', numEnvs: n, renderMode: 0, autoresetMode: 0 }, ANONYMOUS).env!.id;
+    const id = (svc.createEnv({ envId: 'CartPole-v1', seed: SESSION_SEED, rewardFunction: '', numEnvs: n, renderMode: 0, autoresetMode: 0 }, ANONYMOUS) as CreateEnvResponse).env!.id;
     svc.reset({ id }, ANONYMOUS);
     const reqs = batchRequests(id, n);
     const callsPerChunk = Math.max(1, Math.floor(16_384 / n));

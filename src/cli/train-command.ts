@@ -82,13 +82,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   try {
-    const env = envs.createEnv(
+    const env = (await envs.createEnv(
       {
         envId, seed, config: json('env-config', values['env-config']) ?? preset?.envConfig, rewardFunction: values.reward ?? preset?.rewardFunction ?? '',
         rewardParams: json('reward-params', values['reward-params']) ?? preset?.rewardParams, numEnvs: 1, renderMode: 0, autoresetMode: 0,
       },
       caller,
-    ).env!;
+    )).env!;
     const agent = (await agents.createAgent(
       { kind: values.kind ?? '', env: env.id, preset: values.preset ?? '', config: json('config', values.config), seed, observationSpace: undefined, actionSpace: undefined },
       caller,
@@ -153,10 +153,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const envs = new EnvService({ ...DEFAULT_LIMITS, sessionTtlSeconds: 0 });
   const agents = new AgentService(envs);
   try {
-    const env = envs.createEnv(
+    const env = (await envs.createEnv(
       { envId: values.env, seed: 0, config: json('env-config', values['env-config']), rewardFunction: values.reward ?? '', rewardParams: undefined, numEnvs: 1, renderMode: 0, autoresetMode: 0 },
       caller,
-    ).env!;
+    )).env!;
     const agent = (await agents.importAgent({ data: readFileSync(values.agent), env: env.id }, caller)).agent!;
     const episodes = int('episodes', values.episodes, 1) ?? 100;
     const ev = await agents.evaluate({ id: agent.id, env: env.id, episodes, seed: int('seed', values.seed, 0) ?? 0, recordTrajectories: false }, caller);

@@ -18,6 +18,7 @@ import { Gate } from './gate.js';
 import { createLogger, type LogLevel, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { UsageTracker } from './usage.js';
+import { ComputePool } from './workers/pool.js';
 import type { Role } from '../core/sessions/caller.js';
 
 export interface ServerOptions {
@@ -51,6 +52,10 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Clock of the request-rate buckets, ms (tests inject one). */
   readonly clock?: () => number;
+  /** Worker threads of the compute pool (default: one per core). */
+  readonly workers?: number;
+  /** Time a reward plugin call may take before its worker thread is restarted, ms (default 1000). */
+  readonly pluginCallMs?: number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -111,12 +116,21 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const usage = new UsageTracker((user, role) => auth.quotasOf(user, role), options.memoryBudget ?? defaultMemoryBudget(), options.clock);
   const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
   await loadSandbox();
-  const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics });
-  const agents = new AgentService(envs, options.agentLimits, usage, metrics);
+  const pool = new ComputePool({ workers: options.workers, rewardPlugins: options.rewardPlugins, pluginCallMs: options.pluginCallMs, logger });
+  try {
+    await pool.ready();
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool });
+  const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool);
   const usageService = new UsageService(usage, auth);
   let draining = false;
   const gate = new Gate(auth, usage, metrics, logger, () => draining);
   registerGauges(metrics, envs, agents, usage, auth);
+  metrics.gauge('gymhost_worker_queue_depth', 'Tasks waiting for a worker thread (all users)', [] as const, (set) => set({}, pool.queueDepth));
+  metrics.gauge('gymhost_worker_running_tasks', 'Tasks running on each worker thread', ['worker'] as const, (set) => pool.running.forEach((n, i) => set({ worker: String(i) }, n)));
   envs.sessions.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'env_session', s.id, { owner: s.owner, why });
   agents.agents.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'agent', s.id, { owner: s.owner, why });
 
@@ -127,7 +141,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 
-  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics });
+  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics, pool });
   const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
   answerClientErrors(httpServer, http.maxHeaderSize);
@@ -140,6 +154,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     grpcServer.forceShutdown();
     agents.close();
     envs.close();
+    await pool.close();
     throw err;
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
@@ -191,6 +206,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
         await Promise.all([grpcDone, httpDone]);
         agents.close();
         envs.close();
+        await pool.close();
       })();
       return closing;
     },

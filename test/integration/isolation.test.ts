@@ -221,7 +221,7 @@ describe('request ids', () => {
   test('every answer carries x-request-id; errors carry it in their details; a client id is kept', async () => {
     const res = await fetch(`${server.httpAddress}/v1/envs/nope`, { headers: { authorization: `Bearer ${tokens.alice}`, 'x-request-id': 'my-trace-42' } });
     assert.equal(res.headers.get('x-request-id'), 'my-trace-42');
-    const body = await res.json();
+    const body = (await res.json()) as { details: { requestId: string }[] };
     assert.equal(body.details[0].requestId, 'my-trace-42');
     const fresh = await fetch(`${server.httpAddress}/v1/envs`, { headers: { authorization: `Bearer ${tokens.alice}` } });
     assert.match(fresh.headers.get('x-request-id') ?? '', /^[A-Za-z0-9_-]{12}$/);

@@ -44,3 +44,10 @@ export function estimateAgentBytes(
   const replay = Math.min(transitions * perTransition, MAX_REPLAY_BYTES);
   return AGENT_OVERHEAD + networks * perNetwork + batchBuffers + replay;
 }
+
+/** Parameters of a DQN agent's network for this config (0 for tabular), computed without building it. */
+export function estimateParameters(observationSpace: Space, numActions: number, config: Record<string, unknown> | undefined | null, grid: GridDims = {}): number {
+  const c = dqnConfigOf(resolveAgentConfig('dqn', config));
+  const encoder = createEncoder(observationSpace, resolveEncoding(observationSpace, c.encoding, grid), grid);
+  return parameterCount({ inputSize: encoder.inputSize, hiddenSizes: c.hiddenSizes, outputSize: numActions, activation: c.activation });
+}

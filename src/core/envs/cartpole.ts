@@ -13,7 +13,7 @@ import { flushSandboxedRewards, restoreRngs, runRewardTransaction, SandboxedRewa
 import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
 import { Rng } from '../rng.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
-import type { EnvBatch, EnvType, RenderModeName, RgbFrame } from './types.js';
+import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
 
 /** Cart position beyond which the episode terminates, in metres. */
 export const X_THRESHOLD = 2.4;
@@ -173,6 +173,15 @@ function actionSpace(): DiscreteSpace {
  * an error, INVALID_ARGUMENT on `options.low`). low == high starts every component at exactly
  * that value whatever the PRNG draws, which is how parity with Gymnasium is tested.
  */
+/** Saved state of a CartPoleBatch (rollback snapshots and exportState). */
+interface SavedCopies {
+  state: Float64Array;
+  ints: Int32Array;
+  flags: Uint8Array;
+  rewards: Float64Array;
+  rngs: Float64Array;
+}
+
 export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   readonly numEnvs: number;
   readonly observationSpace: BoxSpace = observationSpace();
@@ -222,7 +231,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   private recorder: TransitionRecorder | undefined;
   private txnOpen = false;
   /** Rollback copies of the step state (allocated on the first guarded transaction). */
-  private snap: { state: Float64Array; ints: Int32Array; flags: Uint8Array; rewards: Float64Array; rngs: Float64Array } | undefined;
+  private snap: SavedCopies | undefined;
   private readonly facts: CartPoleFacts = newCartPoleFacts();
   private readonly sPrev = new Float64Array(4);
   private readonly sNext = new Float64Array(4);
@@ -408,14 +417,23 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   }
 
   private saveSnapshot(): void {
+    this.snap = this.capture(this.snap);
+  }
+
+  private restoreSnapshot(): void {
+    this.apply(this.snap!);
+  }
+
+  /** Every copy's state (physics, counters, flags, rewards, PRNGs) into `into` (a new object when absent). */
+  private capture(into: SavedCopies | undefined): SavedCopies {
     const n = this.numEnvs;
-    const snap = (this.snap ??= {
+    const snap = into ?? {
       state: new Float64Array(4 * n),
       ints: new Int32Array(2 * n),
       flags: new Uint8Array(4 * n),
       rewards: new Float64Array(n),
       rngs: new Float64Array(4 * n),
-    });
+    };
     snap.state.set(this.state);
     snap.ints.set(this.elapsed, 0);
     snap.ints.set(this.stepsBeyondTerminated, n);
@@ -425,11 +443,11 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     snap.flags.set(this.started, 3 * n);
     snap.rewards.set(this.rewards);
     saveRngs(this.rngs, snap.rngs);
+    return snap;
   }
 
-  private restoreSnapshot(): void {
+  private apply(snap: SavedCopies): void {
     const n = this.numEnvs;
-    const snap = this.snap!;
     this.state.set(snap.state);
     // Observations are the state rounded to float32, as step and reset write them.
     for (let k = 0; k < 4 * n; k++) this.observations[k] = snap.state[k];
@@ -441,6 +459,22 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     this.started.set(snap.flags.subarray(3 * n, 4 * n));
     this.rewards.set(snap.rewards);
     restoreRngs(this.rngs, snap.rngs);
+  }
+
+  /** See EnvBatch.exportState: a copy of every copy's state. */
+  exportState(): EnvBatchState {
+    return { ...this.capture(undefined) };
+  }
+
+  /** See EnvBatch.importState. */
+  importState(state: EnvBatchState): void {
+    const n = this.numEnvs;
+    const s = state as Partial<SavedCopies>;
+    const fits = s.state instanceof Float64Array && s.state.length === 4 * n && s.ints instanceof Int32Array && s.ints.length === 2 * n
+      && s.flags instanceof Uint8Array && s.flags.length === 4 * n && s.rewards instanceof Float64Array && s.rewards.length === n
+      && s.rngs instanceof Float64Array && s.rngs.length === 4 * n;
+    if (!fits) throw new Error(`CartPoleBatch.importState: not the state of ${n} CartPole copies`);
+    this.apply(s as SavedCopies);
   }
 
   /** One Gymnasium CartPoleEnv.step + TimeLimit step of copy i; allocation-free. */

@@ -18,7 +18,7 @@ import {
   type GridLayout,
   type GridWorldName,
 } from './gridworld-maps.js';
-import type { EnvBatch, EnvType, RenderModeName, RgbFrame } from './types.js';
+import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
 
 /*
  * ## Description
@@ -233,6 +233,15 @@ function findReward(name: string): RewardFunction<number, GridFacts> {
 }
 
 /** `numEnvs` gridworld copies sharing one layout; each copy has its own position, steps and PRNG. */
+/** Saved state of a GridWorldBatch (rollback snapshots and exportState). */
+interface SavedCopies {
+  pos: Int32Array;
+  steps: Float64Array;
+  flags: Uint8Array;
+  rewards: Float64Array;
+  rngs: Float64Array;
+}
+
 export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
   readonly observationSpace: Space;
   readonly actionSpace: Space = discrete(4);
@@ -266,7 +275,7 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
   private recorder: TransitionRecorder | undefined;
   private txnOpen = false;
   /** Rollback copies of the step state (allocated on the first guarded transaction). */
-  private snap: { pos: Int32Array; steps: Float64Array; flags: Uint8Array; rewards: Float64Array; rngs: Float64Array } | undefined;
+  private snap: SavedCopies | undefined;
   private background: Uint8Array | undefined;
 
   constructor(
@@ -478,14 +487,23 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
   }
 
   private saveSnapshot(): void {
+    this.snap = this.capture(this.snap);
+  }
+
+  private restoreSnapshot(): void {
+    this.apply(this.snap!);
+  }
+
+  /** Every copy's state (positions, step counts, flags, rewards, PRNGs) into `into` (a new object when absent). */
+  private capture(into: SavedCopies | undefined): SavedCopies {
     const n = this.numEnvs;
-    const snap = (this.snap ??= {
+    const snap = into ?? {
       pos: new Int32Array(2 * n),
       steps: new Float64Array(n),
       flags: new Uint8Array(2 * n),
       rewards: new Float64Array(n),
       rngs: new Float64Array(4 * n),
-    });
+    };
     snap.pos.set(this.row, 0);
     snap.pos.set(this.col, n);
     snap.steps.set(this.steps);
@@ -493,11 +511,11 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     snap.flags.set(this.truncated, n);
     snap.rewards.set(this.rewards);
     saveRngs(this.rngs, snap.rngs);
+    return snap;
   }
 
-  private restoreSnapshot(): void {
+  private apply(snap: SavedCopies): void {
     const n = this.numEnvs;
-    const snap = this.snap!;
     // move() rewrites each copy's observation from its position (clearing the one-hot bit it set).
     for (let i = 0; i < n; i++) this.move(i, snap.pos[i], snap.pos[n + i]);
     this.steps.set(snap.steps);
@@ -505,6 +523,27 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     this.truncated.set(snap.flags.subarray(n, 2 * n));
     this.rewards.set(snap.rewards);
     restoreRngs(this.rngs, snap.rngs);
+  }
+
+  /** See EnvBatch.exportState: a copy of every copy's state. */
+  exportState(): EnvBatchState {
+    return { ...this.capture(undefined) };
+  }
+
+  /** See EnvBatch.importState. */
+  importState(state: EnvBatchState): void {
+    const n = this.numEnvs;
+    const s = state as Partial<SavedCopies>;
+    const fits = s.pos instanceof Int32Array && s.pos.length === 2 * n && s.steps instanceof Float64Array && s.steps.length === n
+      && s.flags instanceof Uint8Array && s.flags.length === 2 * n && s.rewards instanceof Float64Array && s.rewards.length === n
+      && s.rngs instanceof Float64Array && s.rngs.length === 4 * n;
+    if (!fits) throw new Error(`GridWorldBatch.importState: not the state of ${n} GridWorld copies`);
+    for (let i = 0; i < n; i++) {
+      const r = s.pos![i];
+      const c = s.pos![n + i];
+      if (!(r >= 0 && r < this.height && c >= 0 && c < this.width)) throw new Error(`GridWorldBatch.importState: copy ${i} is off this ${this.height}x${this.width} grid`);
+    }
+    this.apply(s as SavedCopies);
   }
 
   /** Number of the 4 moves from (r, c) that stay on the grid. */

@@ -54,7 +54,18 @@ export interface EnvBatch {
   render(i: number, mode: RenderModeName): RgbFrame | string;
   /** Switches the reward function between episodes (already validated params). */
   setReward(name: string, params: OptionValues): void;
+  /**
+   * Every copy's state (physics or position, step counters, flags, last rewards, PRNG
+   * states) as typed arrays that survive a structured clone (postMessage), so that the
+   * copies can continue exactly, in this batch or another of the same type, config and size.
+   */
+  exportState(): EnvBatchState;
+  /** Puts back a state from exportState of a batch of the same type, config and size; throws if it does not fit. */
+  importState(state: EnvBatchState): void;
 }
+
+/** A batch's state from EnvBatch.exportState: named typed arrays. */
+export type EnvBatchState = Readonly<Record<string, Float64Array | Int32Array | Uint8Array>>;
 
 /** Reward function metadata as listed by ListEnvTypes. */
 export interface RewardInfo {

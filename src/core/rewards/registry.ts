@@ -180,11 +180,10 @@ export class RewardRegistry {
   }
 
   /**
-   * Registers client code. The source is compiled once in a sandbox to check it (syntax,
-   * a function, a top level within limits); every session using it compiles its own copy.
-   * Needs the sandbox loaded (loadSandbox()).
+   * Checks that `owner` may register `input` (env type, name, not taken, under the count
+   * limit, description, parameter specs), without compiling its source.
    */
-  register(input: RegisterRewardInput, owner: string, now = Date.now()): ClientReward {
+  checkRegistration(input: RegisterRewardInput, owner: string): void {
     const type = this.envTypes.get(input.envTypeId);
     if (!type) {
       throw invalidArgument('env_id', input.envTypeId ? `unknown env id '${input.envTypeId}'; available: ${[...this.envTypes.keys()].join(', ')}` : 'env_id (or env) is required', 'UNKNOWN_ENV_ID');
@@ -193,8 +192,7 @@ export class RewardRegistry {
     if (this.listing(type).some((r) => r.name === input.name)) {
       throw new DomainError('ALREADY_EXISTS', `'${input.name}' is a built-in or plugin reward function of ${type.id}; choose another name`, 'name', 'REWARD_NAME_TAKEN');
     }
-    const k = key(owner, input.sessionId, input.name);
-    if (this.registered.has(k)) {
+    if (this.registered.has(key(owner, input.sessionId, input.name))) {
       const whose = input.sessionId ? `session ${input.sessionId}` : 'you';
       throw new DomainError('ALREADY_EXISTS', `a reward function '${input.name}' registered by ${whose} exists; delete it first (DeleteReward) or choose another name`, 'name', 'REWARD_EXISTS');
     }
@@ -208,11 +206,28 @@ export class RewardRegistry {
       throw invalidArgument('description', `description must be a string of at most ${MAX_DESCRIPTION} characters`, 'BAD_DESCRIPTION');
     }
     checkParamSpecs(input.params, 'params');
-    const defaults = resolveOptions(input.params, undefined, 'params');
-    SandboxProgram.compile(input.source, CHECK_CODEC, defaults, this.limits).dispose();
+  }
+
+  /**
+   * Checks that `source` compiles in a sandbox (syntax, a function, a top level within
+   * limits) with `params`' defaults. Needs the sandbox loaded (loadSandbox()).
+   */
+  checkSource(source: string, params: readonly OptionSpec[]): void {
+    SandboxProgram.compile(source, CHECK_CODEC, resolveOptions(params, undefined, 'params'), this.limits).dispose();
+  }
+
+  /**
+   * Registers client code. The source is compiled once in a sandbox to check it unless
+   * `compile` is false (the caller had it checked elsewhere: checkSource on a worker);
+   * every session using it compiles its own copy.
+   */
+  register(input: RegisterRewardInput, owner: string, now = Date.now(), compile = true): ClientReward {
+    this.checkRegistration(input, owner);
+    if (compile) this.checkSource(input.source, input.params);
+    const k = key(owner, input.sessionId, input.name);
     const entry: ClientReward = {
       name: input.name,
-      envTypeId: type.id,
+      envTypeId: input.envTypeId,
       owner,
       sessionId: input.sessionId,
       description: input.description,

@@ -1,7 +1,7 @@
 import { failedPrecondition, invalidArgument, resourceExhausted } from '../errors.js';
 import { resolveOptions, type OptionValues } from '../options.js';
 import { spaceSize, type Space } from '../spaces.js';
-import type { EnvBatch, EnvType, RenderModeName } from '../envs/types.js';
+import type { EnvBatch, EnvBatchState, EnvType, RenderModeName } from '../envs/types.js';
 import type { ResolvedReward } from '../rewards/registry.js';
 import { isRewardAware, type RewardChoice, type RewardOrigin } from '../rewards/types.js';
 import type { StoredSession } from './session-store.js';
@@ -320,6 +320,45 @@ export class EnvSession implements StoredSession {
     this.rewardOrigin = reward.origin;
   }
 
+  /** The reward function as chosen (name, params, origin and, for client code, its registry entry). */
+  get resolvedReward(): ResolvedReward {
+    return this.reward;
+  }
+
+  /** The reset options of the last Reset (autoreset resets with them). */
+  get lastResetOptions(): OptionValues {
+    return this.resetOptions;
+  }
+
+  /**
+   * Everything a copy of this session (same type, config, size and reward) needs to go on
+   * exactly where this one is: the copies' state and the Gym-loop state around them.
+   */
+  exportState(): EnvSessionState {
+    return {
+      batch: this.batch.exportState(),
+      ended: this.ended.slice(),
+      resetMask: this.resetMask.slice(),
+      finalObservations: this.finalObservations.slice(),
+      resetOptions: { ...this.resetOptions },
+      hasReset: this.hasReset,
+      totalSteps: this.totalSteps,
+      totalEpisodes: this.totalEpisodes,
+    };
+  }
+
+  /** Puts back exportState's output (of a session like this one); throws if it does not fit. */
+  importState(state: EnvSessionState): void {
+    this.batch.importState(state.batch);
+    this.ended.set(state.ended);
+    this.resetMask.set(state.resetMask);
+    this.finalObservations.set(state.finalObservations as never);
+    this.resetOptions = { ...state.resetOptions };
+    this.hasReset = state.hasReset;
+    this.totalSteps = state.totalSteps;
+    this.totalEpisodes = state.totalEpisodes;
+  }
+
   /** Frees the session's sandbox and the reward functions it owned (the store calls it on delete and expiry). */
   dispose(): void {
     if (this.disposed) return;
@@ -339,6 +378,18 @@ export class EnvSession implements StoredSession {
       throw failedPrecondition(`session ${this.id} has not been reset: call Reset before Step`, 'STEP_BEFORE_RESET');
     }
   }
+}
+
+/** A session's state from EnvSession.exportState (survives a structured clone). */
+export interface EnvSessionState {
+  readonly batch: EnvBatchState;
+  readonly ended: Uint8Array;
+  readonly resetMask: Uint8Array;
+  readonly finalObservations: Float32Array | Int32Array;
+  readonly resetOptions: OptionValues;
+  readonly hasReset: boolean;
+  readonly totalSteps: number;
+  readonly totalEpisodes: number;
 }
 
 /** Validates the reward function name and parameters against the env type's registry. */

@@ -26,7 +26,7 @@ export interface SessionStoreOptions {
 }
 
 /** Why an id is no longer live, remembered so NOT_FOUND can say what happened. */
-export type Gone = 'deleted' | 'expired';
+export type Gone = 'deleted' | 'expired' | 'lost';
 const GONE_MEMORY = 10_000;
 
 /**
@@ -36,6 +36,8 @@ const GONE_MEMORY = 10_000;
 export class SessionStore<T extends StoredSession> {
   private readonly live = new Map<string, T>();
   private readonly gone = new Map<string, Gone>();
+  /** Why lost sessions were lost (removeLost), for NOT_FOUND messages. */
+  private readonly lostWhy = new Map<string, string>();
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   /** Called after a session is removed: deleted by a caller or expired (audit logs). */
@@ -85,7 +87,8 @@ export class SessionStore<T extends StoredSession> {
     if (!session || !mayAccess(caller, session.owner, access)) {
       if (!id) throw new DomainError('INVALID_ARGUMENT', `${field} is required`, field, 'MISSING_ID');
       const why = this.gone.get(id);
-      const what = why === 'expired' ? `expired after ${this.options.ttlSeconds} s idle` : why === 'deleted' ? 'was deleted' : 'does not exist';
+      const what =
+        why === 'expired' ? `expired after ${this.options.ttlSeconds} s idle` : why === 'deleted' ? 'was deleted' : why === 'lost' ? `was lost: ${this.lostWhy.get(id)}` : 'does not exist';
       throw notFound(field, `${this.options.kind} '${id}' ${what}`, `${this.options.kind.toUpperCase().replace(/ /g, '_')}_NOT_FOUND`);
     }
     session.lastUsedAt = this.now();
@@ -114,6 +117,23 @@ export class SessionStore<T extends StoredSession> {
   delete(id: string, caller: Caller, field = 'id'): void {
     const session = this.get(id, caller, field, 'delete');
     this.remove(session, 'deleted');
+  }
+
+  /** Puts `session` in place of the live session with its id (same owner), without disposing the old one. */
+  replace(session: T): void {
+    const old = this.live.get(session.id);
+    if (!old || old.owner !== session.owner) throw new Error(`SessionStore.replace: no live session ${session.id} of ${session.owner}`);
+    session.lastUsedAt = old.lastUsedAt;
+    this.live.set(session.id, session);
+  }
+
+  /** Removes a session that can no longer be served (its worker thread stopped); NOT_FOUND then says `why`. */
+  removeLost(id: string, why: string): void {
+    const session = this.live.get(id);
+    if (!session) return;
+    this.lostWhy.set(id, why);
+    if (this.lostWhy.size > GONE_MEMORY) this.lostWhy.delete(this.lostWhy.keys().next().value!);
+    this.remove(session, 'lost');
   }
 
   /** Deletes sessions idle longer than the TTL; returns how many. */

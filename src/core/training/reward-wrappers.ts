@@ -5,7 +5,7 @@
  * only its rewards.
  */
 
-import type { EnvBatch, RenderModeName, RgbFrame } from '../envs/types.js';
+import type { EnvBatch, EnvBatchState, RenderModeName, RgbFrame } from '../envs/types.js';
 import type { OptionValues } from '../options.js';
 
 /** `env` with the reward of every terminating step (terminated = 1) replaced by `reward`. */
@@ -77,5 +77,16 @@ class TerminalRewardEnv implements EnvBatch {
 
   setReward(name: string, params: OptionValues): void {
     this.inner.setReward(name, params);
+  }
+
+  /** The inner env's state with this wrapper's rewards. */
+  exportState(): EnvBatchState {
+    return { ...this.inner.exportState(), terminalRewards: this.rewards.slice() };
+  }
+
+  importState(state: EnvBatchState): void {
+    const { terminalRewards, ...inner } = state;
+    this.inner.importState(inner);
+    if (terminalRewards instanceof Float64Array && terminalRewards.length === this.rewards.length) this.rewards.set(terminalRewards);
   }
 }

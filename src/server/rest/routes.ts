@@ -28,6 +28,8 @@ import {
 import type { EnvService } from '../services/env-service.js';
 import type { AgentService } from '../services/agent-service.js';
 import type { UsageService } from '../services/usage-service.js';
+import { MAX_STATES_PER_CALL, MAX_TRANSITIONS_PER_CALL } from '../services/agent-calls.js';
+import { invalidArgument } from '../../core/errors.js';
 import { GetUsageRequest, GetUsageResponse } from '../../gen/gymhost/v1/usage_service.js';
 import type { EpisodeRecord, TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 import * as agentMsgs from '../../gen/gymhost/v1/agent_service.js';
@@ -65,6 +67,11 @@ export interface Route<Req = unknown, Res = unknown> {
   readonly unwrap?: { field: keyof Res & string; name: string };
   /** Rewrites a REST body before it is checked against the request message (shorthands). */
   readonly restBody?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Bounds of one request that do not need the target resource (counts of repeated fields),
+   * checked where a large body is decoded, before the message reaches the request thread.
+   */
+  readonly check?: (req: Req) => void;
   call(svc: Services, req: Req, caller: Caller, signal: AbortSignal): Res | Promise<Res>;
   /**
    * Streaming RPCs (Train): emits one record per episode and resolves with the summary.
@@ -269,6 +276,11 @@ export const agentRoutes: readonly Route[] = [
     request: { name: m('UpdateQRequest'), codec: a.UpdateQRequest },
     response: { name: m('UpdateQResponse'), codec: a.UpdateQResponse },
     restBody: flatTransition,
+    check: (req) => {
+      if (req.transitions.length > MAX_TRANSITIONS_PER_CALL) {
+        throw invalidArgument('transitions', `at most ${MAX_TRANSITIONS_PER_CALL} transitions per UpdateQ, got ${req.transitions.length}; send them in several calls`, 'TOO_MANY');
+      }
+    },
     call: (svc, req, caller) => svc.agents.updateQ(req, caller),
   }),
   route({
@@ -290,6 +302,9 @@ export const agentRoutes: readonly Route[] = [
     summary: 'Q-values: {"states": [...]} -> {"q": [[...]]}; no states = the whole table (tabular)',
     request: { name: m('GetQRequest'), codec: a.GetQRequest },
     response: { name: m('GetQResponse'), codec: a.GetQResponse },
+    check: (req) => {
+      if (req.states.length > MAX_STATES_PER_CALL) throw invalidArgument('states', `at most ${MAX_STATES_PER_CALL} states per call, got ${req.states.length}`, 'TOO_MANY');
+    },
     call: (svc, req, caller) => svc.agents.getQ(req, caller),
   }),
   route({

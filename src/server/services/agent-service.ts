@@ -10,7 +10,13 @@ import { SessionStore, type Access, type Caller, type StoredSession } from '../.
 import { estimateAgentBytes } from '../../core/agents/memory.js';
 import type { UsageTracker } from '../usage.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { EnvSession } from '../../core/sessions/env-session.js';
+import { EnvSession } from '../../core/sessions/env-session.js';
+import type { ComputePool } from '../workers/pool.js';
+import { snapshotBuffers, type Tasks } from '../workers/protocol.js';
+import { AGENT_CALLS, callWork, evaluationToProto, recordToProto, stateValues, type AgentCallName } from './agent-calls.js';
+import { RemoteEnvSession, rewardSpecOf } from './remote-env.js';
+import type { AnyEnvSession } from './env-service.js';
+import { estimateParameters } from '../../core/agents/memory.js';
 import { spaceSize, type Space } from '../../core/spaces.js';
 import { evaluate, train } from '../../core/training/train.js';
 import type {
@@ -73,22 +79,68 @@ class AgentSession implements StoredSession {
   training: AbortController | undefined;
   /** Who started the running Train call (its concurrentTrains quota). */
   trainedBy = '';
+  private disposed = false;
+  /** Calls queued behind one that runs on a worker (or that are running). */
+  private queued = 0;
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: string,
     readonly owner: string,
-    readonly agent: Agent,
+    /** The agent; replaced by its updated copy when a call ran on a worker. */
+    public agent: Agent,
     readonly env: string,
     readonly preset: string,
     /** Estimated bytes held (estimateAgentBytes), for the memoryBytes quota. */
     readonly memoryBytes: number,
   ) {}
 
+  /**
+   * Runs `fn` after every call on this agent that came before it: at once (synchronously)
+   * when none is queued, else once those finished. A call that goes to a worker holds the
+   * agent until its updated copy is back, so no call sees a stale agent.
+   */
+  exclusive<T>(fn: () => T | Promise<T>): T | Promise<T> {
+    if (this.queued === 0) {
+      const out = fn();
+      if (!(out instanceof Promise)) return out;
+      return this.hold(out);
+    }
+    return this.hold(this.tail.then(fn, fn));
+  }
+
+  private hold<T>(p: Promise<T>): Promise<T> {
+    this.queued++;
+    const done = p.finally(() => this.queued--);
+    this.tail = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Puts a worker's updated copy in place of the agent (or frees it if the agent was deleted meanwhile). */
+  replaceAgent(next: Agent): void {
+    if (this.disposed) {
+      next.dispose();
+      return;
+    }
+    const old = this.agent;
+    this.agent = next;
+    old.dispose();
+  }
+
   dispose(): void {
+    this.disposed = true;
     this.training?.abort();
     this.agent.dispose();
   }
 }
+
+/**
+ * Work (multiply-adds, see callWork) up to which an agent call runs inline on the request
+ * thread (about a quarter of a millisecond); costlier calls run on a worker thread.
+ */
+export const INLINE_WORK = 1_000_000;
+/** Parameters up to which a new network is initialised on the request thread. */
+const INLINE_PARAMETERS = 100_000;
 
 const KIND_DESCRIPTIONS: Record<string, string> = {
   tabular: "The seed's tabular Q-learning: a Q table updated with Q(s,a) += alpha * (q - Q(s,a)) (alpha = 1 is the seed's Q(s,a) = q), epsilon-greedy actions.",
@@ -108,6 +160,8 @@ export class AgentService {
     readonly limits: AgentServiceLimits = DEFAULT_AGENT_LIMITS,
     private readonly usage?: UsageTracker,
     private readonly metrics?: Pick<Metrics, 'trainingSteps'>,
+    /** Worker threads for costly calls, Train and Evaluate (the server's); absent = all inline. */
+    private readonly pool?: ComputePool,
   ) {
     this.agents = new SessionStore<AgentSession>({ maxSessions: limits.maxAgents, ttlSeconds: limits.agentTtlSeconds, kind: 'agent' });
     this.agents.startSweeping();
@@ -137,7 +191,14 @@ export class AgentService {
     this.agents.ensureCapacity();
     const bytes = estimateAgentBytes(kind, bound.observationSpace, bound.numActions, config, { ...bound.grid, maxEpisodeSteps: bound.maxEpisodeSteps });
     this.usage?.checkCreate(caller, 'agents', bytes, `this ${kind} agent`);
-    const agent = await createAgent(kind, bound.observationSpace, bound.numActions, config, bound.grid);
+    let agent: Agent;
+    if (this.pool && kind === 'dqn' && estimateParameters(bound.observationSpace, bound.numActions, config, bound.grid) > INLINE_PARAMETERS) {
+      // Drawing a large network's initial weights takes a while: a worker does it.
+      const out = await this.pool.run('agent.create', { kind, observationSpace: bound.observationSpace, numActions: bound.numActions, config, grid: bound.grid }, { user: caller.user });
+      agent = await importAgent(out.snapshot);
+    } else {
+      agent = await createAgent(kind, bound.observationSpace, bound.numActions, config, bound.grid);
+    }
     const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, preset?.name ?? '', bytes));
     return { agent: agentToProto(session) };
   }
@@ -155,47 +216,36 @@ export class AgentService {
     return {};
   }
 
-  chooseAction(req: ChooseActionRequest, caller: Caller): ChooseActionResponse {
-    const { agent } = this.idle(req.id, caller);
-    const state = stateValues(agent.observationSpace, req.state, 'state');
-    const q = new Float32Array(agent.numActions);
-    const action = agent.chooseAction(state, !req.greedy, q);
-    return { action, qValues: Array.from(q), explored: agent.lastExplored, epsilon: agent.epsilon };
+  chooseAction(req: ChooseActionRequest, caller: Caller): ChooseActionResponse | Promise<ChooseActionResponse> {
+    return this.call(this.idle(req.id, caller), caller, 'chooseAction', req, 1);
   }
 
-  updateQ(req: UpdateQRequest, caller: Caller): UpdateQResponse {
-    const { agent } = this.idle(req.id, caller);
-    if (req.transition && req.transitions.length > 0) {
-      throw invalidArgument('transitions', 'give either transition or transitions, not both', 'CONFLICTING_FIELDS');
-    }
-    const given = req.transition ? [{ t: req.transition, field: 'transition' }] : req.transitions.map((t, i) => ({ t, field: `transitions[${i}]` }));
-    if (given.length === 0) throw invalidArgument('transition', 'transition (or transitions) is required: {state, action, reward, next_state, done}', 'MISSING_FIELD');
-    // Check every transition before applying any, so a bad one changes nothing.
-    const transitions = given.map(({ t, field }) => transitionFromProto(agent, t, field));
-    let lossSum = 0;
-    let lossCount = 0;
-    let gradientSteps = 0;
-    const tdErrors: number[] = [];
-    const newQ: number[] = [];
-    for (const t of transitions) {
-      const r = agent.updateQ(t);
-      tdErrors.push(r.tdError);
-      if (r.newQ !== undefined) newQ.push(r.newQ);
-      if (!Number.isNaN(r.loss)) {
-        lossSum += r.loss * Math.max(1, r.gradientSteps);
-        lossCount += Math.max(1, r.gradientSteps);
-      }
-      gradientSteps += r.gradientSteps;
-    }
-    return { loss: lossCount ? lossSum / lossCount : Number.NaN, tdErrors, newQ, gradientSteps };
+  updateQ(req: UpdateQRequest, caller: Caller, signal?: AbortSignal): UpdateQResponse | Promise<UpdateQResponse> {
+    return this.call(this.idle(req.id, caller), caller, 'updateQ', req, Math.max(1, req.transitions.length), signal);
   }
 
-  endEpisode(req: EndEpisodeRequest, caller: Caller): EndEpisodeResponse {
-    const { agent } = this.idle(req.id, caller);
-    if (!Number.isFinite(req.episodeReturn)) throw invalidArgument('episode_return', `episode_return must be a finite number, got ${req.episodeReturn}`, 'NOT_FINITE');
-    if (!Number.isInteger(req.length) || req.length < 0) throw invalidArgument('length', `length must be an integer >= 0, got ${req.length}`, 'OUT_OF_RANGE');
-    const r = agent.endEpisode(req.episodeReturn, req.length);
-    return { record: recordToProto(r.record), loss: r.loss, gradientSteps: r.gradientSteps, epsilon: r.epsilon, targetSynced: r.targetSynced };
+  endEpisode(req: EndEpisodeRequest, caller: Caller, signal?: AbortSignal): EndEpisodeResponse | Promise<EndEpisodeResponse> {
+    return this.call(this.idle(req.id, caller), caller, 'endEpisode', req, 1, signal);
+  }
+
+  /**
+   * Runs an agent call: inline when its work is small (or there is no pool), else on a
+   * worker over a copy of the agent, whose updated copy then replaces it.
+   */
+  private call<N extends AgentCallName>(session: AgentSession, caller: Caller, name: N, req: Parameters<(typeof AGENT_CALLS)[N]['run']>[1], count: number, signal?: AbortSignal) {
+    type Res = ReturnType<(typeof AGENT_CALLS)[N]['run']>;
+    const spec = AGENT_CALLS[name];
+    const pool = this.pool;
+    return session.exclusive((): Res | Promise<Res> => {
+      const agent = session.agent;
+      const run = spec.run as (a: Agent, r: typeof req) => Res;
+      if (!pool || callWork(agent, name, count) <= INLINE_WORK) return run(agent, req);
+      const snapshot = agent.exportSnapshot();
+      return pool.run('agent.call', { snapshot, call: name, req }, { user: caller.user, transfer: snapshotBuffers(snapshot), signal }).then(async (out) => {
+        if (out.snapshot) session.replaceAgent(await importAgent(out.snapshot));
+        return out.res as Res;
+      });
+    });
   }
 
   getHistory(req: GetHistoryRequest, caller: Caller): GetHistoryResponse {
@@ -206,25 +256,11 @@ export class AgentService {
     return { records: agent.history.slice(req.offset, end).map(recordToProto), total: agent.history.length };
   }
 
-  getQ(req: GetQRequest, caller: Caller): GetQResponse {
-    const { agent } = this.agents.get(req.id, caller, 'id', 'read');
-    const space = agent.observationSpace;
-    const size = spaceSize(space);
-    let states: Float32Array;
-    let count: number;
-    if (req.states.length === 0) {
-      if (agent.kind !== 'tabular' || space.kind !== 'discrete') {
-        throw invalidArgument('states', 'states are required for a DQN agent (the whole table exists only for tabular agents)', 'MISSING_FIELD');
-      }
-      count = space.n;
-      states = Float32Array.from({ length: count }, (_, i) => space.start + i);
-    } else {
-      count = req.states.length;
-      if (count > 100_000) throw invalidArgument('states', `at most 100000 states per call, got ${count}`, 'TOO_MANY');
-      states = new Float32Array(count * size);
-      req.states.forEach((s, i) => states.set(stateValues(space, s, `states[${i}]`), i * size));
-    }
-    return { q: toTensor(agent.qValues(states, count), [count, agent.numActions]) };
+  getQ(req: GetQRequest, caller: Caller, signal?: AbortSignal): GetQResponse | Promise<GetQResponse> {
+    const session = this.agents.get(req.id, caller, 'id', 'read');
+    const space = session.agent.observationSpace;
+    const count = req.states.length || (space.kind === 'discrete' ? space.n : 1);
+    return this.call(session, caller, 'getQ', req, count, signal);
   }
 
   exportAgent(req: ExportAgentRequest, caller: Caller): ExportAgentResponse {
@@ -288,21 +324,16 @@ export class AgentService {
     session.training = controller;
     session.trainedBy = caller.user;
     env.busyWith = `training agent ${session.id}`;
+    const touch = () => {
+      session.lastUsedAt = Date.now();
+      env.lastUsedAt = Date.now();
+    };
     try {
-      const summary = await train(env.batch, session.agent, {
-        episodes: episodes || undefined,
-        steps: steps || undefined,
-        signal: controller.signal,
-        onEpisode: (r: EpisodeRecord) => {
-          session.lastUsedAt = Date.now();
-          env.lastUsedAt = Date.now();
-          return onEpisode(recordToProto(r));
-        },
-      });
-      env.hasReset = true;
+      const summary = await session.exclusive(() => this.runTrain(session, env, caller, episodes, steps, controller.signal, (r) => {
+        touch();
+        return onEpisode(r);
+      }));
       this.metrics?.trainingSteps.inc(summary.steps);
-      env.totalSteps += summary.steps;
-      env.totalEpisodes += summary.episodes;
       return {
         episodes: summary.episodes,
         steps: summary.steps,
@@ -318,6 +349,53 @@ export class AgentService {
     }
   }
 
+  /**
+   * The Train loop itself: on a worker (long task) over a copy of the agent and either a
+   * copy of the env (a session of this thread: its state goes there and back) or the env
+   * session the worker hosts; in-process without a pool.
+   */
+  private async runTrain(
+    session: AgentSession,
+    env: AnyEnvSession,
+    caller: Caller,
+    episodes: number,
+    steps: number,
+    signal: AbortSignal,
+    onEpisode: (r: EpisodeRecordMsg) => void | Promise<void>,
+  ): Promise<Tasks['agent.train']['out']['summary']> {
+    if (!this.pool) {
+      if (!(env instanceof EnvSession)) throw new Error('a hosted env session needs a compute pool');
+      const summary = await train(env.batch, session.agent, {
+        episodes: episodes || undefined,
+        steps: steps || undefined,
+        signal,
+        onEpisode: (r: EpisodeRecord) => onEpisode(recordToProto(r)),
+      });
+      env.hasReset = true;
+      env.totalSteps += summary.steps;
+      env.totalEpisodes += summary.episodes;
+      return summary;
+    }
+    const snapshot = session.agent.exportSnapshot();
+    const local = env instanceof EnvSession ? env : undefined;
+    const envPayload = local
+      ? { lent: { typeId: local.type.id, config: local.config, reward: rewardSpecOf(local.resolvedReward), state: local.batch.exportState(), resetOptions: {} } }
+      : { hosted: env.id };
+    const out = await this.pool.run(
+      'agent.train',
+      { snapshot, env: envPayload, episodes, steps },
+      { user: caller.user, long: true, worker: env instanceof RemoteEnvSession ? env.worker : undefined, transfer: snapshotBuffers(snapshot), onEvent: (r) => onEpisode(r as EpisodeRecordMsg), signal },
+    );
+    session.replaceAgent(await importAgent(out.snapshot));
+    if (local && out.envState) {
+      local.batch.importState(out.envState);
+      local.hasReset = true;
+      local.totalSteps += out.summary.steps;
+      local.totalEpisodes += out.summary.episodes;
+    }
+    return out.summary;
+  }
+
   async evaluate(req: EvaluateRequest, caller: Caller, signal?: AbortSignal): Promise<EvaluateResponse> {
     const session = this.idle(req.id, caller, 'read');
     const env = this.envFor(req.env || session.env, caller, session.agent, 'read');
@@ -326,23 +404,22 @@ export class AgentService {
       throw invalidArgument('episodes', `episodes must be an integer in [1, ${this.limits.maxEvalEpisodes}] (0 = 100), got ${req.episodes}`, 'OUT_OF_RANGE');
     }
     if (req.seed < 0 || !Number.isSafeInteger(req.seed)) throw invalidArgument('seed', `seed must be an integer >= 0, got ${req.seed}`, 'BAD_SEED');
+    if (this.pool) {
+      const pool = this.pool;
+      // A private copy of the env on a worker: evaluation never disturbs the session.
+      const recipe = { typeId: env.type.id, config: env.config, reward: rewardSpecOf(env instanceof EnvSession ? env.resolvedReward : env.reward) };
+      const snapshot = await session.exclusive(() => session.agent.exportSnapshot());
+      return (await pool.run(
+        'agent.evaluate',
+        { snapshot, env: recipe, episodes, seed: req.seed, recordTrajectories: req.recordTrajectories },
+        { user: caller.user, transfer: snapshotBuffers(snapshot), signal },
+      )) as EvaluateResponse;
+    }
+    if (!(env instanceof EnvSession)) throw new Error('a hosted env session needs a compute pool');
     // A private copy of the session's env: evaluation never disturbs the session.
     const batch = env.type.create(1, env.config, { name: env.rewardFunction, params: env.rewardParams }, req.seed);
     const result = await evaluate(batch, session.agent, { episodes, seed: req.seed, recordTrajectories: req.recordTrajectories, signal });
-    const obsShape = env.observationSpace.kind === 'discrete' ? [] : [...env.observationSpace.shape];
-    return {
-      meanReward: result.mean,
-      stdReward: result.std,
-      minReward: result.min,
-      maxReward: result.max,
-      returns: result.returns,
-      lengths: result.lengths,
-      trajectories: (result.trajectories ?? []).map((t) => ({
-        observations: toTensor(t.observations, [t.actions.length + 1, ...obsShape]),
-        actions: t.actions,
-        rewards: t.rewards,
-      })),
-    };
+    return evaluationToProto(result, session.agent.observationSpace);
   }
 
   close(): void {
@@ -356,7 +433,7 @@ export class AgentService {
     return session;
   }
 
-  private envFor(id: string, caller: Caller, agent: Agent, access: Access = 'write'): EnvSession {
+  private envFor(id: string, caller: Caller, agent: Agent, access: Access = 'write'): AnyEnvSession {
     if (!id) throw invalidArgument('env', 'env is required: the agent was not created for an env session', 'MISSING_FIELD');
     const env = this.envs.sessions.get(id, caller, 'env', access);
     checkSameSpaces(env, agent, 'the agent');
@@ -392,46 +469,13 @@ export class AgentService {
 }
 
 /** INVALID_ARGUMENT on `env` unless the session's spaces are the agent's. */
-function checkSameSpaces(env: EnvSession, agent: { observationSpace: Space; numActions: number }, what: string): void {
+function checkSameSpaces(env: AnyEnvSession, agent: { observationSpace: Space; numActions: number }, what: string): void {
   const same = JSON.stringify(env.observationSpace) === JSON.stringify(agent.observationSpace) && env.actionSpace.kind === 'discrete' && env.actionSpace.n === agent.numActions;
   if (!same) throw invalidArgument('env', `env session ${env.id} has other spaces than ${what}`, 'SPACE_MISMATCH');
 }
 
-/** An observation as numbers, checked against the space: [index] for Discrete, the elements for Box. */
-function stateValues(space: Space, v: SpaceValue | undefined, field: string): Float32Array {
-  const kind = v?.kind;
-  if (!kind) throw invalidArgument(field, `${field} is required: an observation of the agent's space`, 'MISSING_FIELD');
-  if (space.kind === 'discrete') {
-    const x = kind.$case === 'discrete' ? kind.value : Number.NaN;
-    if (!Number.isInteger(x) || x < space.start || x >= space.start + space.n) {
-      throw invalidArgument(field, `${field} must be an integer in [${space.start}, ${space.start + space.n - 1}] (Discrete(${space.n}))`, 'BAD_STATE');
-    }
-    return Float32Array.of(x);
-  }
-  if (kind.$case !== 'tensor') throw invalidArgument(field, `${field} must be an array of ${spaceSize(space)} numbers (Box${JSON.stringify(space.shape)})`, 'BAD_STATE');
-  const t = kind.value;
-  const n = spaceSize(space);
-  const count = t.shape.reduce((a, b) => a * b, 1);
-  if (count !== n || (t.shape.length !== 1 && t.shape.join() !== space.shape.join())) {
-    throw invalidArgument(field, `${field} must hold ${n} numbers (shape [${space.shape.join(', ')}]), got shape [${t.shape.join(', ')}]`, 'WRONG_SHAPE');
-  }
-  const values = tensorValues(t, field);
-  return Float32Array.from(values);
-}
 
-function transitionFromProto(agent: Agent, t: TransitionMsg, field: string): Transition {
-  const state = stateValues(agent.observationSpace, t.state, `${field}.state`);
-  const nextState = stateValues(agent.observationSpace, t.nextState, `${field}.next_state`);
-  if (!Number.isInteger(t.action) || t.action < 0 || t.action >= agent.numActions) {
-    throw invalidArgument(`${field}.action`, `${field}.action must be an integer in [0, ${agent.numActions - 1}], got ${t.action}`, 'ACTION_OUT_OF_RANGE');
-  }
-  if (!Number.isFinite(t.reward)) throw invalidArgument(`${field}.reward`, `${field}.reward must be a finite number, got ${t.reward}`, 'NOT_FINITE');
-  return { state, action: t.action, reward: t.reward, nextState, done: t.done };
-}
 
-function recordToProto(r: EpisodeRecord): EpisodeRecordMsg {
-  return { episode: r.episode, episodeReturn: r.return, length: r.length, loss: r.loss, epsilon: r.epsilon, wallTimeMs: r.wallTimeMs };
-}
 
 function presetToProto(p: Preset): AgentPreset {
   return {

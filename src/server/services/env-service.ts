@@ -1,4 +1,4 @@
-import { invalidArgument, notFound } from '../../core/errors.js';
+import { failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
 import { presets } from '../../core/agents/presets.js';
 import { envTypeById, envTypes } from '../../core/envs/registry.js';
 import type { EnvType, RenderModeName } from '../../core/envs/types.js';
@@ -9,6 +9,13 @@ import { reserveSandboxes } from '../../core/rewards/sandbox.js';
 import type { RewardOrigin as DomainRewardOrigin, SandboxLimits } from '../../core/rewards/types.js';
 import { EnvSession, type AutoresetMode as DomainAutoreset } from '../../core/sessions/env-session.js';
 import { SessionStore, type Caller } from '../../core/sessions/session-store.js';
+import { estimateEnvSessionBytes, type EnvSessionState, type SessionRewardResolver } from '../../core/sessions/env-session.js';
+import { resolveOptions, type OptionValues } from '../../core/options.js';
+import { spaceSize } from '../../core/spaces.js';
+import type { RegisterRewardInput, ResolvedReward } from '../../core/rewards/registry.js';
+import type { ComputePool } from '../workers/pool.js';
+import type { RewardSpec } from '../workers/protocol.js';
+import { RemoteEnvSession, rewardSpecOf } from './remote-env.js';
 import { mayAccess, seesEveryone } from '../../core/sessions/caller.js';
 import type { UsageTracker } from '../usage.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -79,20 +86,45 @@ export interface EnvServiceRewardOptions {
   readonly maxBatchObservationBytes?: number;
   /** Counters of env steps and reward calls. */
   readonly metrics?: Pick<Metrics, 'envSteps' | 'rewardCalls'>;
+  /** Worker threads for sessions with plugin or client rewards and very large ones (the server's). */
+  readonly pool?: ComputePool;
 }
+
+/** A session as the service holds it: here, or hosted on a worker thread. */
+export type AnyEnvSession = EnvSession | RemoteEnvSession;
+
+/** What a hosted session's reward names resolve to on its worker (see workers/worker.ts). */
+export interface HostedRewardResolver extends SessionRewardResolver {
+  /** The client reward function the session may switch to (sent with SetReward). */
+  setSpec(spec: RewardSpec): void;
+}
+
+/**
+ * Sessions with more observation numbers than this (num_envs x observation size) are
+ * hosted on a worker thread: their resets and steps take long enough to delay others.
+ */
+export const HOST_ON_WORKER_NUMBERS = 65_536;
 
 /**
  * The env service as plain methods over the gymhost.v1 messages: both transports call it.
  * Methods throw DomainError; transports map it (src/server/errors.ts).
+ *
+ * With a compute pool (the server), sessions whose steps are costly or run untrusted code
+ * (sandboxed client or plugin reward functions, very large vector sessions) are hosted on a
+ * worker thread and their calls forwarded there (answers are then promises); the others run
+ * here. Without a pool (in-process use, and on the workers themselves) all run here.
  */
 export class EnvService {
-  readonly sessions: SessionStore<EnvSession>;
+  readonly sessions: SessionStore<AnyEnvSession>;
   /** Built-in, plugin and registered reward functions. */
   readonly rewards: RewardRegistry;
 
   private readonly usage: UsageTracker | undefined;
   private readonly maxBatchObservationBytes: number | undefined;
   private readonly metrics: EnvServiceRewardOptions['metrics'];
+  private readonly pool: ComputePool | undefined;
+  /** Hosted sessions' reward resolvers (on a worker). */
+  private readonly hostedResolvers = new Map<string, HostedRewardResolver>();
 
   constructor(
     readonly limits: EnvServiceLimits = DEFAULT_LIMITS,
@@ -100,15 +132,21 @@ export class EnvService {
   ) {
     const usage = options.usage;
     this.usage = usage;
+    this.pool = options.pool;
     this.maxBatchObservationBytes = options.maxBatchObservationBytes;
     this.metrics = options.metrics;
     // With a usage tracker the rewards quota is checked by registerReward (it knows the caller's role).
     const maxPerOwner = options.maxRewardsPerOwner ?? (usage ? Infinity : undefined);
     this.rewards = new RewardRegistry(envTypes, options.plugins ?? [], { sandbox: options.sandbox, maxPerOwner });
-    this.sessions = new SessionStore<EnvSession>({ maxSessions: limits.maxSessions, ttlSeconds: limits.sessionTtlSeconds, kind: 'env session' });
+    this.sessions = new SessionStore<AnyEnvSession>({ maxSessions: limits.maxSessions, ttlSeconds: limits.sessionTtlSeconds, kind: 'env session' });
     this.sessions.startSweeping();
     usage?.addSource('envSessions', () => this.sessions.values());
     usage?.addSource('rewards', () => this.rewards.list(undefined).map((r) => ({ owner: r.owner, memoryBytes: 2 * r.source.length })));
+    if (this.pool) {
+      this.pool.onWorkerLost = (index, why) => {
+        for (const s of [...this.sessions.values()]) if (s instanceof RemoteEnvSession && s.worker === index) this.sessions.removeLost(s.id, why);
+      };
+    }
   }
 
   listEnvTypes(): ListEnvTypesResponse {
@@ -122,9 +160,18 @@ export class EnvService {
     };
   }
 
-  createEnv(req: CreateEnvRequest, caller: Caller): CreateEnvResponse {
+  createEnv(req: CreateEnvRequest, caller: Caller): CreateEnvResponse | Promise<CreateEnvResponse> {
     const type = envTypeById(req.envId);
     this.sessions.ensureCapacity();
+    const numEnvs = req.numEnvs === 0 ? 1 : req.numEnvs;
+    if (this.pool) {
+      const reward = this.rewards.resolve(type, req.rewardFunction, req.rewardParams, caller.user, '');
+      const config = resolveOptions(type.configOptions, req.config, 'config');
+      const described = type.describe(config);
+      if (reward.origin !== 'builtin' || numEnvs * spaceSize(described.observationSpace) > HOST_ON_WORKER_NUMBERS) {
+        return this.createHosted(type, req, caller, reward, config, described, numEnvs);
+      }
+    }
     const session = new EnvSession(
       SessionStore.newId(),
       caller.user,
@@ -133,12 +180,12 @@ export class EnvService {
         config: req.config,
         rewardFunction: req.rewardFunction,
         rewardParams: req.rewardParams,
-        numEnvs: req.numEnvs === 0 ? 1 : req.numEnvs,
+        numEnvs,
         renderMode: renderModeName(req.renderMode, 'render_mode') ?? 'none',
         autoresetMode: autoresetName(req.autoresetMode),
         seed: req.seed,
         rewards: this.rewards,
-        admit: (bytes) => this.usage?.checkCreate(caller, 'envSessions', bytes, `this env session (${req.numEnvs || 1} x ${type.id})`),
+        admit: (bytes) => this.usage?.checkCreate(caller, 'envSessions', bytes, `this env session (${numEnvs} x ${type.id})`),
         maxBatchObservationBytes: this.maxBatchObservationBytes,
       },
       this.limits.maxNumEnvs,
@@ -147,12 +194,69 @@ export class EnvService {
     return { env: envToProto(session) };
   }
 
-  getEnv(req: GetEnvRequest, caller: Caller): GetEnvResponse {
-    return { env: envToProto(this.sessions.get(req.id, caller, 'id', 'read')) };
+  /** Creates a session on a worker thread (quota checked here first, before anything is allocated). */
+  private async createHosted(
+    type: EnvType,
+    req: CreateEnvRequest,
+    caller: Caller,
+    reward: ResolvedReward,
+    config: OptionValues,
+    described: ReturnType<EnvType['describe']>,
+    numEnvs: number,
+    state?: EnvSessionState,
+    id = SessionStore.newId(),
+  ): Promise<CreateEnvResponse> {
+    const pool = this.pool!;
+    const sandboxBytes = reward.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0;
+    const bytes = estimateEnvSessionBytes(described.observationSpace, Math.max(0, numEnvs), sandboxBytes);
+    if (!state) this.usage?.checkCreate(caller, 'envSessions', bytes, `this env session (${numEnvs} x ${type.id})`);
+    const worker = pool.leastLoaded();
+    const hostReq: CreateEnvRequest = { ...req, config, rewardFunction: reward.name, rewardParams: reward.params };
+    const env = (await pool.run(
+      'env.host',
+      { id, owner: caller.user, req: hostReq, reward: rewardSpecOf(reward), maxNumEnvs: this.limits.maxNumEnvs, maxBatchObservationBytes: this.maxBatchObservationBytes, state },
+      { user: caller.user },
+    )) as Env;
+    const session = new RemoteEnvSession(id, caller.user, worker, type, config, described.observationSpace, described.actionSpace, numEnvs, described.maxEpisodeSteps, reward, bytes, (s) =>
+      this.releaseHosted(s),
+    );
+    this.rewards.use(id, reward, undefined);
+    if (state) this.sessions.replace(session);
+    else {
+      try {
+        this.sessions.add(session);
+      } catch (err) {
+        this.releaseHosted(session);
+        throw err;
+      }
+    }
+    return { env: { ...env, memoryBytes: bytes } };
   }
 
-  listEnvs(req: ListEnvsRequest, caller: Caller): ListEnvsResponse {
-    return { envs: this.sessions.list(caller).filter((s) => !req.owner || s.owner === req.owner).map(envToProto) };
+  private releaseHosted(s: RemoteEnvSession): void {
+    this.rewards.sessionClosed(s.id, s.reward);
+    this.pool?.run('env.call', { method: 'deleteEnv', req: { id: s.id }, caller: hostCaller(s) }, { user: s.owner, worker: s.worker }).catch(() => undefined);
+  }
+
+  /** Forwards a call on a hosted session to its worker. */
+  private forward<T>(session: RemoteEnvSession, method: string, req: unknown, caller: Caller, reward?: RewardSpec): Promise<T> {
+    return this.pool!.run('env.call', { method, req, caller: hostCaller(session), reward }, { user: caller.user, worker: session.worker }) as Promise<T>;
+  }
+
+  getEnv(req: GetEnvRequest, caller: Caller): GetEnvResponse | Promise<GetEnvResponse> {
+    const session = this.sessions.get(req.id, caller, 'id', 'read');
+    if (session instanceof RemoteEnvSession) return this.forward(session, 'getEnv', req, caller);
+    return { env: envToProto(session) };
+  }
+
+  listEnvs(req: ListEnvsRequest, caller: Caller): ListEnvsResponse | Promise<ListEnvsResponse> {
+    const visible = this.sessions.list(caller).filter((s) => !req.owner || s.owner === req.owner);
+    if (!visible.some((s) => s instanceof RemoteEnvSession)) return { envs: visible.map((s) => envToProto(s as EnvSession)) };
+    return Promise.all(
+      visible.map((s) =>
+        s instanceof RemoteEnvSession ? this.forward<GetEnvResponse>(s, 'getEnv', { id: s.id }, caller).then((r) => r.env, () => undefined) : envToProto(s),
+      ),
+    ).then((envs) => ({ envs: envs.filter((e): e is Env => e !== undefined) }));
   }
 
   deleteEnv(req: DeleteEnvRequest, caller: Caller): DeleteEnvResponse {
@@ -160,8 +264,16 @@ export class EnvService {
     return {};
   }
 
-  reset(req: ResetRequest, caller: Caller): ResetResponse {
+  /** A session of this service's own (on a worker: one it hosts); NOT_FOUND otherwise. */
+  hosted(id: string): EnvSession {
+    const s = this.sessions.get(id, { user: '', role: 'admin' });
+    if (!(s instanceof EnvSession)) throw new DomainError('INTERNAL', `session ${id} is not hosted here`, '', 'INTERNAL');
+    return s;
+  }
+
+  reset(req: ResetRequest, caller: Caller): ResetResponse | Promise<ResetResponse> {
     const session = this.sessions.get(req.id, caller);
+    if (session instanceof RemoteEnvSession) return this.forward(session, 'reset', req, caller);
     session.reset(req.seed, req.options);
     const { batch } = session;
     if (session.isVector) {
@@ -170,8 +282,9 @@ export class EnvService {
     return { observation: observationValue(session.observationSpace, batch.observations, 0, batch.obsSize), info: batch.info(0) };
   }
 
-  step(req: StepRequest, caller: Caller): StepResponse {
+  step(req: StepRequest, caller: Caller): StepResponse | Promise<StepResponse> {
     const session = this.sessions.get(req.id, caller);
+    if (session instanceof RemoteEnvSession) return this.countedRemote(session, 1, this.forward(session, 'step', req, caller));
     const action = readAction(session.actionSpace, req.action, 'action');
     this.counted(session, 1, () => session.step(action));
     const { batch } = session;
@@ -184,8 +297,9 @@ export class EnvService {
     };
   }
 
-  stepBatch(req: StepBatchRequest, caller: Caller): StepBatchResponse {
+  stepBatch(req: StepBatchRequest, caller: Caller): StepBatchResponse | Promise<StepBatchResponse> {
     const session = this.sessions.get(req.id, caller);
+    if (session instanceof RemoteEnvSession) return this.countedRemote(session, session.numEnvs, this.forward(session, 'stepBatch', req, caller));
     const discreteActions = session.actionSpace.kind === 'discrete';
     const actionShape = discreteActions ? [session.numEnvs] : [session.numEnvs, ...(session.actionSpace as { shape: readonly number[] }).shape];
     const actions = readTensor(req.actions, actionShape, 'actions', discreteActions);
@@ -220,36 +334,111 @@ export class EnvService {
     m.envSteps.inc(steps);
   }
 
-  render(req: RenderRequest, caller: Caller): RenderResponse {
+  /** counted() for a step forwarded to a worker. */
+  private countedRemote<T>(session: RemoteEnvSession, steps: number, answer: Promise<T>): Promise<T> {
+    const m = this.metrics;
+    if (!m) return answer;
+    return answer.then(
+      (res) => {
+        if (session.rewardOrigin !== 'builtin') m.rewardCalls.inc({ origin: session.rewardOrigin, result: 'ok' });
+        m.envSteps.inc(steps);
+        return res;
+      },
+      (err) => {
+        if (session.rewardOrigin !== 'builtin' && err instanceof DomainError && err.field === 'reward_function') m.rewardCalls.inc({ origin: session.rewardOrigin, result: 'failed' });
+        throw err;
+      },
+    );
+  }
+
+  render(req: RenderRequest, caller: Caller): RenderResponse | Promise<RenderResponse> {
     const session = this.sessions.get(req.id, caller, 'id', 'read');
+    if (session instanceof RemoteEnvSession) return this.forward(session, 'render', req, caller);
     const out = session.render(req.index, renderModeName(req.mode, 'mode'));
     if (typeof out === 'string') return { text: out, frame: undefined };
     return { text: '', frame: toTensor(out.data, [out.height, out.width, 3]) };
   }
 
-  /** Chooses the session's reward function; it applies from the next step on. */
-  setReward(req: SetRewardRequest, caller: Caller): SetRewardResponse {
+  /**
+   * Chooses the session's reward function; it applies from the next step on. A session of
+   * this thread that switches to a plugin or client function moves to a worker thread first.
+   */
+  setReward(req: SetRewardRequest, caller: Caller): SetRewardResponse | Promise<SetRewardResponse> {
     const session = this.sessions.get(req.id, caller);
-    session.setReward(req.rewardFunction, req.rewardParams, (extra) => this.usage?.checkCreate(caller, undefined, extra, `reward function '${req.rewardFunction}' (its sandbox)`));
+    const admit = (extra: number) => this.usage?.checkCreate(caller, undefined, extra, `reward function '${req.rewardFunction}' (its sandbox)`);
+    if (session instanceof RemoteEnvSession) return this.setRewardHosted(session, req, caller, admit);
+    if (this.pool) {
+      const next = this.rewards.resolve(session.type, req.rewardFunction, req.rewardParams, session.owner, session.id);
+      if (next.origin !== 'builtin') return this.moveToWorker(session, next, caller, admit);
+    }
+    session.setReward(req.rewardFunction, req.rewardParams, admit);
     return { env: envToProto(session) };
+  }
+
+  private async setRewardHosted(session: RemoteEnvSession, req: SetRewardRequest, caller: Caller, admit: (extra: number) => void): Promise<SetRewardResponse> {
+    if (session.busyWith !== undefined) throw failedPrecondition(`session ${session.id} is busy: ${session.busyWith}; wait for it to finish or cancel it`, 'SESSION_BUSY');
+    const next = this.rewards.resolve(session.type, req.rewardFunction, req.rewardParams, session.owner, session.id);
+    const bytes = estimateEnvSessionBytes(session.observationSpace, session.numEnvs, next.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0);
+    if (bytes > session.memoryBytes) admit(bytes - session.memoryBytes);
+    const res = await this.forward<SetRewardResponse>(session, 'setReward', { ...req, rewardFunction: next.name, rewardParams: next.params }, caller, rewardSpecOf(next));
+    this.rewards.use(session.id, next, session.reward);
+    session.reward = next;
+    session.memoryBytes = bytes;
+    return res;
+  }
+
+  /** Moves a session of this thread to a worker (same id, same state) with reward `next`. */
+  private async moveToWorker(session: EnvSession, next: ResolvedReward, caller: Caller, admit: (extra: number) => void): Promise<SetRewardResponse> {
+    if (session.busyWith !== undefined) throw failedPrecondition(`session ${session.id} is busy: ${session.busyWith}; wait for it to finish or cancel it`, 'SESSION_BUSY');
+    const described = { observationSpace: session.observationSpace, actionSpace: session.actionSpace, maxEpisodeSteps: session.maxEpisodeSteps };
+    const bytes = estimateEnvSessionBytes(session.observationSpace, session.numEnvs, next.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0);
+    if (bytes > session.memoryBytes) admit(bytes - session.memoryBytes);
+    const req: CreateEnvRequest = {
+      envId: session.type.id,
+      config: session.config,
+      rewardFunction: next.name,
+      rewardParams: next.params,
+      numEnvs: session.numEnvs,
+      renderMode: renderModeToProto(session.params.renderMode),
+      autoresetMode: session.params.autoresetMode === 'same_step' ? AutoresetMode.AUTORESET_MODE_SAME_STEP : AutoresetMode.AUTORESET_MODE_NEXT_STEP,
+      seed: undefined,
+    };
+    session.busyWith = 'moving to a worker thread';
+    try {
+      const owner: Caller = { user: session.owner, role: caller.role };
+      const res = await this.createHosted(session.type, req, owner, next, session.config, described, session.numEnvs, session.exportState(), session.id);
+      // The local copy is replaced, not deleted: its registered functions now belong to the hosted one.
+      this.rewards.use(session.id, undefined, session.resolvedReward);
+      return res;
+    } finally {
+      session.busyWith = undefined;
+    }
   }
 
   /** createEnv for the transports: waits for a sandbox instance when the reward function needs one. */
   createEnvWhenReady(req: CreateEnvRequest, caller: Caller): Promise<CreateEnvResponse> {
-    return withSandbox(() => this.createEnv(req, caller));
+    if (this.pool) return Promise.resolve(this.createEnv(req, caller));
+    return withSandbox(() => this.createEnv(req, caller) as CreateEnvResponse);
   }
 
   /** setReward for the transports: waits for a sandbox instance when the reward function needs one. */
   setRewardWhenReady(req: SetRewardRequest, caller: Caller): Promise<SetRewardResponse> {
-    return withSandbox(() => this.setReward(req, caller));
+    if (this.pool) return Promise.resolve(this.setReward(req, caller));
+    return withSandbox(() => this.setReward(req, caller) as SetRewardResponse);
   }
 
   /** Registers client JavaScript as a reward function owned by the caller or by one of its sessions. */
-  registerReward(req: RegisterRewardRequest, caller: Caller): Promise<RegisterRewardResponse> {
-    return withSandbox(() => this.registerRewardNow(req, caller));
+  async registerReward(req: RegisterRewardRequest, caller: Caller): Promise<RegisterRewardResponse> {
+    const input = this.registerInput(req, caller);
+    if (this.pool) {
+      // Compiling untrusted code is the sandbox's work: a worker checks it.
+      await this.pool.run('reward.check', { source: input.source, params: input.params }, { user: caller.user });
+      return { reward: registeredToProto(this.rewards.register(input, caller.user, Date.now(), false)) };
+    }
+    return withSandbox(() => ({ reward: registeredToProto(this.rewards.register(input, caller.user)) }));
   }
 
-  private registerRewardNow(req: RegisterRewardRequest, caller: Caller): RegisterRewardResponse {
+  private registerInput(req: RegisterRewardRequest, caller: Caller): RegisterRewardInput {
     let envTypeId = req.envId;
     if (req.env) {
       const session = this.sessions.get(req.env, caller, 'env');
@@ -259,11 +448,9 @@ export class EnvService {
       envTypeId = session.type.id;
     }
     this.usage?.checkCreate(caller, 'rewards', 2 * req.source.length, `reward function '${req.name}'`);
-    const entry = this.rewards.register(
-      { name: req.name, envTypeId, sessionId: req.env, source: req.source, description: req.description, params: req.params.map((p, i) => optionFromProto(p, `params[${i}]`)) },
-      caller.user,
-    );
-    return { reward: registeredToProto(entry) };
+    const input = { name: req.name, envTypeId, sessionId: req.env, source: req.source, description: req.description, params: req.params.map((p, i) => optionFromProto(p, `params[${i}]`)) };
+    this.rewards.checkRegistration(input, caller.user);
+    return input;
   }
 
   /**
@@ -290,23 +477,98 @@ export class EnvService {
   }
 
   /** One StepStream request's response; errors are thrown (the transport answers them inline). */
-  streamMessage(req: StepStreamRequest, caller: Caller): StepStreamResponse {
+  streamMessage(req: StepStreamRequest, caller: Caller): StepStreamResponse | Promise<StepStreamResponse> {
     const r = req.request;
     switch (r?.$case) {
       case 'step':
-        return { response: { $case: 'step', value: this.step(r.value, caller) } };
+        return wrap(this.step(r.value, caller), (value) => ({ response: { $case: 'step', value } }));
       case 'reset':
-        return { response: { $case: 'reset', value: this.reset(r.value, caller) } };
+        return wrap(this.reset(r.value, caller), (value) => ({ response: { $case: 'reset', value } }));
       case 'stepBatch':
-        return { response: { $case: 'stepBatch', value: this.stepBatch(r.value, caller) } };
+        return wrap(this.stepBatch(r.value, caller), (value) => ({ response: { $case: 'stepBatch', value } }));
       default:
         throw invalidArgument('request', 'each StepStream message must set one of step, reset or step_batch', 'MISSING_FIELD');
+    }
+  }
+
+  // --- on a worker thread: the sessions it hosts -------------------------------------------
+
+  /** Creates a hosted session with the id the request thread chose (quota already checked there). */
+  hostEnv(
+    id: string,
+    owner: string,
+    req: CreateEnvRequest,
+    resolver: HostedRewardResolver,
+    limits: { maxNumEnvs: number; maxBatchObservationBytes?: number },
+    state?: EnvSessionState,
+  ): Env {
+    const type = envTypeById(req.envId);
+    const session = new EnvSession(
+      id,
+      owner,
+      type,
+      {
+        config: req.config,
+        rewardFunction: req.rewardFunction,
+        rewardParams: req.rewardParams,
+        numEnvs: req.numEnvs === 0 ? 1 : req.numEnvs,
+        renderMode: renderModeName(req.renderMode, 'render_mode') ?? 'none',
+        autoresetMode: autoresetName(req.autoresetMode),
+        seed: req.seed,
+        rewards: resolver,
+        maxBatchObservationBytes: limits.maxBatchObservationBytes,
+      },
+      limits.maxNumEnvs,
+    );
+    try {
+      if (state) session.importState(state);
+      this.sessions.add(session);
+    } catch (err) {
+      session.dispose();
+      throw err;
+    }
+    this.hostedResolvers.set(id, resolver);
+    return envToProto(session);
+  }
+
+  /** A call on a hosted session, as forwarded by the request thread (access already checked there). */
+  hostedCall(method: string, req: any, caller: Caller, reward?: RewardSpec): unknown {
+    switch (method) {
+      case 'getEnv':
+        return this.getEnv(req, caller);
+      case 'reset':
+        return this.reset(req, caller);
+      case 'step':
+        return this.step(req, caller);
+      case 'stepBatch':
+        return this.stepBatch(req, caller);
+      case 'render':
+        return this.render(req, caller);
+      case 'setReward': {
+        if (reward) this.hostedResolvers.get(req.id)?.setSpec(reward);
+        return this.setReward(req, caller);
+      }
+      case 'deleteEnv':
+        this.hostedResolvers.delete(req.id);
+        return this.deleteEnv(req, caller);
+      default:
+        throw new DomainError('INTERNAL', `no hosted call ${method}`, '', 'INTERNAL');
     }
   }
 
   close(): void {
     this.sessions.close();
   }
+}
+
+/** The caller a hosted session's calls run as on its worker (access was checked on the request thread). */
+function hostCaller(s: { owner: string }): Caller {
+  return { user: s.owner, role: 'admin' };
+}
+
+/** `map(value)`, or a promise of it when `value` is a promise. */
+function wrap<T, U>(value: T | Promise<T>, map: (v: T) => U): U | Promise<U> {
+  return value instanceof Promise ? value.then(map) : map(value);
 }
 
 /**
