@@ -17,6 +17,7 @@ export class Metrics {
   });
   readonly envSteps = new Counter({ name: 'gymhost_env_steps_total', help: 'Env steps taken by clients (each copy of a vector session counts)', registers: [this.registry] });
   readonly trainingSteps = new Counter({ name: 'gymhost_training_steps_total', help: 'Env steps taken by server-side Train runs', registers: [this.registry] });
+  readonly trainEpisodes = new Counter({ name: 'gymhost_train_episodes_total', help: 'Episodes of Train runs delivered to their clients', registers: [this.registry] });
   readonly rewardCalls = new Counter({ name: 'gymhost_reward_calls_total', help: 'Calls of sandboxed and plugin reward functions (a batched call counts once), by origin and result', labelNames: ['origin', 'result'] as const, registers: [this.registry] });
   readonly authFailures = new Counter({ name: 'gymhost_auth_failures_total', help: 'Refused authentications by reason', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly quotaRefusals = new Counter({ name: 'gymhost_quota_refusals_total', help: 'Requests refused by a quota, by reason', labelNames: ['reason'] as const, registers: [this.registry] });

@@ -319,7 +319,7 @@ export const agentRoutes: readonly Route[] = [
     summary: 'Train server-side: {"env": "<session id>", "episodes": N} or {"steps": N}; "stream": true answers NDJSON, one line per episode, then the summary',
     request: { name: m('TrainRequest'), codec: a.TrainRequest },
     response: { name: m('TrainSummary'), codec: a.TrainSummary },
-    call: (svc, req, caller, signal) => svc.agents.train(req, caller, () => undefined, signal),
+    call: (svc, req, caller, signal) => svc.agents.train(req, caller, undefined, signal),
     stream: (svc, req, caller, emit, signal) => svc.agents.train(req, caller, emit, signal),
   }),
   route({

@@ -159,7 +159,7 @@ export class AgentService {
     private readonly envs: EnvService,
     readonly limits: AgentServiceLimits = DEFAULT_AGENT_LIMITS,
     private readonly usage?: UsageTracker,
-    private readonly metrics?: Pick<Metrics, 'trainingSteps'>,
+    private readonly metrics?: Pick<Metrics, 'trainingSteps' | 'trainEpisodes'>,
     /** Worker threads for costly calls, Train and Evaluate (the server's); absent = all inline. */
     private readonly pool?: ComputePool,
   ) {
@@ -299,10 +299,10 @@ export class AgentService {
   }
 
   /**
-   * Runs the training loop on an env session; `onEpisode` gets each episode's record.
+   * Runs the training loop on an env session; `onEpisode` (if given) gets each episode's record.
    * Resolves with the summary (cancelled when `signal` aborts or the agent is deleted).
    */
-  async train(req: TrainRequest, caller: Caller, onEpisode: (r: EpisodeRecordMsg) => void | Promise<void>, signal?: AbortSignal): Promise<TrainSummary> {
+  async train(req: TrainRequest, caller: Caller, onEpisode: ((r: EpisodeRecordMsg) => void | Promise<void>) | undefined, signal?: AbortSignal): Promise<TrainSummary> {
     const session = this.idle(req.id, caller);
     const env = this.envFor(req.env || session.env, caller, session.agent);
     if (env.isVector) throw invalidArgument('env', `Train needs a single-env session; ${env.id} has num_envs = ${env.numEnvs}`, 'VECTOR_SESSION');
@@ -329,10 +329,15 @@ export class AgentService {
       env.lastUsedAt = Date.now();
     };
     try {
-      const summary = await session.exclusive(() => this.runTrain(session, env, caller, episodes, steps, controller.signal, (r) => {
-        touch();
-        return onEpisode(r);
-      }));
+      const deliver = onEpisode
+        ? (r: EpisodeRecordMsg) => {
+            touch();
+            this.metrics?.trainEpisodes.inc();
+            return onEpisode(r);
+          }
+        : undefined;
+      const summary = await session.exclusive(() => this.runTrain(session, env, caller, episodes, steps, controller.signal, deliver));
+      touch();
       this.metrics?.trainingSteps.inc(summary.steps);
       return {
         episodes: summary.episodes,
@@ -361,7 +366,7 @@ export class AgentService {
     episodes: number,
     steps: number,
     signal: AbortSignal,
-    onEpisode: (r: EpisodeRecordMsg) => void | Promise<void>,
+    onEpisode: ((r: EpisodeRecordMsg) => void | Promise<void>) | undefined,
   ): Promise<Tasks['agent.train']['out']['summary']> {
     if (!this.pool) {
       if (!(env instanceof EnvSession)) throw new Error('a hosted env session needs a compute pool');
@@ -369,7 +374,7 @@ export class AgentService {
         episodes: episodes || undefined,
         steps: steps || undefined,
         signal,
-        onEpisode: (r: EpisodeRecord) => onEpisode(recordToProto(r)),
+        onEpisode: onEpisode && ((r: EpisodeRecord) => onEpisode(recordToProto(r))),
       });
       env.hasReset = true;
       env.totalSteps += summary.steps;
@@ -379,12 +384,19 @@ export class AgentService {
     const snapshot = session.agent.exportSnapshot();
     const local = env instanceof EnvSession ? env : undefined;
     const envPayload = local
-      ? { lent: { typeId: local.type.id, config: local.config, reward: rewardSpecOf(local.resolvedReward), state: local.batch.exportState(), resetOptions: {} } }
+      ? { lent: { typeId: local.type.id, config: local.config, reward: rewardSpecOf(local.resolvedReward), state: local.batch.exportState() } }
       : { hosted: env.id };
     const out = await this.pool.run(
       'agent.train',
-      { snapshot, env: envPayload, episodes, steps },
-      { user: caller.user, long: true, worker: env instanceof RemoteEnvSession ? env.worker : undefined, transfer: snapshotBuffers(snapshot), onEvent: (r) => onEpisode(r as EpisodeRecordMsg), signal },
+      { snapshot, env: envPayload, episodes, steps, events: onEpisode !== undefined },
+      {
+        user: caller.user,
+        long: true,
+        worker: env instanceof RemoteEnvSession ? env.worker : undefined,
+        transfer: snapshotBuffers(snapshot),
+        onEvent: onEpisode && ((r) => onEpisode(r as EpisodeRecordMsg)),
+        signal,
+      },
     );
     session.replaceAgent(await importAgent(out.snapshot));
     if (local && out.envState) {

@@ -56,7 +56,14 @@ interface Pending {
   worker?: Slot;
   /** Events of this task not yet handled (kept in order). */
   events: Promise<void>;
+  /** Events received and not yet handled. */
+  waiting: number;
+  /** Events handled and not yet acknowledged to the worker. */
+  handled: number;
 }
+
+/** Handled events acknowledged to the worker in one message (fewer messages, same window). */
+const ACK_BATCH = 8;
 
 interface Slot {
   readonly index: number;
@@ -125,7 +132,7 @@ export class ComputePool {
     if (this.closed) return Promise.reject(new DomainError('UNAVAILABLE', 'the server is shutting down', '', 'SHUTTING_DOWN'));
     if (options.signal?.aborted) return Promise.reject(cancelled());
     return new Promise((resolve, reject) => {
-      const task: Pending = { id: this.nextId++, op, payload, options, resolve: resolve as (v: unknown) => void, reject, events: Promise.resolve() };
+      const task: Pending = { id: this.nextId++, op, payload, options, resolve: resolve as (v: unknown) => void, reject, events: Promise.resolve(), waiting: 0, handled: 0 };
       options.signal?.addEventListener('abort', () => this.abort(task), { once: true });
       if (options.long && options.worker === undefined) {
         let best = this.slots[0];
@@ -204,11 +211,18 @@ export class ComputePool {
     if (!task) return;
     if (m.type === 'event') {
       const handle = task.options.onEvent;
+      const worker = slot.worker;
+      task.waiting++;
       task.events = task.events.then(async () => {
         try {
           await handle?.(m.event);
         } finally {
-          slot.worker.postMessage({ type: 'ack', id: m.id } satisfies ToWorker);
+          task.waiting--;
+          task.handled++;
+          if (task.handled >= ACK_BATCH || task.waiting === 0) {
+            worker.postMessage({ type: 'ack', id: m.id, count: task.handled } satisfies ToWorker);
+            task.handled = 0;
+          }
         }
       });
       return;

@@ -30,7 +30,6 @@ export interface EnvRecipe {
 /** A single-env session lent to a worker for a Train run: its recipe and its copy's state. */
 export interface LentEnv extends EnvRecipe {
   readonly state: EnvBatchState;
-  readonly resetOptions: OptionValues;
 }
 
 /** The tasks a worker runs, by op. */
@@ -41,7 +40,7 @@ export interface Tasks {
   'agent.create': { in: { kind: string; observationSpace: unknown; numActions: number; config: Record<string, unknown>; grid: { gridWidth?: number; gridHeight?: number } }; out: { snapshot: AgentSnapshot } };
   /** A Train run; events are episode records (each acknowledged by the request thread). */
   'agent.train': {
-    in: { snapshot: AgentSnapshot; env: { lent: LentEnv } | { hosted: string }; episodes: number; steps: number };
+    in: { snapshot: AgentSnapshot; env: { lent: LentEnv } | { hosted: string }; episodes: number; steps: number; events: boolean };
     out: { snapshot: AgentSnapshot; envState?: EnvBatchState; summary: { episodes: number; steps: number; wallTimeMs: number; meanReturn100: number; lastReturn: number; cancelled: boolean } };
   };
   /** Greedy episodes on a private copy of an env. */
@@ -62,7 +61,8 @@ export type Op = keyof Tasks;
 export type ToWorker =
   | { readonly type: 'task'; readonly id: number; readonly op: Op; readonly payload: unknown }
   | { readonly type: 'cancel'; readonly id: number }
-  | { readonly type: 'ack'; readonly id: number };
+  /** `count` more events of task `id` were handled (the worker may send that many more). */
+  | { readonly type: 'ack'; readonly id: number; readonly count: number };
 
 /** A failure as it crosses threads: a DomainError's fields, or a bug's text. */
 export interface WireError {

@@ -149,7 +149,7 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
     }
   },
 
-  async 'agent.train'({ snapshot, env, episodes, steps }, id, signal) {
+  async 'agent.train'({ snapshot, env, episodes, steps, events }, id, signal) {
     const agent = await hydrate(snapshot);
     let batch: EnvBatch;
     let hosted: ReturnType<EnvService['hosted']> | undefined;
@@ -165,9 +165,8 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
       const summary = await train(batch, agent, {
         episodes: episodes || undefined,
         steps: steps || undefined,
-        resetOptions: 'lent' in env ? env.lent.resetOptions : undefined,
         signal,
-        onEpisode: (r) => emit(id, recordToProto(r)),
+        onEpisode: events ? (r) => emit(id, recordToProto(r)) : undefined,
       });
       if (hosted) {
         hosted.hasReset = true;
@@ -258,7 +257,7 @@ async function start(): Promise<void> {
     else if (msg.type === 'ack') {
       const a = acks.get(msg.id);
       if (a) {
-        a.unacked--;
+        a.unacked -= msg.count;
         if (a.wake && a.unacked < EVENT_WINDOW / 2) {
           const wake = a.wake;
           a.wake = undefined;
