@@ -19,7 +19,7 @@ Usage:
                 [--max-num-envs N] [--session-ttl SECONDS] [--max-message-bytes N]
                 [--max-agents N] [--max-train-steps N] [--reward-plugins DIR]
                 [--users FILE] [--insecure-no-auth] [--tls-cert PEM --tls-key PEM]
-                [--memory-budget BYTES] [--log-level LEVEL] [--workers N]
+                [--memory-budget BYTES] [--log-level LEVEL] [--workers N] [--shutdown-grace SECONDS]
   gymhost users add NAME --role student|instructor|admin --file FILE [--quota NAME=VALUE ...]
   gymhost users list|remove NAME|rotate NAME --file FILE
                 manage the users file of --users (tokens: see gymhost users --help)
@@ -34,7 +34,8 @@ GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_T
 GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS, GYMHOST_USERS,
 GYMHOST_TLS_CERT, GYMHOST_TLS_KEY, GYMHOST_MEMORY_BUDGET, GYMHOST_LOG_LEVEL, GYMHOST_WORKERS (flags win).
 --workers N worker threads run Train, Evaluate, costly agent calls and sessions with plugin or
-sandboxed rewards (default: one per core).
+sandboxed rewards (default: one per core). On SIGTERM the server drains: /healthz answers 503,
+streams end with UNAVAILABLE, other calls get --shutdown-grace seconds (default 10) to finish.
 --users FILE turns authentication on (every call but health needs "authorization: Bearer <token>");
 the file is read again on SIGHUP. Without it the server has one anonymous user and refuses to
 listen on a non-loopback address unless --insecure-no-auth is given.
@@ -94,7 +95,7 @@ async function serve(argv: string[]): Promise<number> {
       if (stopping) return;
       stopping = true;
       console.log(`gymhost: ${signal} received, shutting down`);
-      server.close().then(() => resolve(0), () => resolve(1));
+      server.close(options.shutdownGraceMs).then(() => resolve(0), () => resolve(1));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -141,6 +142,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'memory-budget': { type: 'string' },
       'log-level': { type: 'string' },
       workers: { type: 'string' },
+      'shutdown-grace': { type: 'string' },
     },
   });
   const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
@@ -162,6 +164,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     memoryBudget: int('memory-budget', 'GYMHOST_MEMORY_BUDGET', defaultMemoryBudget(), 1 << 20, Number.MAX_SAFE_INTEGER),
     logLevel: logLevel as LogLevel,
     workers: int('workers', 'GYMHOST_WORKERS', os.availableParallelism(), 1, 256),
+    shutdownGraceMs: 1000 * int('shutdown-grace', 'GYMHOST_SHUTDOWN_GRACE', 10, 0, 3600),
     grpcPort: int('grpc-port', 'GYMHOST_GRPC_PORT', DEFAULT_OPTIONS.grpcPort, 0, 65535),
     httpPort: int('http-port', 'GYMHOST_HTTP_PORT', DEFAULT_OPTIONS.httpPort, 0, 65535),
     maxMessageBytes: int('max-message-bytes', 'GYMHOST_MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1024, 1 << 30),

@@ -44,9 +44,10 @@ import {
 } from '../../src/gen/gymhost/v1/env_service.js';
 import { ErrorDetail } from '../../src/gen/gymhost/v1/errors.js';
 import { Dtype, type Space, type SpaceValue, type Tensor } from '../../src/gen/gymhost/v1/spaces.js';
+import { Role, UsageServiceClient, type GetUsageResponse } from '../../src/gen/gymhost/v1/usage_service.js';
 
-export { AutoresetMode, Dtype, RenderMode };
-export type { Agent, AgentKind, AgentPreset, Env, EpisodeRecord, ExportAgentResponse, ListEnvTypesResponse, Space, SpaceValue, StepStreamRequest, StepStreamResponse, Tensor, TrainSummary };
+export { AutoresetMode, Dtype, RenderMode, Role };
+export type { Agent, AgentKind, AgentPreset, Env, EpisodeRecord, GetUsageResponse, ExportAgentResponse, ListEnvTypesResponse, Space, SpaceValue, StepStreamRequest, StepStreamResponse, Tensor, TrainSummary };
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 /** Metadata key of the binary ErrorDetail on a failed call. */
@@ -228,6 +229,7 @@ export class GymhostClient {
   /** The generated clients, for anything this wrapper has no method for. */
   readonly envService: EnvServiceClient;
   readonly agentService: AgentServiceClient;
+  readonly usageService: UsageServiceClient;
   readonly envs: Envs;
   readonly agents: Agents;
   readonly timeoutMs: number | null;
@@ -263,6 +265,7 @@ export class GymhostClient {
     this.envService = new EnvServiceClient(address, credentials, channelOptions);
     // The agent client shares the env client's channel.
     this.agentService = new AgentServiceClient(address, credentials, { ...channelOptions, channelOverride: this.envService.getChannel() });
+    this.usageService = new UsageServiceClient(address, credentials, { ...channelOptions, channelOverride: this.envService.getChannel() });
     this.timeoutMs = options.timeoutMs === undefined ? 30_000 : options.timeoutMs;
     this.retries = options.retries ?? 3;
     this.backoffMs = options.backoffMs ?? 50;
@@ -307,6 +310,11 @@ export class GymhostClient {
         throw typeof e?.code === 'number' ? GymhostError.fromServiceError(e) : err;
       }
     }
+  }
+
+  /** Who the token is, what it holds and its quotas (instructors and admins: any `user`'s). */
+  usage(user = ''): Promise<GetUsageResponse> {
+    return this.unary(this.usageService, this.usageService.getUsage, { user }, { idempotent: true });
   }
 
   /** Resolves once the channel is connected; rejects with UNAVAILABLE after `timeoutMs`. */

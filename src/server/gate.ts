@@ -21,6 +21,12 @@ export interface CallScope {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** A streaming call the server may have to end itself (shutdown): StepStream, Train over gRPC or NDJSON. */
+export interface OpenStream {
+  /** Ends the stream with UNAVAILABLE and `message` after the answers already due. */
+  endForShutdown(message: string): void;
+}
+
 /**
  * Where every call of both transports comes in, written once: a request id (the client's
  * `x-request-id` if it is sane, else a new one), authentication, refusal while the server
@@ -28,6 +34,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
  * writes the audit lines for creates, deletes and authentication failures.
  */
 export class Gate {
+  /** Open streams of both transports, ended by the server when it shuts down. */
+  readonly streams = new Set<OpenStream>();
+
   constructor(
     private readonly auth: Authenticator,
     private readonly usage: UsageTracker,

@@ -56,6 +56,8 @@ export interface ServerOptions {
   readonly workers?: number;
   /** Time a reward plugin call may take before its worker thread is restarted, ms (default 1000). */
   readonly pluginCallMs?: number;
+  /** On SIGTERM, time calls in flight get to finish, ms (the CLI passes it to close()). */
+  readonly shutdownGraceMs?: number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -134,7 +136,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   envs.sessions.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'env_session', s.id, { owner: s.owner, why });
   agents.agents.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'agent', s.id, { owner: s.owner, why });
 
-  const { server: grpcServer, health, streams } = createGrpcServer({ envs, agents, usage: usageService, gate }, { maxMessageBytes: options.maxMessageBytes });
+  const { server: grpcServer, health } = createGrpcServer({ envs, agents, usage: usageService, gate }, { maxMessageBytes: options.maxMessageBytes });
   const hostForUri = options.host.includes(':') ? `[${options.host}]` : options.host;
   const credentials = tls ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false) : grpc.ServerCredentials.createInsecure();
   const grpcPort = await new Promise<number>((resolve, reject) => {
@@ -180,7 +182,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       closing ??= (async () => {
         draining = true;
         for (const service of ['', 'gymhost.v1.EnvService', 'gymhost.v1.AgentService', 'gymhost.v1.UsageService']) health.setStatus(service, 'NOT_SERVING');
-        for (const stream of [...streams]) stream.endForShutdown('the server is shutting down');
+        for (const stream of [...gate.streams]) stream.endForShutdown('the server is shutting down');
         const grpcDone = new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             grpcServer.forceShutdown();

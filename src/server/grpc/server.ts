@@ -11,7 +11,7 @@ import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } fr
 import { AgentServiceService, type EpisodeRecord, type TrainRequest, type TrainResponse } from '../../gen/gymhost/v1/agent_service.js';
 import { UsageServiceService } from '../../gen/gymhost/v1/usage_service.js';
 import { REQUEST_ID_KEY, toErrorDetail, toGrpcError } from '../errors.js';
-import type { Gate } from '../gate.js';
+import type { Gate, OpenStream } from '../gate.js';
 import type { EnvService } from '../services/env-service.js';
 import type { AgentService } from '../services/agent-service.js';
 import type { UsageService } from '../services/usage-service.js';
@@ -119,12 +119,6 @@ interface Ctx {
   readonly signal: AbortSignal;
 }
 
-/** A stream the server may have to end itself (shutdown). */
-export interface OpenStream {
-  /** Ends the stream with UNAVAILABLE and `message` after the answers already due. */
-  endForShutdown(message: string): void;
-}
-
 function metadataValue(md: grpc.Metadata, key: string): string | undefined {
   const v = md.get(key)[0];
   return typeof v === 'string' ? v : undefined;
@@ -182,18 +176,15 @@ export interface GrpcServerOptions {
 
 /**
  * A grpc-js server with EnvService, AgentService, UsageService, grpc.health.v1 and server
- * reflection. `streams` holds the open StepStream and Train calls (for shutdown).
+ * reflection. Open StepStream and Train calls are in gate.streams (for shutdown).
  */
-export function createGrpcServer(
-  services: GrpcServices,
-  options: GrpcServerOptions,
-): { server: grpc.Server; health: HealthImplementation; streams: Set<OpenStream> } {
+export function createGrpcServer(services: GrpcServices, options: GrpcServerOptions): { server: grpc.Server; health: HealthImplementation } {
   const { envs, agents, usage, gate } = services;
+  const streams = gate.streams;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
   });
-  const streams = new Set<OpenStream>();
   const window = options.streamWindow ?? 64;
   const E = (name: string) => `EnvService/${name}`;
   const A = (name: string) => `AgentService/${name}`;
@@ -369,5 +360,5 @@ export function createGrpcServer(
     'gymhost.descriptors': { fileDescriptorProtos: [...descriptorFiles(DESCRIPTOR_SET), ...descriptorFiles(HEALTH_DESCRIPTOR_SET)] },
   } as unknown as protoLoader.PackageDefinition;
   new ReflectionService(packageDefinition).addToServer(server);
-  return { server, health, streams };
+  return { server, health };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { invalidArgument, DomainError } from '../../core/errors.js';
 import { seesEveryone } from '../../core/sessions/caller.js';
 import { REQUEST_ID_KEY, toHttpError } from '../errors.js';
-import type { Gate } from '../gate.js';
+import type { Gate, OpenStream } from '../gate.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ComputePool } from '../workers/pool.js';
 import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
@@ -135,7 +135,21 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
         m.id = req.params.id;
       }
       if (r.stream && (message as { stream?: boolean }).stream) {
-        await streamNdjson(res, trainResponseType, (emit) => r.stream!(services, message, caller, emit, controller.signal));
+        let shutdown = '';
+        const open: OpenStream = {
+          endForShutdown(why) {
+            shutdown = why;
+            controller.abort();
+          },
+        };
+        gate.streams.add(open);
+        try {
+          await streamNdjson(res, trainResponseType, (emit) => r.stream!(services, message, caller, emit, controller.signal), () =>
+            shutdown ? new DomainError('UNAVAILABLE', `${shutdown}; the run was stopped`, '', 'SHUTTING_DOWN') : undefined,
+          );
+        } finally {
+          gate.streams.delete(open);
+        }
         scope.end();
         return;
       }
@@ -170,6 +184,8 @@ async function streamNdjson(
   res: Response,
   type: ReturnType<typeof messageType>,
   run: (emit: (record: EpisodeRecord) => void | Promise<void>) => Promise<TrainSummary>,
+  /** An error to end with instead of the summary (the server shut the run down). */
+  stopped: () => DomainError | undefined,
 ): Promise<void> {
   const line = (msg: TrainResponse) => JSON.stringify(canonicalToRest(type, TrainResponse.toJSON(msg))) + '\n';
   let started = false;
@@ -193,6 +209,8 @@ async function streamNdjson(
       res.once('close', done);
     });
   });
+  const stop = stopped();
+  if (stop) throw stop;
   start();
   res.end(line({ event: { $case: 'summary', value: summary } }));
 }
