@@ -20,7 +20,7 @@ import grpc
 
 from . import errors
 from ._convert import dict_to_struct, numpy_to_tensor
-from .v1 import agent_service_pb2_grpc, env_service_pb2, env_service_pb2_grpc
+from .v1 import agent_service_pb2_grpc, env_service_pb2, env_service_pb2_grpc, usage_service_pb2, usage_service_pb2_grpc
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 #: Largest message the client sends or accepts (the server's own limit is 16 MiB by default).
@@ -103,6 +103,7 @@ class Client:
         #: Generated stubs, for calls this client has no method for.
         self.env_stub = env_service_pb2_grpc.EnvServiceStub(self.channel)
         self.agent_stub = agent_service_pb2_grpc.AgentServiceStub(self.channel)
+        self.usage_stub = usage_service_pb2_grpc.UsageServiceStub(self.channel)
         self._closed = False
         self._env_types: dict[str, env_service_pb2.EnvType] | None = None
 
@@ -165,9 +166,16 @@ class Client:
         except grpc.FutureTimeoutError:
             raise errors.UnavailableError(f"no gymhost server at {self.address} within {timeout} s") from None
 
-    def list_envs(self) -> list[env_service_pb2.Env]:
-        """The caller's env sessions (Env messages)."""
-        return list(self.call(self.env_stub.ListEnvs, env_service_pb2.ListEnvsRequest(), idempotent=True).envs)
+    def list_envs(self, owner: str = "") -> list[env_service_pb2.Env]:
+        """The env sessions the caller may read (Env messages): a student's own; everyone's for
+        instructors and admins, or only ``owner``'s."""
+        return list(self.call(self.env_stub.ListEnvs, env_service_pb2.ListEnvsRequest(owner=owner), idempotent=True).envs)
+
+    def get_usage(self, user: str = "") -> usage_service_pb2.GetUsageResponse:
+        """GetUsage: who the token is (user, role), what it holds (``used``) against its quotas
+        (``quota``: sessions, agents, rewards, concurrent Trains, memory bytes), its request rate
+        and the server's memory budget. Instructors and admins may name another ``user``."""
+        return self.call(self.usage_stub.GetUsage, usage_service_pb2.GetUsageRequest(user=user), idempotent=True)
 
     def delete_env(self, session_id: str) -> None:
         self.call(self.env_stub.DeleteEnv, env_service_pb2.DeleteEnvRequest(id=session_id), idempotent=True)

@@ -26,7 +26,17 @@ class GymhostError(Exception):
 
     code: str = "UNKNOWN"
 
-    def __init__(self, message: str, *, code: str | None = None, field: str = "", reason: str = "", status: grpc.StatusCode | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str = "",
+        reason: str = "",
+        status: grpc.StatusCode | None = None,
+        request_id: str = "",
+        retry_after: float = 0.0,
+    ) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
@@ -35,6 +45,10 @@ class GymhostError(Exception):
         self.reason = reason
         #: The gRPC status code of the call (None for errors answered inline on a stream).
         self.status = status
+        #: The server's id of the request (in its logs), when it sent one.
+        self.request_id = request_id
+        #: For RESOURCE_EXHAUSTED when waiting helps (the request rate): seconds to wait; else 0.
+        self.retry_after = retry_after
 
     def __str__(self) -> str:
         where = f" [{self.field}]" if self.field and not self.message.startswith(self.field) else ""
@@ -119,15 +133,19 @@ _BY_CODE: dict[str, type[GymhostError]] = {
 }
 
 
-def error_for(code: str, message: str, *, field: str = "", reason: str = "", status: grpc.StatusCode | None = None) -> GymhostError:
+def error_for(
+    code: str, message: str, *, field: str = "", reason: str = "", status: grpc.StatusCode | None = None, request_id: str = "", retry_after: float = 0.0
+) -> GymhostError:
     """The exception of the class for ``code`` (GymhostError itself for codes without one)."""
     cls = _BY_CODE.get(code, GymhostError)
-    return cls(message, code=code, field=field, reason=reason, status=status)
+    return cls(message, code=code, field=field, reason=reason, status=status, request_id=request_id, retry_after=retry_after)
 
 
 def from_detail(detail: errors_pb2.ErrorDetail) -> GymhostError:
     """An ErrorDetail (as answered inline on a StepStream) as an exception."""
-    return error_for(detail.code or "UNKNOWN", detail.message, field=detail.field, reason=detail.reason)
+    return error_for(
+        detail.code or "UNKNOWN", detail.message, field=detail.field, reason=detail.reason, request_id=detail.request_id, retry_after=detail.retry_after_seconds
+    )
 
 
 def from_rpc_error(err: grpc.RpcError) -> GymhostError:
@@ -142,7 +160,15 @@ def from_rpc_error(err: grpc.RpcError) -> GymhostError:
                 detail.ParseFromString(value)
             except Exception:  # a garbled trailer: fall back to the status
                 break
-            return error_for(detail.code or _code_name(status), detail.message or (details or ""), field=detail.field, reason=detail.reason, status=status)
+            return error_for(
+                detail.code or _code_name(status),
+                detail.message or (details or ""),
+                field=detail.field,
+                reason=detail.reason,
+                status=status,
+                request_id=detail.request_id,
+                retry_after=detail.retry_after_seconds,
+            )
     return error_for(_code_name(status), details or str(err), status=status)
 
 
