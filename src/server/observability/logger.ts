@@ -13,5 +13,33 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
  * (`audit`: "create" | "delete" | "auth_failure"). Tests pass a destination to read lines.
  */
 export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'gymhost' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  return pino({ level, base: { service: 'gymhost' }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? bufferedStdout());
+}
+
+/** The one buffered stdout of this process (every logger shares it). */
+let stdoutDestination: ReturnType<typeof pino.destination> | undefined;
+
+/** How long a log line may wait in the buffer, ms. */
+const FLUSH_EVERY_MS = 200;
+
+/**
+ * Standard output written in batches (sonic-boom, asynchronous, 8 KiB at a time, and at
+ * least every FLUSH_EVERY_MS), so that a busy server does not pay a write (and wake its log
+ * reader) per request. Flushed synchronously when the process exits.
+ */
+function bufferedStdout(): DestinationStream {
+  if (stdoutDestination) return stdoutDestination;
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 8192 });
+  stdoutDestination = dest;
+  const timer = setInterval(() => dest.flush(), FLUSH_EVERY_MS);
+  timer.unref();
+  process.once('exit', () => {
+    clearInterval(timer);
+    try {
+      dest.flushSync();
+    } catch {
+      // Nothing left to flush to (stdout closed).
+    }
+  });
+  return dest;
 }

@@ -126,8 +126,8 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
           throw invalidArgument('body', `the request body must be a JSON object (${r.request.name})`, 'WRONG_JSON_TYPE');
         }
         if (r.restBody && raw) raw = r.restBody(raw as Record<string, unknown>);
+        if (raw) r.check?.(raw as Record<string, unknown>);
         message = r.request.codec.fromJSON(restToCanonical(reqType, raw));
-        r.check?.(message);
       }
       if (typeof req.params.id === 'string') {
         const m = message as { id?: string };

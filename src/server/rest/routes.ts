@@ -68,16 +68,24 @@ export interface Route<Req = unknown, Res = unknown> {
   /** Rewrites a REST body before it is checked against the request message (shorthands). */
   readonly restBody?: (body: Record<string, unknown>) => Record<string, unknown>;
   /**
-   * Bounds of one request that do not need the target resource (counts of repeated fields),
-   * checked where a large body is decoded, before the message reaches the request thread.
+   * Bounds of one request that do not need the target resource (counts of repeated
+   * fields), checked on the parsed JSON body before it is turned into the message (so a
+   * huge body is refused before the costly part), where the body is parsed.
    */
-  readonly check?: (req: Req) => void;
+  readonly check?: (body: Record<string, unknown>) => void;
   call(svc: Services, req: Req, caller: Caller, signal: AbortSignal): Res | Promise<Res>;
   /**
    * Streaming RPCs (Train): emits one record per episode and resolves with the summary.
    * REST answers newline-delimited JSON when the request asks to stream, else the summary.
    */
   readonly stream?: (svc: Services, req: Req, caller: Caller, emit: (r: EpisodeRecord) => void | Promise<void>, signal: AbortSignal) => Promise<TrainSummary>;
+}
+
+/** INVALID_ARGUMENT TOO_MANY when a JSON array holds more than `max` items. */
+function checkCount(value: unknown, max: number, field: string, what: string): void {
+  if (Array.isArray(value) && value.length > max) {
+    throw invalidArgument(field, `at most ${max} ${what}, got ${value.length}; send them in several calls`, 'TOO_MANY');
+  }
 }
 
 function route<Req, Res>(r: Route<Req, Res>): Route {
@@ -276,11 +284,7 @@ export const agentRoutes: readonly Route[] = [
     request: { name: m('UpdateQRequest'), codec: a.UpdateQRequest },
     response: { name: m('UpdateQResponse'), codec: a.UpdateQResponse },
     restBody: flatTransition,
-    check: (req) => {
-      if (req.transitions.length > MAX_TRANSITIONS_PER_CALL) {
-        throw invalidArgument('transitions', `at most ${MAX_TRANSITIONS_PER_CALL} transitions per UpdateQ, got ${req.transitions.length}; send them in several calls`, 'TOO_MANY');
-      }
-    },
+    check: (body) => checkCount(body.transitions, MAX_TRANSITIONS_PER_CALL, 'transitions', 'transitions per UpdateQ'),
     call: (svc, req, caller) => svc.agents.updateQ(req, caller),
   }),
   route({
@@ -302,9 +306,7 @@ export const agentRoutes: readonly Route[] = [
     summary: 'Q-values: {"states": [...]} -> {"q": [[...]]}; no states = the whole table (tabular)',
     request: { name: m('GetQRequest'), codec: a.GetQRequest },
     response: { name: m('GetQResponse'), codec: a.GetQResponse },
-    check: (req) => {
-      if (req.states.length > MAX_STATES_PER_CALL) throw invalidArgument('states', `at most ${MAX_STATES_PER_CALL} states per call, got ${req.states.length}`, 'TOO_MANY');
-    },
+    check: (body) => checkCount(body.states, MAX_STATES_PER_CALL, 'states', 'states per GetQ'),
     call: (svc, req, caller) => svc.agents.getQ(req, caller),
   }),
   route({

@@ -148,7 +148,9 @@ export function callWork(agent: Agent, call: AgentCallName, count = 1): number {
     case 'getQ':
       return count * p;
     case 'updateQ': {
-      const updates = c.update === 'fitted' ? 0 : c.update === 'online' ? count : Math.ceil(count / c.trainEvery);
+      // Updates start once learning_starts transitions were seen.
+      const learning = Math.max(0, Math.min(count, agent.totalSteps + count - c.learningStarts));
+      const updates = c.update === 'fitted' ? 0 : c.update === 'online' ? learning : Math.ceil(learning / c.trainEvery);
       return count * p + updates * c.gradientSteps * gradientStep;
     }
     case 'endEpisode': {

@@ -200,8 +200,8 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
       throw new DomainError('INVALID_ARGUMENT', `the request body must be a JSON object (${requestType})`, 'body', 'WRONG_JSON_TYPE');
     }
     if (route.restBody && raw) raw = route.restBody(raw as Record<string, unknown>);
+    if (raw) route.check?.(raw as Record<string, unknown>);
     const message = route.request.codec.fromJSON(restToCanonical(messageType(requestType), raw));
-    route.check?.(message);
     const codec = route.request.codec as unknown as { encode(m: unknown): { finish(): Uint8Array } };
     return { bytes: codec.encode(message).finish() };
   },
