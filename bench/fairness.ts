@@ -4,6 +4,8 @@
  * against one. The server runs in its own process (`gymhost serve`, authentication on, one
  * user per client); the clients are generated grpc-js clients and fetch, on 127.0.0.1.
  *
+ * The light client runs in a process of its own; the loads run in this one.
+ *
  *   node --import tsx bench/fairness.ts [--seconds 6] [--workers 2] [--only alone,trains,...]
  *                                       [--baseline DIR] [--md FILE] [--json FILE]
  *
@@ -23,6 +25,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,8 +150,24 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-/** The light client: unary Step after Step (resetting when an episode ends) for `seconds`. */
+/**
+ * The light client in a process of its own (so the load generators of this process do not
+ * delay it): `--light GRPC HTTP TOKEN SECONDS` prints its Latency as JSON.
+ */
 async function lightClient(server: Server, seconds: number): Promise<Latency> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--light', server.grpc, server.http, server.tokens.light ?? '', String(seconds)], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`light client exited ${code}: ${out}`);
+  return JSON.parse(out) as Latency;
+}
+
+/** The light client's loop: unary Step after Step (resetting when an episode ends) for `seconds`. */
+async function lightLoop(server: Server, seconds: number): Promise<Latency> {
   const env = await must(server, 'light', 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
   await must(server, 'light', 'POST', `/v1/envs/${env.id}:reset`, {});
   const client = new EnvServiceClient(server.grpc, grpc.credentials.createInsecure());
@@ -338,13 +358,34 @@ interface Row {
   server: string;
   scenario: string;
   latency?: Latency;
+  /** The server's event-loop delay while the light client ran (its own /metrics), ms. */
+  serverLag?: { p99: number; max: number };
   load?: string;
   error?: string;
 }
 
+/**
+ * The server's event-loop delay since the last scrape (prom-client resets it at each
+ * collection): p99 and max in ms; undefined where the server has no /metrics (baseline).
+ */
+async function eventLoopLag(server: Server): Promise<{ p99: number; max: number } | undefined> {
+  if (!server.tokens.heavy1) return undefined;
+  const text = await rest(server, 'heavy1', 'GET', '/metrics');
+  if (typeof text !== 'string') return undefined;
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
+  return { p99: read('gymhost_nodejs_eventloop_lag_p99_seconds'), max: read('gymhost_nodejs_eventloop_lag_max_seconds') };
+}
+
+/** The light client's latency and the server's event-loop delay over the same time. */
+async function measure(server: Server, seconds: number): Promise<{ latency: Latency; serverLag?: { p99: number; max: number } }> {
+  await eventLoopLag(server);
+  const latency = await lightClient(server, seconds);
+  return { latency, serverLag: await eventLoopLag(server) };
+}
+
 async function runAll(server: Server, args: Args, rows: Row[]): Promise<{ one: number; two: number; ratio: number } | undefined> {
   if (args.only.has('alone')) {
-    rows.push({ server: server.label, scenario: 'alone', latency: await lightClient(server, args.seconds) });
+    rows.push({ server: server.label, scenario: 'alone', ...(await measure(server, args.seconds)) });
     console.error(`[${server.label}] alone: done`);
   }
   for (const [name, spec] of Object.entries(LOADS)) {
@@ -353,8 +394,8 @@ async function runAll(server: Server, args: Args, rows: Row[]): Promise<{ one: n
     try {
       load = await spec.start(server);
       await load.started;
-      const latency = await lightClient(server, args.seconds);
-      rows.push({ server: server.label, scenario: spec.what, latency, load: load.progress() });
+      const m = await measure(server, args.seconds);
+      rows.push({ server: server.label, scenario: spec.what, ...m, load: load.progress() });
     } catch (err) {
       rows.push({ server: server.label, scenario: spec.what, error: (err as Error).message.slice(0, 200) });
     } finally {
@@ -368,6 +409,12 @@ async function runAll(server: Server, args: Args, rows: Row[]): Promise<{ one: n
 const ms = (x: number | undefined) => (x === undefined ? '' : `${x.toFixed(2)} ms`);
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '--light') {
+    const [grpcAddress, httpAddress, token, seconds] = process.argv.slice(3);
+    const server: Server = { grpc: grpcAddress, http: httpAddress, label: '', tokens: token ? { light: token } : {}, stop: async () => undefined };
+    process.stdout.write(JSON.stringify(await lightLoop(server, Number(seconds))));
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const rows: Row[] = [];
   const scale: Record<string, { one: number; two: number; ratio: number } | undefined> = {};
@@ -380,7 +427,7 @@ async function main(): Promise<void> {
     }
   }
   const alone = new Map(rows.filter((r) => r.scenario === 'alone').map((r) => [r.server, r.latency!]));
-  const header = ['server', 'load on the server', 'light Step p50', 'p99', 'max', 'calls', 'p99 vs alone', 'goal p99 <= 20 ms', 'what the load did'];
+  const header = ['server', 'load on the server', 'light Step p50', 'p99', 'max', 'calls', 'p99 vs alone', 'goal p99 <= 20 ms', 'server event-loop delay p99 / max', 'what the load did'];
   const body = rows.map((r) => [
     r.server,
     r.scenario,
@@ -390,6 +437,7 @@ async function main(): Promise<void> {
     String(r.latency?.calls ?? ''),
     r.latency && alone.get(r.server) ? `${(r.latency.p99 / alone.get(r.server)!.p99).toFixed(1)}x` : '',
     r.latency ? (r.latency.p99 <= 20 ? 'PASS' : 'MISS') : 'MISS',
+    r.serverLag ? `${r.serverLag.p99.toFixed(1)} / ${r.serverLag.max.toFixed(1)} ms` : 'n/a',
     r.load ?? '',
   ]);
   const scaleRows = Object.entries(scale)

@@ -254,12 +254,13 @@ describe('serve for a class', () => {
 
   test('during the drain /healthz answers 503 NOT_SERVING and new calls UNAVAILABLE, until the grace period ends', async () => {
     const server = await serve(['--shutdown-grace', '2']);
-    // A unary call in flight holds the drain open: a greedy Evaluate of an untrained agent
-    // that wanders the large maze until each episode is truncated.
+    // A unary call in flight holds the drain open: Q-values of 100,000 states from a network
+    // of a million parameters (far longer than the grace period).
     const post = async (p: string, body: unknown) => (await (await fetch(`${server.http}${p}`, { method: 'POST', body: JSON.stringify(body) })).json()) as any;
-    const env = await post('/v1/envs', { envId: 'GridWorld-v0', seed: 0, config: { world: 'large_maze' } });
-    const agent = await post('/v1/agents', { kind: 'dqn', env: env.id, seed: 0, config: { hidden_sizes: [256, 256], encoding: 'onehot' } });
-    const slow = fetch(`${server.http}/v1/agents/${agent.id}:evaluate`, { method: 'POST', body: JSON.stringify({ episodes: 1000, seed: 0 }) }).catch(() => undefined);
+    const env = await post('/v1/envs', { envId: 'CartPole-v1', seed: 0 });
+    const agent = await post('/v1/agents', { kind: 'dqn', env: env.id, seed: 0, config: { hidden_sizes: [1024, 1024] } });
+    const states = Array.from({ length: 100_000 }, (_, i) => [i / 1e5, 0, 0, 0]);
+    const slow = fetch(`${server.http}/v1/agents/${agent.id}:getQ`, { method: 'POST', body: JSON.stringify({ states }) }).catch(() => undefined);
     const grpcClient = new EnvServiceClient(server.grpc, grpc.credentials.createInsecure());
     await new Promise<void>((resolve, reject) => grpcClient.listEnvs({ owner: '' }, (e) => (e ? reject(e) : resolve())));
     server.child.kill('SIGTERM');

@@ -106,6 +106,9 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
   // One mutable transition object, reused (agents copy what they keep).
   const t = { state: s as ArrayLike<number>, action: 0, reward: 0, nextState: s2 as ArrayLike<number>, done: false };
 
+  // Steps between looks at the clock: 16 for fast steps; every step once steps are slow
+  // (big networks), so that a yield (and with it a cancel) is never more than a step away.
+  let mask = 15;
   let first = true;
   while (!cancelled) {
     env.reset(0, first ? options.seed : undefined, resetOptions);
@@ -133,12 +136,16 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
       s = s2;
       s2 = tmp;
       if (terminated || truncated || (maxSteps > 0 && len >= maxSteps)) break;
-      if ((len & 15) === 0 && performance.now() - lastYield >= yieldMs) {
-        await nextTick();
-        lastYield = performance.now();
-        if (signal?.aborted) {
-          cancelled = true;
-          break;
+      if ((len & mask) === 0) {
+        const now = performance.now();
+        if (now - lastYield >= yieldMs) {
+          if (now - lastYield >= 2 * yieldMs) mask = 0;
+          await nextTick();
+          lastYield = performance.now();
+          if (signal?.aborted) {
+            cancelled = true;
+            break;
+          }
         }
       }
     }
@@ -226,6 +233,7 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
   const trajectories: Trajectory[] = [];
   let lastYield = performance.now();
   let cancelled = false;
+  let mask = 63;
   for (let e = 0; e < episodes && !cancelled; e++) {
     batch.reset(0, seed + e, resetOptions);
     readObservation(batch, s);
@@ -247,11 +255,21 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
         rewards.push(r);
       }
       if (batch.terminated[0] === 1 || batch.truncated[0] === 1 || (maxSteps > 0 && len >= maxSteps)) break;
-      if ((len & 63) === 0 && performance.now() - lastYield >= yieldMs) {
-        await nextTick();
-        lastYield = performance.now();
+      if ((len & mask) === 0) {
+        const now = performance.now();
+        if (now - lastYield >= yieldMs) {
+          if (now - lastYield >= 2 * yieldMs) mask = 0;
+          await nextTick();
+          lastYield = performance.now();
+          if (options.signal?.aborted) {
+            cancelled = true;
+            break;
+          }
+        }
       }
     }
+    // A cancelled episode is left out: the statistics cover finished episodes only.
+    if (cancelled) break;
     returns.push(ret);
     lengths.push(len);
     if (options.recordTrajectories) {

@@ -10,7 +10,7 @@ import type { ComputePool } from '../workers/pool.js';
 import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
 import { buildOpenApi } from './openapi.js';
 import { encodePng } from './png.js';
-import { parseJsonBody } from './body.js';
+import { BodyBuffers, bodyReader, parseJsonBody } from './body.js';
 import { agentRoutes, envRoutes, usageRoutes, type Route, type Services } from './routes.js';
 import { TrainResponse, type EpisodeRecord, type TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 
@@ -43,7 +43,8 @@ export function createRestApp(services: Services, options: RestOptions): express
   app.set('json spaces', 0);
   // Raw bytes (inflated when Content-Encoding says gzip/deflate/br); parseJsonBody turns them
   // into JSON with a nesting bound, so a hostile body fails cleanly before anything walks it.
-  app.use(express.raw({ limit: options.maxBodyBytes, type: () => true }));
+  const bodyBuffers = new BodyBuffers();
+  app.use(bodyReader(options.maxBodyBytes, bodyBuffers));
 
   app.get('/healthz', (_req, res) => {
     const ok = options.healthy();
@@ -53,6 +54,9 @@ export function createRestApp(services: Services, options: RestOptions): express
   // Prometheus scrapes with an instructor's or admin's token when authentication is on.
   app.get('/metrics', async (req, res) => {
     const scope = gate.begin('Metrics', 'rest', req.get(REQUEST_ID_KEY));
+    // A large body's shared buffer goes back to the pool once the call is over.
+    const shared = Buffer.isBuffer(req.body) && req.body.buffer instanceof SharedArrayBuffer ? req.body.buffer : undefined;
+    if (shared) res.once('close', () => bodyBuffers.give(shared));
     try {
       const caller = gate.admit(scope, req.get('authorization'));
       if (!seesEveryone(caller)) throw new DomainError('PERMISSION_DENIED', 'metrics are for instructors and admins', '', 'ROLE_REQUIRED');
@@ -77,7 +81,7 @@ export function createRestApp(services: Services, options: RestOptions): express
 
   // Custom methods first: Express's `:id` would also match "abc:step".
   const ordered = [...routes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
-  for (const r of ordered) app[r.method](r.path, handler(services, r, `${serviceOf.get(r)}/${r.rpc}`, gate, options.pool));
+  for (const r of ordered) app[r.method](r.path, handler(services, r, `${serviceOf.get(r)}/${r.rpc}`, gate, options.pool, bodyBuffers));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new DomainError('NOT_FOUND', `no route ${req.method} ${req.path}; see /openapi.json for the API`, 'path', 'NO_ROUTE'));
@@ -100,7 +104,7 @@ function sendError(res: Response, err: unknown, requestId: string, status?: numb
   res.status(status ?? out.status).json(out.body);
 }
 
-function handler(services: Services, r: Route, method: string, gate: Gate, pool: ComputePool | undefined) {
+function handler(services: Services, r: Route, method: string, gate: Gate, pool: ComputePool | undefined, bodyBuffers: BodyBuffers) {
   const reqType = messageType(r.request.name);
   const resType = messageType(r.unwrap?.name ?? r.response.name);
   const trainResponseType = messageType('gymhost.v1.TrainResponse');
@@ -112,12 +116,16 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
     res.on('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    // A large body's shared buffer goes back to the pool once the call is over.
+    const shared = Buffer.isBuffer(req.body) && req.body.buffer instanceof SharedArrayBuffer ? req.body.buffer : undefined;
+    if (shared) res.once('close', () => bodyBuffers.give(shared));
     try {
       const caller = gate.admit(scope, req.get('authorization'));
       const body = Buffer.isBuffer(req.body) ? req.body : undefined;
       let message: unknown;
       if (r.method === 'post' && pool && body && body.length > PARSE_ON_WORKER_BYTES) {
         // A large body is parsed and checked on a worker; the message comes back as protobuf.
+        // A large body is in shared memory: the worker reads it where it is.
         const { bytes } = await pool.run('rest.decode', { body, requestType: r.request.name, rpc: r.rpc }, { user: caller.user, signal: controller.signal });
         message = (r.request.codec as unknown as { decode(b: Uint8Array): unknown }).decode(bytes);
       } else {

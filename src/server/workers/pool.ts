@@ -29,6 +29,11 @@ export interface PoolOptions {
   readonly pluginCallMs?: number;
   /** Tasks sent to one worker at once besides long ones (default 2). */
   readonly perWorker?: number;
+  /**
+   * Nice value of the worker threads (Linux; default 10): when the machine is busy, the
+   * request thread gets the CPU first and the workers share what is left.
+   */
+  readonly niceness?: number;
   readonly logger?: Logger;
 }
 
@@ -175,6 +180,7 @@ export class ComputePool {
       sandbox: this.options.sandbox,
       pluginDeadlines: this.deadlines.buffer as SharedArrayBuffer,
       pluginCallMs: this.options.pluginCallMs ?? 1000,
+      niceness: this.options.niceness ?? 10,
     };
     const worker = new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData: setup, name: `gymhost-worker-${slot.index}` });
     worker.unref();

@@ -7,6 +7,9 @@
  * Long tasks (Train, Evaluate) yield to this thread's event loop every few milliseconds, so
  * several tasks on one worker take turns, and a cancel message stops them.
  */
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DomainError } from '../../core/errors.js';
 import { createAgent, importAgent } from '../../core/agents/create-agent.js';
@@ -40,6 +43,8 @@ export interface WorkerSetup {
   readonly pluginDeadlines: SharedArrayBuffer;
   /** Time a plugin reward call may take, ms. */
   readonly pluginCallMs: number;
+  /** Nice value of this thread (Linux): above the request thread's, so that it yields the CPU to it. */
+  readonly niceness: number;
 }
 
 const setup = workerData as WorkerSetup;
@@ -247,7 +252,22 @@ async function runTask(msg: Extract<ToWorker, { type: 'task' }>): Promise<void> 
   }
 }
 
+/**
+ * Lowers this thread's CPU priority (Linux: a thread's own nice value, set through its
+ * thread id). Where that is not possible the worker runs at the process's priority.
+ */
+function lowerPriority(niceness: number): void {
+  if (niceness <= 0) return;
+  try {
+    const tid = Number(path.basename(readlinkSync('/proc/thread-self')));
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.min(19, niceness));
+  } catch {
+    // Not Linux, or not allowed: keep the default priority.
+  }
+}
+
 async function start(): Promise<void> {
+  lowerPriority(setup.niceness);
   await loadSandbox();
   const plugins = setup.rewardPlugins ? (await loadRewardPlugins(setup.rewardPlugins, [...envTypes.keys()])).map(watched) : [];
   envs = new EnvService({ maxSessions: 1_000_000, maxNumEnvs: 1 << 22, sessionTtlSeconds: 0 }, { plugins, sandbox: setup.sandbox });
