@@ -30,15 +30,21 @@ class ServerProcess:
     grpc_address: str
     http_address: str
     output: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        # The output pipe ends with the process; close it once its reader is done.
+        if self.reader is not None:
+            self.reader.join(timeout=5)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start_server(*extra: str) -> ServerProcess:
@@ -65,7 +71,8 @@ def start_server(*extra: str) -> ServerProcess:
                 found.set()
         found.set()
 
-    threading.Thread(target=drain, name="gymhost-server-output", daemon=True).start()
+    reader = threading.Thread(target=drain, name="gymhost-server-output", daemon=True)
+    reader.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not found.wait(0.1):
         if time.monotonic() > deadline:
@@ -73,7 +80,7 @@ def start_server(*extra: str) -> ServerProcess:
             raise RuntimeError("gymhost serve printed no start-up line within 60 s:\n" + "\n".join(lines))
     if not addresses:
         raise RuntimeError(f"gymhost serve exited ({process.poll()}) before serving:\n" + "\n".join(lines))
-    return ServerProcess(process, addresses[0], addresses[1], lines)
+    return ServerProcess(process, addresses[0], addresses[1], lines, reader)
 
 
 @pytest.fixture(scope="session")

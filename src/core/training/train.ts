@@ -57,6 +57,43 @@ export interface TrainSummary {
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * When a loop should yield to the event loop: about every `yieldMs`. The clock is read every
+ * `mask + 1` steps while steps are fast, and after every step once they are slow (big
+ * networks), so that a yield (and with it a cancel) is never more than a step away.
+ */
+class YieldClock {
+  private last = performance.now();
+
+  constructor(
+    private readonly yieldMs: number,
+    private mask: number,
+  ) {}
+
+  /** Whether to yield after step `len` of an episode. */
+  due(len: number): boolean {
+    if ((len & this.mask) !== 0) return false;
+    const waited = performance.now() - this.last;
+    if (waited >= 2 * this.yieldMs) this.mask = 0;
+    return waited >= this.yieldMs;
+  }
+
+  /** Whether `yieldMs` have passed since the last yield (at an episode's end). */
+  get overdue(): boolean {
+    return performance.now() - this.last >= this.yieldMs;
+  }
+
+  async yield(): Promise<void> {
+    await nextTick();
+    this.last = performance.now();
+  }
+
+  /** Counts time spent waiting elsewhere (for a reader) as a yield. */
+  yielded(): void {
+    this.last = performance.now();
+  }
+}
+
 function checkEnv(env: EnvBatch, agent: Agent): void {
   if (env.numEnvs !== 1) throw invalidArgument('env', `training needs a single env (num_envs = 1), got ${env.numEnvs}`, 'VECTOR_SESSION');
   if (JSON.stringify(env.observationSpace) !== JSON.stringify(agent.observationSpace)) {
@@ -94,7 +131,7 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
   const signal = options.signal;
 
   const start = performance.now();
-  let lastYield = start;
+  const clock = new YieldClock(yieldMs, 15);
   const returns: number[] = [];
   const lengths: number[] = [];
   let totalSteps = 0;
@@ -106,9 +143,6 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
   // One mutable transition object, reused (agents copy what they keep).
   const t = { state: s as ArrayLike<number>, action: 0, reward: 0, nextState: s2 as ArrayLike<number>, done: false };
 
-  // Steps between looks at the clock: 16 for fast steps; every step once steps are slow
-  // (big networks), so that a yield (and with it a cancel) is never more than a step away.
-  let mask = 15;
   let first = true;
   while (!cancelled) {
     env.reset(0, first ? options.seed : undefined, resetOptions);
@@ -136,16 +170,11 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
       s = s2;
       s2 = tmp;
       if (terminated || truncated || (maxSteps > 0 && len >= maxSteps)) break;
-      if ((len & mask) === 0) {
-        const now = performance.now();
-        if (now - lastYield >= yieldMs) {
-          if (now - lastYield >= 2 * yieldMs) mask = 0;
-          await nextTick();
-          lastYield = performance.now();
-          if (signal?.aborted) {
-            cancelled = true;
-            break;
-          }
+      if (clock.due(len)) {
+        await clock.yield();
+        if (signal?.aborted) {
+          cancelled = true;
+          break;
         }
       }
     }
@@ -155,13 +184,10 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
     const delivered = options.onEpisode?.(record);
     if (delivered instanceof Promise) {
       await delivered;
-      lastYield = performance.now();
+      clock.yielded();
     }
     if ((episodes !== undefined && returns.length >= episodes) || (steps !== undefined && totalSteps >= steps)) break;
-    if (performance.now() - lastYield >= yieldMs) {
-      await nextTick();
-      lastYield = performance.now();
-    }
+    if (clock.overdue) await clock.yield();
     if (signal?.aborted) cancelled = true;
   }
   const recent = returns.slice(-100);
@@ -231,9 +257,8 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
   const returns: number[] = [];
   const lengths: number[] = [];
   const trajectories: Trajectory[] = [];
-  let lastYield = performance.now();
+  const clock = new YieldClock(yieldMs, 63);
   let cancelled = false;
-  let mask = 63;
   for (let e = 0; e < episodes && !cancelled; e++) {
     batch.reset(0, seed + e, resetOptions);
     readObservation(batch, s);
@@ -255,16 +280,11 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
         rewards.push(r);
       }
       if (batch.terminated[0] === 1 || batch.truncated[0] === 1 || (maxSteps > 0 && len >= maxSteps)) break;
-      if ((len & mask) === 0) {
-        const now = performance.now();
-        if (now - lastYield >= yieldMs) {
-          if (now - lastYield >= 2 * yieldMs) mask = 0;
-          await nextTick();
-          lastYield = performance.now();
-          if (options.signal?.aborted) {
-            cancelled = true;
-            break;
-          }
+      if (clock.due(len)) {
+        await clock.yield();
+        if (options.signal?.aborted) {
+          cancelled = true;
+          break;
         }
       }
     }
