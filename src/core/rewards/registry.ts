@@ -13,7 +13,7 @@
 
 import { DomainError, invalidArgument, notFound, resourceExhausted } from '../errors.js';
 import type { EnvType } from '../envs/types.js';
-import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
+import { resolveOptions, type OptionSpec } from '../options.js';
 import { DEFAULT_SANDBOX_LIMITS, SandboxProgram } from './sandbox.js';
 import type { RewardChoice, RewardFunction, RewardListing, RewardOrigin, SandboxLimits } from './types.js';
 

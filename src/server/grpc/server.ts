@@ -119,6 +119,21 @@ interface Ctx {
   readonly signal: AbortSignal;
 }
 
+/** Resolves when a stream the client is not reading drains again, or the call ends. */
+function writable(call: grpc.ServerDuplexStream<unknown, unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+    call.on('close', done);
+  });
+}
+
 function metadataValue(md: grpc.Metadata, key: string): string | undefined {
   const v = md.get(key)[0];
   return typeof v === 'string' ? v : undefined;
@@ -247,7 +262,7 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
           const res = head instanceof Promise ? await head : head;
           pending.shift();
           if (finished) break;
-          if (!call.write(res)) await new Promise((resolve) => call.once('drain', resolve));
+          if (!call.write(res)) await writable(call);
           if (pending.length < window && call.isPaused()) call.resume();
         }
         flushing = false;

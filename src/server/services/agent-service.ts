@@ -4,20 +4,19 @@ import { agentConfigOptions } from '../../core/agents/agent-config.js';
 import { presets, type AgentPreset as Preset } from '../../core/agents/presets.js';
 import { SNAPSHOT_FORMAT, decodeSnapshot, encodeSnapshot } from '../../core/agents/snapshot-codec.js';
 import { toTfjsArtifacts } from '../../core/agents/nets/tfjs-export.js';
-import type { Agent, Transition } from '../../core/agents/types.js';
+import type { Agent, EpisodeRecord } from '../../core/agents/types.js';
 import { gridWorldLayout } from '../../core/envs/gridworld.js';
 import { SessionStore, type Access, type Caller, type StoredSession } from '../../core/sessions/session-store.js';
-import { estimateAgentBytes } from '../../core/agents/memory.js';
+import { estimateAgentBytes, estimateParameters } from '../../core/agents/memory.js';
 import type { UsageTracker } from '../usage.js';
 import type { Metrics } from '../observability/metrics.js';
 import { EnvSession } from '../../core/sessions/env-session.js';
 import type { ComputePool } from '../workers/pool.js';
 import { snapshotBuffers, type Tasks } from '../workers/protocol.js';
-import { AGENT_CALLS, callWork, evaluationToProto, recordToProto, stateValues, type AgentCallName } from './agent-calls.js';
+import { AGENT_CALLS, callWork, evaluationToProto, recordToProto, type AgentCallName } from './agent-calls.js';
 import { RemoteEnvSession, rewardSpecOf } from './remote-env.js';
 import type { AnyEnvSession } from './env-service.js';
-import { estimateParameters } from '../../core/agents/memory.js';
-import { spaceSize, type Space } from '../../core/spaces.js';
+import type { Space } from '../../core/spaces.js';
 import { evaluate, train } from '../../core/training/train.js';
 import type {
   Agent as AgentMsg,
@@ -48,15 +47,12 @@ import type {
   ListAgentsResponse,
   TrainRequest,
   TrainSummary,
-  Transition as TransitionMsg,
   UpdateQRequest,
   UpdateQResponse,
 } from '../../gen/gymhost/v1/agent_service.js';
-import type { SpaceValue } from '../../gen/gymhost/v1/spaces.js';
 import type { EnvService } from './env-service.js';
 import { optionToProto } from './options-proto.js';
-import { spaceFromProto, spaceToProto, tensorValues, toTensor } from './tensors.js';
-import type { EpisodeRecord } from '../../core/agents/types.js';
+import { spaceFromProto, spaceToProto } from './tensors.js';
 
 export interface AgentServiceLimits {
   /** Live agents the server holds at most. */
