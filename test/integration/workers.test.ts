@@ -65,6 +65,37 @@ describe('a reward plugin that never returns', () => {
   });
 });
 
+describe('sessions hosted on workers', () => {
+  test('sessions with plugin or client rewards spread over the workers and every one answers; switching a session here to one moves it', async () => {
+    await created('/v1/rewards', { name: 'close_by', envId: 'GridWorld-v0', source: '(s, a, sNext, info) => info.cell === "goal" ? 1 : -1' });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const env = await created('/v1/envs', { envId: 'GridWorld-v0', config: { map: TINY }, seed: i, rewardFunction: i % 2 ? 'minus_one' : 'close_by' });
+      ids.push(env.id);
+    }
+    for (const id of ids) {
+      await created(`/v1/envs/${id}:reset`, {});
+      const step = await http(server, 'POST', `/v1/envs/${id}:step`, { action: 3 });
+      assert.equal(step.status, 200, JSON.stringify(step.body));
+      assert.equal(step.body.terminated, true);
+      const got = await http(server, 'GET', `/v1/envs/${id}`);
+      assert.equal(got.body.totalSteps, 1);
+    }
+    const listed = await http(server, 'GET', '/v1/envs');
+    for (const id of ids) assert.ok(listed.body.envs.some((e: { id: string }) => e.id === id));
+    // A session of the request thread moves to a worker when it switches to client code, state and all.
+    const local = await created('/v1/envs', { envId: 'GridWorld-v0', config: { map: TINY }, seed: 1 });
+    await created(`/v1/envs/${local.id}:reset`, {});
+    await created(`/v1/envs/${local.id}:setReward`, { rewardFunction: 'close_by' });
+    const moved = await http(server, 'POST', `/v1/envs/${local.id}:step`, { action: 3 });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.reward, 1);
+    assert.equal((await http(server, 'GET', `/v1/envs/${local.id}`)).body.rewardOrigin, 'REWARD_ORIGIN_CLIENT');
+    for (const id of [...ids, local.id]) assert.equal((await http(server, 'DELETE', `/v1/envs/${id}`)).status, 200);
+    assert.equal((await http(server, 'DELETE', '/v1/rewards?name=close_by')).status, 200, 'no session uses the function any more');
+  });
+});
+
 describe('Train on a worker thread', () => {
   test('a client that does not read its episodes holds the run (backpressure); reading again lets it finish', async () => {
     const env = await created('/v1/envs', { envId: 'GridWorld-v0', config: { map: TINY }, seed: 0 });

@@ -210,12 +210,12 @@ export class EnvService {
     const sandboxBytes = reward.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0;
     const bytes = estimateEnvSessionBytes(described.observationSpace, Math.max(0, numEnvs), sandboxBytes);
     if (!state) this.usage?.checkCreate(caller, 'envSessions', bytes, `this env session (${numEnvs} x ${type.id})`);
-    const worker = pool.leastLoaded();
+    const worker = this.hostFor(pool);
     const hostReq: CreateEnvRequest = { ...req, config, rewardFunction: reward.name, rewardParams: reward.params };
     const env = (await pool.run(
       'env.host',
       { id, owner: caller.user, req: hostReq, reward: rewardSpecOf(reward), maxNumEnvs: this.limits.maxNumEnvs, maxBatchObservationBytes: this.maxBatchObservationBytes, state },
-      { user: caller.user },
+      { user: caller.user, worker },
     )) as Env;
     const session = new RemoteEnvSession(id, caller.user, worker, type, config, described.observationSpace, described.actionSpace, numEnvs, described.maxEpisodeSteps, reward, bytes, (s) =>
       this.releaseHosted(s),
@@ -231,6 +231,15 @@ export class EnvService {
       }
     }
     return { env: { ...env, memoryBytes: bytes } };
+  }
+
+  /** The worker hosting the fewest sessions (ties: the least busy one). */
+  private hostFor(pool: ComputePool): number {
+    const hosted = new Array<number>(pool.size).fill(0);
+    for (const s of this.sessions.values()) if (s instanceof RemoteEnvSession) hosted[s.worker]++;
+    const fewest = Math.min(...hosted);
+    const least = pool.leastLoaded();
+    return hosted[least] === fewest ? least : hosted.indexOf(fewest);
   }
 
   private releaseHosted(s: RemoteEnvSession): void {
