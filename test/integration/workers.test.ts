@@ -81,6 +81,12 @@ describe('sessions hosted on workers', () => {
       const got = await http(server, 'GET', `/v1/envs/${id}`);
       assert.equal(got.body.totalSteps, 1);
     }
+    // Bad input for a hosted session is answered as for any other, before quotas are counted.
+    for (const numEnvs of [-5, 10_000_000]) {
+      const bad = await http(server, 'POST', '/v1/envs', { envId: 'GridWorld-v0', numEnvs, rewardFunction: 'minus_one' });
+      assert.equal(bad.status, 400, JSON.stringify(bad.body));
+      assert.equal(bad.body.details[0].field, 'num_envs');
+    }
     const listed = await http(server, 'GET', '/v1/envs');
     for (const id of ids) assert.ok(listed.body.envs.some((e: { id: string }) => e.id === id));
     // A session of the request thread moves to a worker when it switches to client code, state and all.

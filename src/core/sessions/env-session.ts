@@ -110,9 +110,7 @@ export class EnvSession implements StoredSession {
     maxNumEnvs: number,
   ) {
     const { numEnvs } = params;
-    if (!Number.isInteger(numEnvs) || numEnvs < 1 || numEnvs > maxNumEnvs) {
-      throw invalidArgument('num_envs', `num_envs must be an integer in [1, ${maxNumEnvs}], got ${numEnvs}`, 'OUT_OF_RANGE');
-    }
+    checkNumEnvs(numEnvs, maxNumEnvs);
     checkSeed(params.seed, 'seed');
     if (params.renderMode !== 'none' && !type.renderModes.includes(params.renderMode)) {
       throw invalidArgument('render_mode', `${type.id} renders as ${type.renderModes.join(' or ')}, not ${params.renderMode}`);
@@ -400,6 +398,13 @@ export function resolveReward(type: EnvType, name: string, params: Record<string
     throw invalidArgument('reward_function', `unknown reward function '${chosen}' for ${type.id}; available: ${type.rewardFunctions.map((r) => r.name).join(', ')}`, 'UNKNOWN_REWARD_FUNCTION');
   }
   return { name: chosen, params: resolveOptions(info.params, params, 'reward_params') };
+}
+
+/** INVALID_ARGUMENT unless `numEnvs` is an integer in [1, maxNumEnvs]. */
+export function checkNumEnvs(numEnvs: number, maxNumEnvs: number): void {
+  if (!Number.isInteger(numEnvs) || numEnvs < 1 || numEnvs > maxNumEnvs) {
+    throw invalidArgument('num_envs', `num_envs must be an integer in [1, ${maxNumEnvs}], got ${numEnvs}`, 'OUT_OF_RANGE');
+  }
 }
 
 function checkSeed(seed: number | undefined, field: string): void {

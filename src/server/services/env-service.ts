@@ -9,7 +9,7 @@ import { reserveSandboxes } from '../../core/rewards/sandbox.js';
 import type { RewardOrigin as DomainRewardOrigin, SandboxLimits } from '../../core/rewards/types.js';
 import { EnvSession, type AutoresetMode as DomainAutoreset } from '../../core/sessions/env-session.js';
 import { SessionStore, type Caller } from '../../core/sessions/session-store.js';
-import { estimateEnvSessionBytes, type EnvSessionState, type SessionRewardResolver } from '../../core/sessions/env-session.js';
+import { checkNumEnvs, estimateEnvSessionBytes, type EnvSessionState, type SessionRewardResolver } from '../../core/sessions/env-session.js';
 import { resolveOptions, type OptionValues } from '../../core/options.js';
 import { spaceSize } from '../../core/spaces.js';
 import type { RegisterRewardInput, ResolvedReward } from '../../core/rewards/registry.js';
@@ -165,6 +165,7 @@ export class EnvService {
     this.sessions.ensureCapacity();
     const numEnvs = req.numEnvs === 0 ? 1 : req.numEnvs;
     if (this.pool) {
+      checkNumEnvs(numEnvs, this.limits.maxNumEnvs);
       const reward = this.rewards.resolve(type, req.rewardFunction, req.rewardParams, caller.user, '');
       const config = resolveOptions(type.configOptions, req.config, 'config');
       const described = type.describe(config);
@@ -208,7 +209,7 @@ export class EnvService {
   ): Promise<CreateEnvResponse> {
     const pool = this.pool!;
     const sandboxBytes = reward.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0;
-    const bytes = estimateEnvSessionBytes(described.observationSpace, Math.max(0, numEnvs), sandboxBytes);
+    const bytes = estimateEnvSessionBytes(described.observationSpace, numEnvs, sandboxBytes);
     if (!state) this.usage?.checkCreate(caller, 'envSessions', bytes, `this env session (${numEnvs} x ${type.id})`);
     const worker = this.hostFor(pool);
     const hostReq: CreateEnvRequest = { ...req, config, rewardFunction: reward.name, rewardParams: reward.params };
