@@ -65,7 +65,7 @@ for (const t of ['grpc', 'rest'] as const) {
     test('no token or a bad one is UNAUTHENTICATED on every RPC; health needs none', async () => {
       const calls: [string, Record<string, unknown>][] = [
         ['ListEnvTypes', {}], ['CreateEnv', { envId: 'CartPole-v1' }], ['GetEnv', { id: 'x' }], ['ListEnvs', {}], ['DeleteEnv', { id: 'x' }],
-        ['Reset', { id: 'x' }], ['Step', { id: 'x', action: 0 }], ['StepBatch', { id: 'x', actions: [0] }], ['Render', { id: 'x' }],
+        ['Reset', { id: 'x' }], ['Step', { id: 'x', action: 0 }], ['StepBatch', { id: 'x', actions: [0] }], ['Render', { id: 'x' }], ['ListEpisodes', { id: 'x' }],
         ['SetReward', { id: 'x', rewardFunction: 'gymnasium' }], ['RegisterReward', { name: 'n', envId: 'CartPole-v1', source: '() => 1' }],
         ['ListRewards', {}], ['DeleteReward', { name: 'n' }], ['ListAgentKinds', {}], ['CreateAgent', { kind: 'tabular' }], ['GetAgent', { id: 'x' }],
         ['ListAgents', {}], ['DeleteAgent', { id: 'x' }], ['ChooseAction', { id: 'x', state: 0 }], ['UpdateQ', { id: 'x', state: 0, action: 0, reward: 0, nextState: 0 }],
@@ -96,6 +96,7 @@ for (const t of ['grpc', 'rest'] as const) {
         ['Step', (id) => ({ id, action: 1 }), 'env'],
         ['StepBatch', (id) => ({ id, actions: [0, 1] }), 'vec'],
         ['Render', (id) => ({ id, mode: 'RENDER_MODE_ANSI' }), 'env'],
+        ['ListEpisodes', (id) => ({ id }), 'env'],
         ['SetReward', (id) => ({ id, rewardFunction: 'sutton_barto' }), 'env'],
         ['DeleteEnv', (id) => ({ id }), 'env'],
         ['RegisterReward', (id) => ({ name: 'mine', env: id, source: '() => 2' }), 'env'],
@@ -158,6 +159,7 @@ for (const t of ['grpc', 'rest'] as const) {
       const reads: [string, Record<string, unknown>][] = [
         ['GetEnv', { id: a.envId }],
         ['Render', { id: a.envId, mode: 'RENDER_MODE_ANSI' }],
+        ['ListEpisodes', { id: a.envId }],
         ['ListRewards', { env: a.envId }],
         ['GetAgent', { id: a.agentId }],
         ['GetHistory', { id: a.agentId }],

@@ -5,6 +5,7 @@ import type { EnvBatch, EnvBatchState, EnvType, RenderModeName } from '../envs/t
 import type { ResolvedReward } from '../rewards/registry.js';
 import { isRewardAware, type RewardChoice, type RewardOrigin } from '../rewards/types.js';
 import type { StoredSession } from './session-store.js';
+import { EpisodeLog, type EpisodeLogState } from './episode-log.js';
 
 /** Gymnasium's vector autoreset modes (see proto AutoresetMode). */
 export type AutoresetMode = 'next_step' | 'same_step';
@@ -98,6 +99,8 @@ export class EnvSession implements StoredSession {
   private readonly ended: Uint8Array;
   /** [numEnvs] 1 where the last stepBatch reset the copy. */
   readonly resetMask: Uint8Array;
+  /** Every episode as the server measured it (ListEpisodes). */
+  readonly episodes: EpisodeLog;
   /** [numEnvs * obsSize] SAME_STEP: last observations of episodes that ended on the last stepBatch. */
   readonly finalObservations: Float32Array | Int32Array;
   private resetOptions: OptionValues;
@@ -141,6 +144,7 @@ export class EnvSession implements StoredSession {
     this.type = { ...type, create: (n, config, choice, seed) => type.create(n, config, this.choiceFor(type, choice), seed) };
     this.ended = new Uint8Array(numEnvs);
     this.resetMask = new Uint8Array(numEnvs);
+    this.episodes = new EpisodeLog(numEnvs);
     this.finalObservations = this.batch.observations instanceof Int32Array
       ? new Int32Array(this.batch.observations.length)
       : new Float32Array(this.batch.observations.length);
@@ -161,6 +165,8 @@ export class EnvSession implements StoredSession {
     const resolved = resolveOptions(this.type.resetOptions, options, 'options');
     // Reset copy 0 first: an invalid combination of options throws before any state changes.
     for (let i = 0; i < this.numEnvs; i++) this.batch.reset(i, seed === undefined ? undefined : seed + i, resolved);
+    for (let i = 0; i < this.numEnvs; i++) this.episodes.begin(i, seed === undefined ? undefined : seed + i);
+    this.episodes.trim();
     this.resetOptions = resolved;
     this.ended.fill(0);
     this.resetMask.fill(0);
@@ -190,7 +196,10 @@ export class EnvSession implements StoredSession {
     this.requireIdle();
     this.requireReset();
     checkAction(this.actionSpace, action, field);
-    this.batch.step(0, action);
+    const { batch } = this;
+    batch.step(0, action);
+    this.episodes.stepped(0, batch.rewards[0], batch.terminated[0], batch.truncated[0]);
+    this.episodes.trim();
     this.totalSteps++;
   }
 
@@ -220,10 +229,12 @@ export class EnvSession implements StoredSession {
         totalSteps: this.totalSteps,
         totalEpisodes: this.totalEpisodes,
         finalObservations: this.params.autoresetMode === 'same_step' ? this.finalObservations.slice() : undefined,
+        episodes: this.episodes.mark(),
       };
       try {
         this.batch.rewardTransaction(() => this.stepBatchNow(actions));
       } catch (err) {
+        this.episodes.rollback(saved.episodes);
         this.ended.set(saved.ended);
         this.resetMask.set(saved.resetMask);
         this.totalSteps = saved.totalSteps;
@@ -231,13 +242,15 @@ export class EnvSession implements StoredSession {
         if (saved.finalObservations) this.finalObservations.set(saved.finalObservations);
         throw err;
       }
+      this.episodes.trim();
       return;
     }
     this.stepBatchNow(actions);
+    this.episodes.trim();
   }
 
   private stepBatchNow(actions: ArrayLike<number>): void {
-    const { batch, ended, resetMask } = this;
+    const { batch, ended, resetMask, episodes } = this;
     const n = this.numEnvs;
     resetMask.fill(0);
     if (this.params.autoresetMode === 'next_step') {
@@ -254,12 +267,16 @@ export class EnvSession implements StoredSession {
             batch.truncated[i] = 0;
             resetMask[i] = 1;
             this.totalEpisodes++;
+            episodes.begin(i, undefined);
           } else {
             batch.step(i, actions[i]);
           }
         }
       }
-      for (let i = 0; i < n; i++) ended[i] = batch.terminated[i] | batch.truncated[i];
+      for (let i = 0; i < n; i++) {
+        ended[i] = batch.terminated[i] | batch.truncated[i];
+        if (!resetMask[i]) episodes.stepped(i, batch.rewards[i], batch.terminated[i], batch.truncated[i]);
+      }
     } else {
       batch.stepAll(actions);
       const size = batch.obsSize;
@@ -267,6 +284,7 @@ export class EnvSession implements StoredSession {
       for (let i = 0; i < n; i++) {
         const terminated = batch.terminated[i];
         const truncated = batch.truncated[i];
+        episodes.stepped(i, batch.rewards[i], terminated, truncated);
         if (terminated | truncated) {
           this.finalObservations.set(batch.observations.subarray(i * size, (i + 1) * size), i * size);
           // The ending step's reward and flags are reported; reset only replaces the observation.
@@ -277,6 +295,7 @@ export class EnvSession implements StoredSession {
           batch.truncated[i] = truncated;
           resetMask[i] = 1;
           this.totalEpisodes++;
+          episodes.begin(i, undefined);
         }
       }
     }
@@ -342,6 +361,7 @@ export class EnvSession implements StoredSession {
       hasReset: this.hasReset,
       totalSteps: this.totalSteps,
       totalEpisodes: this.totalEpisodes,
+      episodes: this.episodes.save(),
     };
   }
 
@@ -355,6 +375,7 @@ export class EnvSession implements StoredSession {
     this.hasReset = state.hasReset;
     this.totalSteps = state.totalSteps;
     this.totalEpisodes = state.totalEpisodes;
+    this.episodes.restore(state.episodes);
   }
 
   /** Frees the session's sandbox and the reward functions it owned (the store calls it on delete and expiry). */
@@ -388,6 +409,7 @@ export interface EnvSessionState {
   readonly hasReset: boolean;
   readonly totalSteps: number;
   readonly totalEpisodes: number;
+  readonly episodes: EpisodeLogState;
 }
 
 /** Validates the reward function name and parameters against the env type's registry. */

@@ -213,6 +213,7 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
     step: unary(gate, E('Step'), (req, c) => envs.step(req, c.caller)),
     stepBatch: unary(gate, E('StepBatch'), (req, c) => envs.stepBatch(req, c.caller)),
     render: unary(gate, E('Render'), (req, c) => envs.render(req, c.caller)),
+    listEpisodes: unary(gate, E('ListEpisodes'), (req, c) => envs.listEpisodes(req, c.caller)),
     setReward: unary(gate, E('SetReward'), (req, c) => envs.setRewardWhenReady(req, c.caller)),
     registerReward: unary(gate, E('RegisterReward'), (req, c) => envs.registerReward(req, c.caller)),
     listRewards: unary(gate, E('ListRewards'), (req, c) => envs.listRewards(req, c.caller)),

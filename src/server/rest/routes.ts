@@ -8,6 +8,8 @@ import {
   ListEnvTypesResponse,
   ListEnvsRequest,
   ListEnvsResponse,
+  ListEpisodesRequest,
+  ListEpisodesResponse,
   DeleteEnvResponse,
   DeleteRewardRequest,
   DeleteRewardResponse,
@@ -172,6 +174,13 @@ export const envRoutes: readonly Route[] = [
     request: { name: m('RenderRequest'), codec: RenderRequest },
     response: { name: m('RenderResponse'), codec: RenderResponse },
     call: (svc, req, caller) => svc.envs.render(req, caller),
+  }),
+  route({
+    rpc: 'ListEpisodes', method: 'get', path: '/v1/envs/:id/episodes', openapiPath: '/v1/envs/{id}/episodes',
+    summary: "The session's episode log as the server measured it: seed, return, length, how each ended (?offset=&limit=)",
+    request: { name: m('ListEpisodesRequest'), codec: ListEpisodesRequest },
+    response: { name: m('ListEpisodesResponse'), codec: ListEpisodesResponse },
+    call: (svc, req, caller) => svc.envs.listEpisodes(req, caller),
   }),
   route({
     rpc: 'SetReward', method: 'post', path: '/v1/envs/:id\\:setReward', openapiPath: '/v1/envs/{id}:setReward',

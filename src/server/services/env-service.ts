@@ -36,6 +36,8 @@ import {
   type GetEnvResponse,
   type ListEnvTypesResponse,
   type ListEnvsRequest,
+  type ListEpisodesRequest,
+  type ListEpisodesResponse,
   type ListEnvsResponse,
   type ListRewardsRequest,
   type ListRewardsResponse,
@@ -361,6 +363,30 @@ export class EnvService {
     );
   }
 
+  /** The session's episode log, as the server measured it. */
+  listEpisodes(req: ListEpisodesRequest, caller: Caller): ListEpisodesResponse | Promise<ListEpisodesResponse> {
+    const session = this.sessions.get(req.id, caller, 'id', 'read');
+    if (session instanceof RemoteEnvSession) return this.forward(session, 'listEpisodes', req, caller);
+    if (req.offset < 0) throw invalidArgument('offset', `offset must be >= 0, got ${req.offset}`, 'OUT_OF_RANGE');
+    if (req.limit < 0) throw invalidArgument('limit', `limit must be >= 0 (0 = all), got ${req.limit}`, 'OUT_OF_RANGE');
+    const log = session.episodes;
+    return {
+      episodes: log.page(req.offset, req.limit).map((e) => ({
+        episode: e.episode,
+        copy: e.copy,
+        seed: e.seed,
+        episodeReturn: e.return,
+        length: e.length,
+        terminated: e.terminated,
+        truncated: e.truncated,
+        abandoned: e.abandoned,
+        endTime: new Date(e.endTime),
+      })),
+      total: log.size,
+      ended: log.ended,
+    };
+  }
+
   render(req: RenderRequest, caller: Caller): RenderResponse | Promise<RenderResponse> {
     const session = this.sessions.get(req.id, caller, 'id', 'read');
     if (session instanceof RemoteEnvSession) return this.forward(session, 'render', req, caller);
@@ -554,6 +580,8 @@ export class EnvService {
         return this.stepBatch(req, caller);
       case 'render':
         return this.render(req, caller);
+      case 'listEpisodes':
+        return this.listEpisodes(req, caller);
       case 'setReward': {
         if (reward) this.hostedResolvers.get(req.id)?.setSpec(reward);
         return this.setReward(req, caller);

@@ -177,6 +177,13 @@ class Client:
         and the server's memory budget. Instructors and admins may name another ``user``."""
         return self.call(self.usage_stub.GetUsage, usage_service_pb2.GetUsageRequest(user=user), idempotent=True)
 
+    def list_episodes(self, session_id: str, offset: int = 0, limit: int = 0) -> list[env_service_pb2.EpisodeLogEntry]:
+        """ListEpisodes: a session's episodes as the server measured them (``episode``, ``copy``,
+        ``seed``, ``episode_return``, ``length``, ``terminated``, ``truncated``, ``abandoned``),
+        oldest first; ``limit`` 0 = all kept."""
+        request = env_service_pb2.ListEpisodesRequest(id=session_id, offset=offset, limit=limit)
+        return list(self.call(self.env_stub.ListEpisodes, request, idempotent=True).episodes)
+
     def delete_env(self, session_id: str) -> None:
         self.call(self.env_stub.DeleteEnv, env_service_pb2.DeleteEnvRequest(id=session_id), idempotent=True)
 

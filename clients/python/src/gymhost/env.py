@@ -61,6 +61,7 @@ class RemoteEnv(gym.Env):
         reward_function: str = "",
         reward_params: Mapping[str, Any] | None = None,
         stream: bool = False,
+        session_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         self.client = resolve_client(client, address, kwargs)
@@ -70,17 +71,24 @@ class RemoteEnv(gym.Env):
         self.render_mode = render_mode
         self._closed = True
         self._stream: StepStream | None = None
-        created = self.client.call(
-            self.client.env_stub.CreateEnv,
-            pb.CreateEnvRequest(
-                env_id=env_id,
-                seed=seed,
-                config=dict_to_struct(cfg),
-                reward_function=reward_function or "",
-                reward_params=dict_to_struct(reward_params),
-                render_mode=RENDER_MODES.get(render_mode or "", pb.RENDER_MODE_NONE),
-            ),
-        ).env
+        #: True when this object attached to a session made elsewhere (``session_id=``): closing
+        #: it then leaves the session alone.
+        self.attached = session_id is not None
+        if session_id is not None:
+            created = self.client.call(self.client.env_stub.GetEnv, pb.GetEnvRequest(id=session_id), idempotent=True).env
+            env_id = created.env_id
+        else:
+            created = self.client.call(
+                self.client.env_stub.CreateEnv,
+                pb.CreateEnvRequest(
+                    env_id=env_id,
+                    seed=seed,
+                    config=dict_to_struct(cfg),
+                    reward_function=reward_function or "",
+                    reward_params=dict_to_struct(reward_params),
+                    render_mode=RENDER_MODES.get(render_mode or "", pb.RENDER_MODE_NONE),
+                ),
+            ).env
         self._closed = False
         self._session: pb.Env = created
         #: Server-assigned session id.
@@ -195,13 +203,17 @@ class RemoteEnv(gym.Env):
         return tensor_to_numpy(response.frame, np.uint8)
 
     def close(self) -> None:
-        """Deletes the session on the server (a second close does nothing)."""
+        """Deletes the session on the server (a second close does nothing); an attached env
+        (``session_id=``) only lets go of it."""
         if self._closed:
             return
         self._closed = True
         if self._stream is not None:
             self._stream.close()
             self._stream = None
+        if self.attached:
+            super().close()
+            return
         try:
             self.client.delete_env(self.id)
         except (errors.NotFoundError, errors.UnavailableError, errors.CancelledError):
@@ -209,6 +221,11 @@ class RemoteEnv(gym.Env):
         super().close()
 
     # ---- more ---------------------------------------------------------------------------------
+
+    def episodes(self, offset: int = 0, limit: int = 0) -> list[pb.EpisodeLogEntry]:
+        """The session's episode log as the server measured it (seed, return, length, how each
+        ended); see :meth:`gymhost.Client.list_episodes`."""
+        return self.client.list_episodes(self.id, offset, limit)
 
     @property
     def closed(self) -> bool:

@@ -471,6 +471,43 @@ export interface StepStreamResponse {
   { $case: "error"; value: ErrorDetail } | undefined;
 }
 
+export interface ListEpisodesRequest {
+  id: string;
+  /** First episode to return (0 = the oldest kept). */
+  offset: number;
+  /** At most this many (0 = all kept). */
+  limit: number;
+}
+
+/** One episode of a session, as the server measured it. */
+export interface EpisodeLogEntry {
+  /** 1-based number among the session's episodes (all copies). */
+  episode: number;
+  /** The copy of a vector session it ran in (0 for a single env). */
+  copy: number;
+  /** The seed its reset was given, if any. */
+  seed?:
+    | number
+    | undefined;
+  /** Sum of its rewards. */
+  episodeReturn: number;
+  /** Steps taken. */
+  length: number;
+  terminated: boolean;
+  truncated: boolean;
+  /** True when a Reset cut it short: neither flag was set. */
+  abandoned: boolean;
+  endTime?: Date | undefined;
+}
+
+export interface ListEpisodesResponse {
+  episodes: EpisodeLogEntry[];
+  /** Episodes the log holds (the oldest are dropped beyond 100,000). */
+  total: number;
+  /** Episodes ever ended in the session (total plus those dropped). */
+  ended: number;
+}
+
 export interface RenderRequest {
   id: string;
   /**
@@ -3476,6 +3513,425 @@ export const StepStreamResponse: MessageFns<StepStreamResponse> = {
   },
 };
 
+function createBaseListEpisodesRequest(): ListEpisodesRequest {
+  return { id: "", offset: 0, limit: 0 };
+}
+
+export const ListEpisodesRequest: MessageFns<ListEpisodesRequest> = {
+  encode(message: ListEpisodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).int64(message.offset);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int64(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEpisodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEpisodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEpisodesRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListEpisodesRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEpisodesRequest>, I>>(base?: I): ListEpisodesRequest {
+    return ListEpisodesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEpisodesRequest>, I>>(object: I): ListEpisodesRequest {
+    const message = createBaseListEpisodesRequest();
+    message.id = object.id ?? "";
+    message.offset = object.offset ?? 0;
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseEpisodeLogEntry(): EpisodeLogEntry {
+  return {
+    episode: 0,
+    copy: 0,
+    seed: undefined,
+    episodeReturn: 0,
+    length: 0,
+    terminated: false,
+    truncated: false,
+    abandoned: false,
+    endTime: undefined,
+  };
+}
+
+export const EpisodeLogEntry: MessageFns<EpisodeLogEntry> = {
+  encode(message: EpisodeLogEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.episode !== 0) {
+      writer.uint32(8).int64(message.episode);
+    }
+    if (message.copy !== 0) {
+      writer.uint32(16).int32(message.copy);
+    }
+    if (message.seed !== undefined) {
+      writer.uint32(24).int64(message.seed);
+    }
+    if (message.episodeReturn !== 0) {
+      writer.uint32(33).double(message.episodeReturn);
+    }
+    if (message.length !== 0) {
+      writer.uint32(40).int64(message.length);
+    }
+    if (message.terminated !== false) {
+      writer.uint32(48).bool(message.terminated);
+    }
+    if (message.truncated !== false) {
+      writer.uint32(56).bool(message.truncated);
+    }
+    if (message.abandoned !== false) {
+      writer.uint32(64).bool(message.abandoned);
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EpisodeLogEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEpisodeLogEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.episode = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.copy = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.seed = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.episodeReturn = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.length = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.terminated = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.abandoned = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EpisodeLogEntry {
+    return {
+      episode: isSet(object.episode) ? globalThis.Number(object.episode) : 0,
+      copy: isSet(object.copy) ? globalThis.Number(object.copy) : 0,
+      seed: isSet(object.seed) ? globalThis.Number(object.seed) : undefined,
+      episodeReturn: isSet(object.episodeReturn)
+        ? globalThis.Number(object.episodeReturn)
+        : isSet(object.episode_return)
+        ? globalThis.Number(object.episode_return)
+        : 0,
+      length: isSet(object.length) ? globalThis.Number(object.length) : 0,
+      terminated: isSet(object.terminated) ? globalThis.Boolean(object.terminated) : false,
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+      abandoned: isSet(object.abandoned) ? globalThis.Boolean(object.abandoned) : false,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: EpisodeLogEntry): unknown {
+    const obj: any = {};
+    if (message.episode !== 0) {
+      obj.episode = Math.round(message.episode);
+    }
+    if (message.copy !== 0) {
+      obj.copy = Math.round(message.copy);
+    }
+    if (message.seed !== undefined) {
+      obj.seed = Math.round(message.seed);
+    }
+    if (message.episodeReturn !== 0) {
+      obj.episodeReturn = floatToJson(message.episodeReturn);
+    }
+    if (message.length !== 0) {
+      obj.length = Math.round(message.length);
+    }
+    if (message.terminated !== false) {
+      obj.terminated = message.terminated;
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    if (message.abandoned !== false) {
+      obj.abandoned = message.abandoned;
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EpisodeLogEntry>, I>>(base?: I): EpisodeLogEntry {
+    return EpisodeLogEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EpisodeLogEntry>, I>>(object: I): EpisodeLogEntry {
+    const message = createBaseEpisodeLogEntry();
+    message.episode = object.episode ?? 0;
+    message.copy = object.copy ?? 0;
+    message.seed = object.seed ?? undefined;
+    message.episodeReturn = object.episodeReturn ?? 0;
+    message.length = object.length ?? 0;
+    message.terminated = object.terminated ?? false;
+    message.truncated = object.truncated ?? false;
+    message.abandoned = object.abandoned ?? false;
+    message.endTime = object.endTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListEpisodesResponse(): ListEpisodesResponse {
+  return { episodes: [], total: 0, ended: 0 };
+}
+
+export const ListEpisodesResponse: MessageFns<ListEpisodesResponse> = {
+  encode(message: ListEpisodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.episodes) {
+      EpisodeLogEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).int64(message.total);
+    }
+    if (message.ended !== 0) {
+      writer.uint32(24).int64(message.ended);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListEpisodesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListEpisodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.episodes.push(EpisodeLogEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ended = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListEpisodesResponse {
+    return {
+      episodes: globalThis.Array.isArray(object?.episodes)
+        ? object.episodes.map((e: any) => EpisodeLogEntry.fromJSON(e))
+        : [],
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      ended: isSet(object.ended) ? globalThis.Number(object.ended) : 0,
+    };
+  },
+
+  toJSON(message: ListEpisodesResponse): unknown {
+    const obj: any = {};
+    if (message.episodes?.length) {
+      obj.episodes = message.episodes.map((e) => EpisodeLogEntry.toJSON(e));
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.ended !== 0) {
+      obj.ended = Math.round(message.ended);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListEpisodesResponse>, I>>(base?: I): ListEpisodesResponse {
+    return ListEpisodesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListEpisodesResponse>, I>>(object: I): ListEpisodesResponse {
+    const message = createBaseListEpisodesResponse();
+    message.episodes = object.episodes?.map((e) => EpisodeLogEntry.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
+    message.ended = object.ended ?? 0;
+    return message;
+  },
+};
+
 function createBaseRenderRequest(): RenderRequest {
   return { id: "", mode: 0, index: 0 };
 }
@@ -4727,6 +5183,21 @@ export const EnvServiceService = {
     responseDeserialize: (value: Buffer): RenderResponse => RenderResponse.decode(value),
   },
   /**
+   * The session's episode log as the server measured it: every episode stepped through
+   * Reset/Step/StepBatch/StepStream, with its seed, total reward and length (for graders and
+   * appeals: what a client reports can be checked against it).
+   */
+  listEpisodes: {
+    path: "/gymhost.v1.EnvService/ListEpisodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListEpisodesRequest): Buffer => Buffer.from(ListEpisodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListEpisodesRequest => ListEpisodesRequest.decode(value),
+    responseSerialize: (value: ListEpisodesResponse): Buffer =>
+      Buffer.from(ListEpisodesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListEpisodesResponse => ListEpisodesResponse.decode(value),
+  },
+  /**
    * Chooses the session's reward function (built-in, operator plugin or one the caller
    * registered) and its parameters. It applies from the next step on, also mid-episode (call
    * it before Reset to change rewards between episodes), and is recorded in the session.
@@ -4808,6 +5279,12 @@ export interface EnvServiceServer extends UntypedServiceImplementation {
   stepStream: handleBidiStreamingCall<StepStreamRequest, StepStreamResponse>;
   /** The current frame as an HxWx3 uint8 image, or as text. */
   render: handleUnaryCall<RenderRequest, RenderResponse>;
+  /**
+   * The session's episode log as the server measured it: every episode stepped through
+   * Reset/Step/StepBatch/StepStream, with its seed, total reward and length (for graders and
+   * appeals: what a client reports can be checked against it).
+   */
+  listEpisodes: handleUnaryCall<ListEpisodesRequest, ListEpisodesResponse>;
   /**
    * Chooses the session's reward function (built-in, operator plugin or one the caller
    * registered) and its parameters. It applies from the next step on, also mid-episode (call
@@ -4982,6 +5459,26 @@ export interface EnvServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenderResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The session's episode log as the server measured it: every episode stepped through
+   * Reset/Step/StepBatch/StepStream, with its seed, total reward and length (for graders and
+   * appeals: what a client reports can be checked against it).
+   */
+  listEpisodes(
+    request: ListEpisodesRequest,
+    callback: (error: ServiceError | null, response: ListEpisodesResponse) => void,
+  ): ClientUnaryCall;
+  listEpisodes(
+    request: ListEpisodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListEpisodesResponse) => void,
+  ): ClientUnaryCall;
+  listEpisodes(
+    request: ListEpisodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListEpisodesResponse) => void,
   ): ClientUnaryCall;
   /**
    * Chooses the session's reward function (built-in, operator plugin or one the caller

@@ -325,6 +325,48 @@ class StepStreamResponse(_message.Message):
     error: _errors_pb2.ErrorDetail
     def __init__(self, step: _Optional[_Union[StepResponse, _Mapping]] = ..., reset: _Optional[_Union[ResetResponse, _Mapping]] = ..., step_batch: _Optional[_Union[StepBatchResponse, _Mapping]] = ..., error: _Optional[_Union[_errors_pb2.ErrorDetail, _Mapping]] = ...) -> None: ...
 
+class ListEpisodesRequest(_message.Message):
+    __slots__ = ("id", "offset", "limit")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    offset: int
+    limit: int
+    def __init__(self, id: _Optional[str] = ..., offset: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class EpisodeLogEntry(_message.Message):
+    __slots__ = ("episode", "copy", "seed", "episode_return", "length", "terminated", "truncated", "abandoned", "end_time")
+    EPISODE_FIELD_NUMBER: _ClassVar[int]
+    COPY_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    EPISODE_RETURN_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_FIELD_NUMBER: _ClassVar[int]
+    TERMINATED_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    ABANDONED_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    episode: int
+    copy: int
+    seed: int
+    episode_return: float
+    length: int
+    terminated: bool
+    truncated: bool
+    abandoned: bool
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, episode: _Optional[int] = ..., copy: _Optional[int] = ..., seed: _Optional[int] = ..., episode_return: _Optional[float] = ..., length: _Optional[int] = ..., terminated: _Optional[bool] = ..., truncated: _Optional[bool] = ..., abandoned: _Optional[bool] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListEpisodesResponse(_message.Message):
+    __slots__ = ("episodes", "total", "ended")
+    EPISODES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ENDED_FIELD_NUMBER: _ClassVar[int]
+    episodes: _containers.RepeatedCompositeFieldContainer[EpisodeLogEntry]
+    total: int
+    ended: int
+    def __init__(self, episodes: _Optional[_Iterable[_Union[EpisodeLogEntry, _Mapping]]] = ..., total: _Optional[int] = ..., ended: _Optional[int] = ...) -> None: ...
+
 class RenderRequest(_message.Message):
     __slots__ = ("id", "mode", "index")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -88,6 +88,11 @@ class EnvServiceStub:
                 request_serializer=gymhost_dot_v1_dot_env__service__pb2.RenderRequest.SerializeToString,
                 response_deserializer=gymhost_dot_v1_dot_env__service__pb2.RenderResponse.FromString,
                 _registered_method=True)
+        self.ListEpisodes = channel.unary_unary(
+                '/gymhost.v1.EnvService/ListEpisodes',
+                request_serializer=gymhost_dot_v1_dot_env__service__pb2.ListEpisodesRequest.SerializeToString,
+                response_deserializer=gymhost_dot_v1_dot_env__service__pb2.ListEpisodesResponse.FromString,
+                _registered_method=True)
         self.SetReward = channel.unary_unary(
                 '/gymhost.v1.EnvService/SetReward',
                 request_serializer=gymhost_dot_v1_dot_env__service__pb2.SetRewardRequest.SerializeToString,
@@ -190,6 +195,15 @@ class EnvServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListEpisodes(self, request, context):
+        """The session's episode log as the server measured it: every episode stepped through
+        Reset/Step/StepBatch/StepStream, with its seed, total reward and length (for graders and
+        appeals: what a client reports can be checked against it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SetReward(self, request, context):
         """Chooses the session's reward function (built-in, operator plugin or one the caller
         registered) and its parameters. It applies from the next step on, also mid-episode (call
@@ -275,6 +289,11 @@ def add_EnvServiceServicer_to_server(servicer, server):
                     servicer.Render,
                     request_deserializer=gymhost_dot_v1_dot_env__service__pb2.RenderRequest.FromString,
                     response_serializer=gymhost_dot_v1_dot_env__service__pb2.RenderResponse.SerializeToString,
+            ),
+            'ListEpisodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEpisodes,
+                    request_deserializer=gymhost_dot_v1_dot_env__service__pb2.ListEpisodesRequest.FromString,
+                    response_serializer=gymhost_dot_v1_dot_env__service__pb2.ListEpisodesResponse.SerializeToString,
             ),
             'SetReward': grpc.unary_unary_rpc_method_handler(
                     servicer.SetReward,
@@ -571,6 +590,33 @@ class EnvService:
             '/gymhost.v1.EnvService/Render',
             gymhost_dot_v1_dot_env__service__pb2.RenderRequest.SerializeToString,
             gymhost_dot_v1_dot_env__service__pb2.RenderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEpisodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gymhost.v1.EnvService/ListEpisodes',
+            gymhost_dot_v1_dot_env__service__pb2.ListEpisodesRequest.SerializeToString,
+            gymhost_dot_v1_dot_env__service__pb2.ListEpisodesResponse.FromString,
             options,
             channel_credentials,
             insecure,
