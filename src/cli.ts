@@ -23,6 +23,9 @@ Usage:
   gymhost users add NAME --role student|instructor|admin --file FILE [--quota NAME=VALUE ...]
   gymhost users list|remove NAME|rotate NAME --file FILE
                 manage the users file of --users (tokens: see gymhost users --help)
+  gymhost grade ASSIGNMENT_DIR --submissions DIR --out OUT [--jobs N]
+  gymhost grade ASSIGNMENT_DIR --gradescope [--gradescope-root DIR] | --bundle FILE
+                autograding (gymhost grade --help)
   gymhost train ...   train an agent in-process (gymhost train --help)
   gymhost eval ...    evaluate a saved agent greedily
   gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
@@ -60,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') return serve(rest);
   if (command === 'users') return usersCommand(rest);
+  if (command === 'grade') return (await import('./grading/grade-command.js')).gradeCommand(rest);
   if (command === 'bench') return bench(rest);
   if (command === 'train' || command === 'eval') {
     try {
