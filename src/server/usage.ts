@@ -143,7 +143,7 @@ export class UsageTracker {
     }
     const waitSeconds = (count - b.tokens) / q.requestsPerSecond;
     const err = quotaError(
-      `quota requestsPerSecond exceeded: at most ${q.requestsPerSecond} requests per second (bursts of ${burst}); retry after ${waitSeconds.toFixed(3)} s`,
+      `quota requestsPerSecond exceeded: at most ${q.requestsPerSecond} requests per second (bursts of ${burst}); retry after ${waitSeconds >= 1 ? `${waitSeconds.toFixed(1)} s` : `${Math.ceil(waitSeconds * 1000)} ms`}`,
       'RATE_LIMITED',
       'requestsPerSecond',
     );

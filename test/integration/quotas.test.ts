@@ -189,7 +189,7 @@ describe('request rate (token bucket, injected clock)', () => {
       // Other users have their own buckets.
       assert.equal((await rpc.call(t, 'ListEnvs', {}, tokens.other)).code, 'OK');
       const usage = await rpc.call(t, 'GetUsage', {}, tokens.other);
-      assert.equal(Number(usage.body.requestsPerSecond), 2000);
+      assert.equal(Number(usage.body.requestsPerSecond), 10000);
     });
   }
 

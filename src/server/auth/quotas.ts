@@ -29,8 +29,8 @@ const GiB = 1024 * MiB;
 
 /** Default quotas of each role (a users file may override them per role and per user). */
 export const ROLE_QUOTAS: Readonly<Record<Role, Quotas>> = {
-  student: { envSessions: 32, agents: 16, rewards: 32, concurrentTrains: 1, memoryBytes: 1 * GiB, requestsPerSecond: 2000, requestBurst: 4000 },
-  instructor: { envSessions: 256, agents: 128, rewards: 100, concurrentTrains: 4, memoryBytes: 4 * GiB, requestsPerSecond: 10000, requestBurst: 20000 },
+  student: { envSessions: 32, agents: 16, rewards: 32, concurrentTrains: 1, memoryBytes: 1 * GiB, requestsPerSecond: 10000, requestBurst: 20000 },
+  instructor: { envSessions: 256, agents: 128, rewards: 100, concurrentTrains: 4, memoryBytes: 4 * GiB, requestsPerSecond: 50000, requestBurst: 100000 },
   admin: { envSessions: 1000, agents: 200, rewards: 100, concurrentTrains: 8, memoryBytes: 16 * GiB, requestsPerSecond: 0, requestBurst: 0 },
 };
 
