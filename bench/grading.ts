@@ -1,6 +1,6 @@
 /**
  * How long `gymhost grade` takes for a class: N tabular submissions (copies of the reference
- * tabular.py of assignments/seed-q-learning, so every one trains its 500 episodes) graded
+ * tabular.py of assignments/seed-q-learning/test-submissions/reference, so every one trains its 500 episodes) graded
  * with --jobs 1 and --jobs 2, each a `gymhost grade` process of its own.
  *
  *   node --import tsx bench/grading.ts [--submissions 100] [--jobs 1,2] [--md FILE]
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const subs = path.join(dir, 'submissions');
   for (let i = 0; i < count; i++) {
     mkdirSync(path.join(subs, `student${String(i).padStart(3, '0')}`), { recursive: true });
-    cpSync(path.join(assignment, 'reference/tabular.py'), path.join(subs, `student${String(i).padStart(3, '0')}`, 'tabular.py'));
+    cpSync(path.join(assignment, 'test-submissions/reference/tabular.py'), path.join(subs, `student${String(i).padStart(3, '0')}`, 'tabular.py'));
   }
   const rows: string[][] = [];
   for (const jobs of jobsList) {
