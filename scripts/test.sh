@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: proto lint + generated-code check, typecheck, TS unit and integration
-# tests (node:test via tsx), then the Python tests (a venv made by setup-python.sh).
+# Runs every test: proto lint + generated-code check, typecheck, the Python venv
+# (setup-python.sh), TS unit and integration tests (node:test via tsx), then the Python tests.
 # Every section runs even when an earlier one failed; the script fails at the end, naming
 # the sections that failed.
 set -uo pipefail
@@ -40,11 +40,13 @@ ts_tests() {
 }
 
 python_tests() {
-  bash scripts/setup-python.sh && .venv/bin/python -m pytest -q test/python
+  .venv/bin/python -m pytest -q test/python
 }
 
 section "proto: buf lint, buf breaking against main, generated code up to date" proto_checks
 section "typecheck" npx tsc -p .
+# The Python environment first: the grading tests (TypeScript) run student code with it.
+section "Python environment (.venv)" bash scripts/setup-python.sh
 section "TypeScript tests" ts_tests
 section "Python tests" python_tests
 
