@@ -31,7 +31,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvServiceClient, type StepRequest, type StepResponse } from '../src/gen/gymhost/v1/env_service.js';
-import { AgentServiceClient, type TrainResponse } from '../src/gen/gymhost/v1/agent_service.js';
+import { AgentServiceClient, TrainRequest, type TrainResponse } from '../src/gen/gymhost/v1/agent_service.js';
 import { withUser, writeUsersFile, type UsersFile } from '../src/server/auth/users-file.js';
 import { REPO_ROOT, machine, fmtMachine, markdownTable, textTable } from './lib.js';
 
@@ -214,7 +214,7 @@ async function startTrain(server: Server, user: string, config: Record<string, u
   const env = await must(server, user, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 7 });
   const agent = await must(server, user, 'POST', '/v1/agents', { kind: 'dqn', env: env.id, seed: 7, config });
   const client = new AgentServiceClient(server.grpc, grpc.credentials.createInsecure());
-  const call = client.train({ id: agent.id, env: '', episodes: 0, steps, stream: false }, metadata(server, user));
+  const call = client.train(TrainRequest.fromPartial({ id: agent.id, env: '', episodes: 0, steps, stream: false }), metadata(server, user));
   let episodes = 0;
   let trainSteps = 0;
   let first!: () => void;

@@ -5,6 +5,9 @@
 # the sections that failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Servers the tests start keep nothing unless a test gives its own --data-dir (never the
+# developer's ./gymhost-data).
+export GYMHOST_DATA_DIR=:memory:
 
 failed=()
 section() {

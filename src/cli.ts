@@ -20,6 +20,7 @@ Usage:
                 [--max-agents N] [--max-train-steps N] [--reward-plugins DIR]
                 [--users FILE] [--insecure-no-auth] [--tls-cert PEM --tls-key PEM]
                 [--memory-budget BYTES] [--log-level LEVEL] [--workers N] [--shutdown-grace SECONDS]
+                [--data-dir DIR] [--checkpoint-seconds S] [--data-max-bytes N]
   gymhost users add NAME --role student|instructor|admin --file FILE [--quota NAME=VALUE ...]
   gymhost users list|remove NAME|rotate NAME --file FILE
                 manage the users file of --users (tokens: see gymhost users --help)
@@ -35,7 +36,13 @@ Usage:
 Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRPC_PORT,
 GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
 GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS, GYMHOST_USERS,
-GYMHOST_TLS_CERT, GYMHOST_TLS_KEY, GYMHOST_MEMORY_BUDGET, GYMHOST_LOG_LEVEL, GYMHOST_WORKERS (flags win).
+GYMHOST_TLS_CERT, GYMHOST_TLS_KEY, GYMHOST_MEMORY_BUDGET, GYMHOST_LOG_LEVEL, GYMHOST_WORKERS,
+GYMHOST_DATA_DIR, GYMHOST_CHECKPOINT_SECONDS, GYMHOST_DATA_MAX_BYTES (flags win).
+--data-dir DIR keeps env sessions, agents, registered rewards, training runs and user totals in
+DIR/gymhost.db (SQLite; default ./gymhost-data; ':memory:' keeps nothing): a restart brings them
+back and resumes running training runs from their last checkpoint, taken every
+--checkpoint-seconds (default 2), when used sessions and agents are saved too.
+--data-max-bytes N caps the database: writes beyond fail with RESOURCE_EXHAUSTED, reads go on.
 --workers N worker threads run Train, Evaluate, costly agent calls and sessions with plugin or
 sandboxed rewards (default: one per core). On SIGTERM the server drains: /healthz answers 503,
 streams end with UNAVAILABLE, other calls get --shutdown-grace seconds (default 10) to finish.
@@ -123,6 +130,9 @@ async function bench(argv: string[]): Promise<number> {
   return code ?? 1;
 }
 
+/** Where `gymhost serve` keeps its data unless told otherwise (relative to the working directory). */
+export const DEFAULT_DATA_DIR = 'gymhost-data';
+
 /** Serve options from flags, then environment variables, then defaults. */
 export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOptions {
   const { values } = parseArgs({
@@ -147,6 +157,9 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'log-level': { type: 'string' },
       workers: { type: 'string' },
       'shutdown-grace': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'checkpoint-seconds': { type: 'string' },
+      'data-max-bytes': { type: 'string' },
     },
   });
   const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
@@ -154,6 +167,13 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} (or ${envName}) must be an integer in [${min}, ${max}], got '${raw}'`);
+    return n;
+  };
+  const seconds = (flag: string, envName: string, fallback: number): number => {
+    const raw = (values as Record<string, string | undefined>)[flag] ?? env[envName];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0.05 || n > 3600) throw new Error(`--${flag} (or ${envName}) must be a number of seconds in [0.05, 3600], got '${raw}'`);
     return n;
   };
   const logLevel = values['log-level'] ?? env.GYMHOST_LOG_LEVEL ?? 'info';
@@ -169,6 +189,9 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     logLevel: logLevel as LogLevel,
     workers: int('workers', 'GYMHOST_WORKERS', os.availableParallelism(), 1, 256),
     shutdownGraceMs: 1000 * int('shutdown-grace', 'GYMHOST_SHUTDOWN_GRACE', 10, 0, 3600),
+    dataDir: values['data-dir'] ?? (env.GYMHOST_DATA_DIR || DEFAULT_DATA_DIR),
+    checkpointSeconds: seconds('checkpoint-seconds', 'GYMHOST_CHECKPOINT_SECONDS', 2),
+    dataMaxBytes: int('data-max-bytes', 'GYMHOST_DATA_MAX_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     grpcPort: int('grpc-port', 'GYMHOST_GRPC_PORT', DEFAULT_OPTIONS.grpcPort, 0, 65535),
     httpPort: int('http-port', 'GYMHOST_HTTP_PORT', DEFAULT_OPTIONS.httpPort, 0, 65535),
     maxMessageBytes: int('max-message-bytes', 'GYMHOST_MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1024, 1 << 30),

@@ -20,6 +20,9 @@ import { Metrics } from './observability/metrics.js';
 import { UsageTracker } from './usage.js';
 import { ComputePool } from './workers/pool.js';
 import type { Role } from '../core/sessions/caller.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { Persistence, type RestoreReport } from './persistence.js';
 
 export interface ServerOptions {
   /** Interface to listen on, e.g. "127.0.0.1" or "0.0.0.0". */
@@ -58,6 +61,12 @@ export interface ServerOptions {
   readonly pluginCallMs?: number;
   /** On SIGTERM, time calls in flight get to finish, ms (the CLI passes it to close()). */
   readonly shutdownGraceMs?: number;
+  /** Directory of the SQLite database; ':memory:' (the default here; the CLI's is ./gymhost-data) keeps nothing. */
+  readonly dataDir?: string;
+  /** Largest database size in bytes (0 = no cap): writes beyond fail with RESOURCE_EXHAUSTED. */
+  readonly dataMaxBytes?: number;
+  /** Seconds between checkpoints of running training runs and saves of used sessions and agents (default 2). */
+  readonly checkpointSeconds?: number;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -77,6 +86,9 @@ export interface RunningServer {
   readonly usage: UsageTracker;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Where the data is kept, and what start-up restored. */
+  readonly store: Store;
+  readonly restored: RestoreReport;
   readonly grpcAddress: string;
   readonly httpAddress: string;
   readonly grpcPort: number;
@@ -118,23 +130,48 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const usage = new UsageTracker((user, role) => auth.quotasOf(user, role), options.memoryBudget ?? defaultMemoryBudget(), options.clock);
   const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
   await loadSandbox();
+  const store = new SqliteStore(options.dataDir ?? ':memory:', { maxBytes: options.dataMaxBytes });
   const pool = new ComputePool({ workers: options.workers, rewardPlugins: options.rewardPlugins, pluginCallMs: options.pluginCallMs, logger });
   try {
     await pool.ready();
   } catch (err) {
     await pool.close();
+    await store.close();
     throw err;
   }
-  const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool });
-  const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool);
+  const checkpointMs = (options.checkpointSeconds ?? 2) * 1000;
+  const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool, store });
+  const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs });
+  const persistence = new Persistence(store, envs, agents, logger, checkpointMs);
+  let restored: RestoreReport;
+  try {
+    restored = await persistence.restore();
+  } catch (err) {
+    agents.close();
+    envs.close();
+    await pool.close();
+    await store.close();
+    throw err;
+  }
+  if (store.durable) logger.info({ database: store.location, ...restored }, 'data restored');
+  persistence.start();
   const usageService = new UsageService(usage, auth);
   let draining = false;
   const gate = new Gate(auth, usage, metrics, logger, () => draining);
   registerGauges(metrics, envs, agents, usage, auth);
   metrics.gauge('gymhost_worker_queue_depth', 'Tasks waiting for a worker thread (all users)', [] as const, (set) => set({}, pool.queueDepth));
   metrics.gauge('gymhost_worker_running_tasks', 'Tasks running on each worker thread', ['worker'] as const, (set) => pool.running.forEach((n, i) => set({ worker: String(i) }, n)));
-  envs.sessions.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'env_session', s.id, { owner: s.owner, why });
-  agents.agents.onRemoved = (s, why) => why === 'expired' && gate.audit({ requestId: '' }, 'delete', 'agent', s.id, { owner: s.owner, why });
+  const forget = (what: string, write: Promise<void>) => write.catch((err) => logger.warn({ err: (err as Error)?.message }, `could not delete the ${what} from the store`));
+  envs.sessions.onRemoved = (s, why) => {
+    if (why === 'deleted') return;
+    gate.audit({ requestId: '' }, 'delete', 'env_session', s.id, { owner: s.owner, why });
+    void forget('env session', store.deleteEnv(s.id));
+  };
+  agents.agents.onRemoved = (s, why) => {
+    if (why === 'deleted') return;
+    gate.audit({ requestId: '' }, 'delete', 'agent', s.id, { owner: s.owner, why });
+    void forget('agent', store.deleteAgent(s.id));
+  };
 
   const { server: grpcServer, health } = createGrpcServer({ envs, agents, usage: usageService, gate }, { maxMessageBytes: options.maxMessageBytes });
   const hostForUri = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -154,9 +191,11 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     });
   } catch (err) {
     grpcServer.forceShutdown();
+    await agents.stopRunsForShutdown();
     agents.close();
     envs.close();
     await pool.close();
+    await store.close();
     throw err;
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
@@ -169,6 +208,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     usage,
     metrics,
     logger,
+    store,
+    restored,
     grpcPort,
     httpPort,
     tls: tls !== undefined,
@@ -181,6 +222,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     close(graceMs = 5000) {
       closing ??= (async () => {
         draining = true;
+        // Running runs stop where they are and resume from their last checkpoint on the next start.
+        const runsStopped = agents.stopRunsForShutdown();
         for (const service of ['', 'gymhost.v1.EnvService', 'gymhost.v1.AgentService', 'gymhost.v1.UsageService']) health.setStatus(service, 'NOT_SERVING');
         for (const stream of [...gate.streams]) stream.endForShutdown('the server is shutting down');
         const grpcDone = new Promise<void>((resolve) => {
@@ -205,10 +248,12 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
             finish();
           });
         });
-        await Promise.all([grpcDone, httpDone]);
+        await Promise.all([grpcDone, httpDone, runsStopped]);
+        await persistence.stop();
         agents.close();
         envs.close();
         await pool.close();
+        await store.close();
       })();
       return closing;
     },

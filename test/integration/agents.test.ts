@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AgentServiceClient, type TrainResponse } from '../../src/gen/gymhost/v1/agent_service.js';
+import { AgentServiceClient, TrainRequest, type TrainResponse } from '../../src/gen/gymhost/v1/agent_service.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { http, startTestServer } from '../helpers/server.js';
 
@@ -229,7 +229,7 @@ describe('Train over gRPC', () => {
       const agent = await createAgent({ kind: 'tabular', env, seed: 2 });
       const messages: TrainResponse[] = [];
       await new Promise<void>((resolve, reject) => {
-        const call = client.train({ id: agent.id, env: '', episodes: 4, steps: 0, stream: false });
+        const call = client.train(TrainRequest.fromPartial({ id: agent.id, env: '', episodes: 4, steps: 0, stream: false }));
         call.on('data', (m: TrainResponse) => messages.push(m));
         call.on('error', reject);
         call.on('end', resolve);
@@ -240,7 +240,7 @@ describe('Train over gRPC', () => {
 
       // A long training, cancelled after a few episodes.
       const seen: number[] = [];
-      const call = client.train({ id: agent.id, env: '', episodes: 5000, steps: 0, stream: false });
+      const call = client.train(TrainRequest.fromPartial({ id: agent.id, env: '', episodes: 5000, steps: 0, stream: false }));
       await new Promise<void>((resolve) => {
         call.on('data', (m: TrainResponse) => {
           if (m.event?.$case === 'episode') seen.push(m.event.value.episode);
@@ -281,7 +281,7 @@ describe('Train errors over gRPC', () => {
       const env = await createEnv({ envId: 'GridWorld-v0' });
       const agent = await createAgent({ kind: 'tabular', env });
       const err = await new Promise<grpc.ServiceError>((resolve, reject) => {
-        const call = client.train({ id: agent.id, env: '', episodes: 0, steps: 0, stream: false }, { deadline: Date.now() + 5000 });
+        const call = client.train(TrainRequest.fromPartial({ id: agent.id, env: '', episodes: 0, steps: 0, stream: false }), { deadline: Date.now() + 5000 });
         call.on('data', () => reject(new Error('no data expected')));
         call.on('error', resolve);
         call.on('end', () => reject(new Error('ended without an error')));

@@ -111,7 +111,7 @@ describe('Train on a worker thread', () => {
     // control tells the server (grpc-js clients buffer what they have not handed out yet).
     const session = http2.connect(`http://${server.grpcAddress}`, { settings: { initialWindowSize: 4096 } });
     try {
-      const msg = Buffer.from(TrainRequest.encode({ id: agent.id, env: '', episodes, steps: 0, stream: false }).finish());
+      const msg = Buffer.from(TrainRequest.encode(TrainRequest.fromPartial({ id: agent.id, env: '', episodes, steps: 0, stream: false })).finish());
       const frame = Buffer.alloc(5 + msg.length);
       frame.writeUInt32BE(msg.length, 1);
       msg.copy(frame, 5);
@@ -150,7 +150,7 @@ describe('Train on a worker thread', () => {
     const client = new AgentServiceClient(server.grpcAddress, grpc.credentials.createInsecure());
     try {
       const err = await new Promise<grpc.ServiceError>((resolve, reject) => {
-        const call = client.train({ id: agent.id, env: '', episodes: 0, steps: 10_000_000, stream: false }, { deadline: Date.now() + 300 });
+        const call = client.train(TrainRequest.fromPartial({ id: agent.id, env: '', episodes: 0, steps: 10_000_000, stream: false }), { deadline: Date.now() + 300 });
         call.on('data', () => undefined);
         call.on('error', resolve);
         call.on('end', () => reject(new Error('the run finished before its deadline')));

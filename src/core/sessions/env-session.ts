@@ -70,7 +70,13 @@ export interface SessionRewardResolver {
  */
 export class EnvSession implements StoredSession {
   lastUsedAt = 0;
-  readonly createdAt = Date.now();
+  /** Epoch ms (kept across restarts). */
+  createdAt = Date.now();
+  /**
+   * Set when the session came back after a server restart with an episode in progress: its
+   * steps since the last save are lost, so Step and StepBatch refuse until a Reset.
+   */
+  restoredMidEpisode = false;
   readonly batch: EnvBatch;
   /**
    * The env type, as seen from this session: `create` resolves reward function names in the
@@ -168,6 +174,7 @@ export class EnvSession implements StoredSession {
     for (let i = 0; i < this.numEnvs; i++) this.episodes.begin(i, seed === undefined ? undefined : seed + i);
     this.episodes.trim();
     this.resetOptions = resolved;
+    this.restoredMidEpisode = false;
     this.ended.fill(0);
     this.resetMask.fill(0);
     this.hasReset = true;
@@ -311,7 +318,7 @@ export class EnvSession implements StoredSession {
     if (!this.type.renderModes.includes(chosen)) {
       throw invalidArgument('mode', `${this.type.id} renders as ${this.type.renderModes.join(' or ')}, not ${chosen}`);
     }
-    this.requireReset();
+    if (!this.hasReset) this.requireReset();
     return this.batch.render(index, chosen);
   }
 
@@ -365,6 +372,11 @@ export class EnvSession implements StoredSession {
     };
   }
 
+  /** Whether any copy is inside an episode (reset and not yet ended). */
+  get episodeInProgress(): boolean {
+    return this.episodes.anyOpen();
+  }
+
   /** Puts back exportState's output (of a session like this one); throws if it does not fit. */
   importState(state: EnvSessionState): void {
     this.batch.importState(state.batch);
@@ -393,6 +405,12 @@ export class EnvSession implements StoredSession {
   }
 
   private requireReset(): void {
+    if (this.restoredMidEpisode) {
+      throw failedPrecondition(
+        `session ${this.id} was restored after a server restart with an episode in progress; the steps since its last save are lost: call Reset to start a new episode`,
+        'SESSION_RESTORED',
+      );
+    }
     if (!this.hasReset) {
       throw failedPrecondition(`session ${this.id} has not been reset: call Reset before Step`, 'STEP_BEFORE_RESET');
     }

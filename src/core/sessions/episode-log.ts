@@ -99,6 +99,11 @@ export class EpisodeLog {
   }
 
   /** Entries kept. */
+  /** Whether any copy is inside an episode. */
+  anyOpen(): boolean {
+    return this.open.some((x) => x === 1);
+  }
+
   get size(): number {
     return this.entries.length;
   }

@@ -74,6 +74,20 @@ export class SessionStore<T extends StoredSession> {
     return session;
   }
 
+  /** Puts back a session of an earlier run of the server (start-up): no cap, its id kept. */
+  restore(session: T): void {
+    session.lastUsedAt = this.now();
+    this.live.set(session.id, session);
+  }
+
+  /** Drops a session whose creation could not be saved: disposed, not remembered as deleted. */
+  discard(id: string): void {
+    const session = this.live.get(id);
+    if (!session) return;
+    this.live.delete(id);
+    session.dispose?.();
+  }
+
   /**
    * Session `id` if `caller` may `access` it, touched; NOT_FOUND (saying whether it was
    * deleted or expired) otherwise, the same for another user's session as for a missing one.

@@ -13,7 +13,7 @@
  * that long. `evaluate` runs greedy episodes from fixed seeds without changing the agent.
  */
 
-import type { Agent, EpisodeRecord } from '../agents/types.js';
+import type { Agent, AgentSnapshot, EpisodeRecord } from '../agents/types.js';
 import type { EnvBatch } from '../envs/types.js';
 import { invalidArgument } from '../errors.js';
 import type { OptionValues } from '../options.js';
@@ -21,7 +21,10 @@ import type { OptionValues } from '../options.js';
 export interface TrainOptions {
   /** Episodes to run, or */
   readonly episodes?: number;
-  /** environment steps to run (the episode in progress when the budget is reached is finished). */
+  /**
+   * environment steps to run: training stops at exactly this many steps, ending the episode
+   * in progress there (endEpisode, as a truncation).
+   */
   readonly steps?: number;
   /** Seed of the first reset (later resets continue the env's PRNG stream); none: the env's current stream. */
   readonly seed?: number;
@@ -38,6 +41,74 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Longest stretch without yielding to the event loop, ms (default 10). */
   readonly yieldEveryMs?: number;
+  /** Greedy evaluations during the run (SB3's EvalCallback), with best-agent keeping and an early stop. */
+  readonly evaluation?: EvaluationSchedule;
+  /**
+   * Called at an episode's end once `checkpointEveryMs` have passed since the last call (and
+   * at the end of the run) with the loop's state: the caller saves it with the agent's and
+   * the env's state, and `resume` continues from there exactly.
+   */
+  readonly onCheckpoint?: (state: TrainLoopState) => void | Promise<void>;
+  /** Milliseconds between checkpoints (default 2000). */
+  readonly checkpointEveryMs?: number;
+  /** Continue a run from a checkpoint's loop state (the agent and env already restored). */
+  readonly resume?: TrainLoopState;
+  /** Clock of the checkpoint interval, ms (tests inject one); default performance.now. */
+  readonly now?: () => number;
+}
+
+/** When and how a training run evaluates its agent. */
+export interface EvaluationSchedule {
+  /** Evaluate at the end of the episode in which this many more steps were done (> 0), and at the end of the run. */
+  readonly everySteps: number;
+  /** Greedy episodes per evaluation. */
+  readonly episodes: number;
+  /** Evaluation episode i is reset with seed + i. */
+  readonly seed: number;
+  /** The private env copy evaluations run on (made once, on the first evaluation). */
+  readonly env: () => EnvBatch;
+  /** Stop once an evaluation's mean reaches this. */
+  readonly stopAtMeanReward?: number;
+  /**
+   * Called with each evaluation; `best` is set when it is the best so far (highest mean,
+   * earliest on ties), with the agent's snapshot then when `snapshotBest` is set.
+   */
+  readonly onEvaluation?: (evaluation: RunEvaluationRecord, best: { snapshot?: AgentSnapshot } | undefined) => void | Promise<void>;
+  /** Take a snapshot of the agent at each new best evaluation (keep_best; the best checkpoint). */
+  readonly snapshotBest?: boolean;
+  /** Greedy episodes' step cap besides the env's own limit (0 = none). */
+  readonly maxSteps?: number;
+}
+
+/** One evaluation of a training run. */
+export interface RunEvaluationRecord {
+  /** 0-based number in its run. */
+  readonly index: number;
+  /** Training steps and episodes done when it ran. */
+  readonly steps: number;
+  readonly episodes: number;
+  readonly mean: number;
+  readonly std: number;
+  /** Epoch ms. */
+  readonly time: number;
+}
+
+/** Where a training loop is, between two episodes: what a resumed run needs besides the agent and env. */
+export interface TrainLoopState {
+  readonly episodes: number;
+  readonly steps: number;
+  /** Returns of the last (up to) 100 episodes. */
+  readonly recentReturns: readonly number[];
+  readonly lastReturn: number;
+  readonly evaluations: readonly RunEvaluationRecord[];
+  /** Index of the best evaluation, or -1. */
+  readonly bestEvaluation: number;
+  /** Step count at which the next evaluation is due (0 = none). */
+  readonly nextEvaluationAt: number;
+  /** Whether the run stopped because an evaluation reached the threshold. */
+  readonly reachedThreshold: boolean;
+  /** Training wall time so far, ms. */
+  readonly wallTimeMs: number;
 }
 
 export interface TrainSummary {
@@ -49,10 +120,17 @@ export interface TrainSummary {
   /** Return of the last episode of this call (NaN if none). */
   readonly lastReturn: number;
   readonly cancelled: boolean;
-  /** Every episode's return in this call. */
+  /** Every episode's return in this call (since the resume, for a resumed run). */
   readonly returns: readonly number[];
   /** Every episode's length in this call. */
   readonly lengths: readonly number[];
+  /** The run's evaluations (all of them, for a resumed run). */
+  readonly evaluations: readonly RunEvaluationRecord[];
+  /** Index of the best evaluation, or -1. */
+  readonly bestEvaluation: number;
+  readonly reachedThreshold: boolean;
+  /** The loop's state at the end (what the final checkpoint saved). */
+  readonly state: TrainLoopState;
 }
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -116,7 +194,15 @@ function readObservation(env: EnvBatch, out: Float64Array): void {
   for (let k = 0; k < out.length; k++) out[k] = obs[k];
 }
 
-/** Runs the seed's training loop of `agent` on `env` (one env copy). */
+const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : Number.NaN);
+
+/**
+ * Runs the seed's training loop of `agent` on `env` (one env copy), with evaluations and
+ * checkpoints between episodes when asked. A run resumed from a checkpoint (`resume`, with
+ * the agent and env restored to that checkpoint) does exactly what the uninterrupted run did
+ * from there on: checkpoints and evaluations fall between episodes and change neither the
+ * agent nor the env.
+ */
 export async function train(env: EnvBatch, agent: Agent, options: TrainOptions): Promise<TrainSummary> {
   checkEnv(env, agent);
   const { episodes, steps } = options;
@@ -126,16 +212,34 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
   const maxSteps = options.maxSteps ?? 0;
   if (!Number.isSafeInteger(maxSteps) || maxSteps < 0) throw invalidArgument('max_steps', `max_steps must be an integer >= 0, got ${maxSteps}`, 'OUT_OF_RANGE');
   if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) throw invalidArgument('seed', `seed must be an integer, got ${options.seed}`, 'BAD_SEED');
+  const schedule = options.evaluation;
+  if (schedule) {
+    checkCount(schedule.everySteps, 'eval_every_steps');
+    checkCount(schedule.episodes, 'eval_episodes');
+  }
   const yieldMs = options.yieldEveryMs ?? 10;
   const resetOptions = options.resetOptions ?? {};
   const signal = options.signal;
+  const now = options.now ?? (() => performance.now());
+  const checkpointEveryMs = options.checkpointEveryMs ?? 2000;
 
+  const resumed = options.resume;
   const start = performance.now();
+  const wallBefore = resumed?.wallTimeMs ?? 0;
   const clock = new YieldClock(yieldMs, 15);
   const returns: number[] = [];
   const lengths: number[] = [];
-  let totalSteps = 0;
+  const recent: number[] = [...(resumed?.recentReturns ?? [])];
+  let lastReturn = resumed?.lastReturn ?? Number.NaN;
+  let doneEpisodes = resumed?.episodes ?? 0;
+  let totalSteps = resumed?.steps ?? 0;
+  const evaluations: RunEvaluationRecord[] = [...(resumed?.evaluations ?? [])];
+  let best = resumed?.bestEvaluation ?? -1;
+  let nextEvaluationAt = resumed ? resumed.nextEvaluationAt : schedule ? schedule.everySteps : 0;
+  let reachedThreshold = resumed?.reachedThreshold ?? false;
+  let evalEnv: EnvBatch | undefined;
   let cancelled = signal?.aborted ?? false;
+  let lastCheckpoint = now();
   const size = env.obsSize;
   let s = new Float64Array(size);
   let s2 = new Float64Array(size);
@@ -143,8 +247,38 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
   // One mutable transition object, reused (agents copy what they keep).
   const t = { state: s as ArrayLike<number>, action: 0, reward: 0, nextState: s2 as ArrayLike<number>, done: false };
 
-  let first = true;
-  while (!cancelled) {
+  const loopState = (): TrainLoopState => ({
+    episodes: doneEpisodes,
+    steps: totalSteps,
+    recentReturns: [...recent],
+    lastReturn,
+    evaluations: [...evaluations],
+    bestEvaluation: best,
+    nextEvaluationAt,
+    reachedThreshold,
+    wallTimeMs: wallBefore + performance.now() - start,
+  });
+
+  /** One evaluation; true when it reached the threshold. */
+  const runEvaluation = async (): Promise<boolean> => {
+    if (!schedule) return false;
+    evalEnv ??= schedule.env();
+    const result = await evaluate(evalEnv, agent, { episodes: schedule.episodes, seed: schedule.seed, resetOptions, maxSteps: schedule.maxSteps, signal });
+    if (result.cancelled) return false;
+    const record: RunEvaluationRecord = { index: evaluations.length, steps: totalSteps, episodes: doneEpisodes, mean: result.mean, std: result.std, time: Date.now() };
+    evaluations.push(record);
+    const isBest = best < 0 || record.mean > evaluations[best].mean;
+    if (isBest) best = record.index;
+    const delivered = schedule.onEvaluation?.(record, isBest ? { snapshot: schedule.snapshotBest ? agent.exportSnapshot() : undefined } : undefined);
+    if (delivered instanceof Promise) await delivered;
+    clock.yielded();
+    return schedule.stopAtMeanReward !== undefined && record.mean >= schedule.stopAtMeanReward;
+  };
+
+  const budgetDone = () => (episodes !== undefined && doneEpisodes >= episodes) || (steps !== undefined && totalSteps >= steps);
+  let finished = budgetDone() || reachedThreshold;
+  let first = resumed === undefined;
+  while (!cancelled && !finished) {
     env.reset(0, first ? options.seed : undefined, resetOptions);
     first = false;
     readObservation(env, s);
@@ -169,7 +303,7 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
       const tmp = s;
       s = s2;
       s2 = tmp;
-      if (terminated || truncated || (maxSteps > 0 && len >= maxSteps)) break;
+      if (terminated || truncated || (maxSteps > 0 && len >= maxSteps) || (steps !== undefined && totalSteps >= steps)) break;
       if (clock.due(len)) {
         await clock.yield();
         if (signal?.aborted) {
@@ -181,25 +315,53 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
     const { record } = agent.endEpisode(ret, len);
     returns.push(ret);
     lengths.push(len);
+    doneEpisodes++;
+    lastReturn = ret;
+    recent.push(ret);
+    if (recent.length > 100) recent.shift();
     const delivered = options.onEpisode?.(record);
     if (delivered instanceof Promise) {
       await delivered;
       clock.yielded();
     }
-    if ((episodes !== undefined && returns.length >= episodes) || (steps !== undefined && totalSteps >= steps)) break;
+    finished = budgetDone();
+    if (!cancelled && schedule && nextEvaluationAt > 0 && totalSteps >= nextEvaluationAt && !finished) {
+      while (nextEvaluationAt <= totalSteps) nextEvaluationAt += schedule.everySteps;
+      reachedThreshold = await runEvaluation();
+      finished = reachedThreshold;
+    }
+    if (!cancelled && !finished && options.onCheckpoint && now() - lastCheckpoint >= checkpointEveryMs) {
+      const saved = options.onCheckpoint(loopState());
+      if (saved instanceof Promise) await saved;
+      lastCheckpoint = now();
+      clock.yielded();
+    }
     if (clock.overdue) await clock.yield();
     if (signal?.aborted) cancelled = true;
   }
-  const recent = returns.slice(-100);
+  // The final evaluation: the agent as the run leaves it (unless an evaluation just stopped it).
+  if (!cancelled && schedule && !reachedThreshold && (evaluations.length === 0 || evaluations[evaluations.length - 1].steps !== totalSteps)) {
+    nextEvaluationAt = 0;
+    reachedThreshold = await runEvaluation();
+  }
+  const state = loopState();
+  if (options.onCheckpoint) {
+    const saved = options.onCheckpoint(state);
+    if (saved instanceof Promise) await saved;
+  }
   return {
     episodes: returns.length,
-    steps: totalSteps,
+    steps: totalSteps - (resumed?.steps ?? 0),
     wallTimeMs: performance.now() - start,
-    meanReturn100: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : Number.NaN,
+    meanReturn100: mean(recent),
     lastReturn: returns.length ? returns[returns.length - 1] : Number.NaN,
     cancelled,
     returns,
     lengths,
+    evaluations,
+    bestEvaluation: best,
+    reachedThreshold,
+    state,
   };
 }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DomainError, invalidArgument } from '../../core/errors.js';
 import type { Caller } from '../../core/sessions/caller.js';
 import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
-import { AgentServiceService, type EpisodeRecord, type TrainRequest, type TrainResponse } from '../../gen/gymhost/v1/agent_service.js';
+import { AgentServiceService, type TrainRequest, type TrainResponse, type WatchRunRequest, type WatchRunResponse } from '../../gen/gymhost/v1/agent_service.js';
 import { UsageServiceService } from '../../gen/gymhost/v1/usage_service.js';
 import { REQUEST_ID_KEY, toErrorDetail, toGrpcError } from '../errors.js';
 import type { Gate, OpenStream } from '../gate.js';
@@ -182,6 +182,62 @@ function unary<Req, Res>(gate: Gate, method: string, fn: (req: Req, ctx: Ctx) =>
   };
 }
 
+/**
+ * A server-streaming RPC: `run` writes messages (waiting while the client is not reading
+ * them: backpressure), and its result, if any, is the last message. `signal` aborts when the
+ * client cancels or the server shuts down; `stopped()` then says why for the latter.
+ */
+function serverStream<Req, Res>(
+  gate: Gate,
+  name: string,
+  run: (req: Req, caller: Caller, write: (msg: Res) => void | Promise<void>, signal: AbortSignal, stopped: () => string) => Promise<Res | undefined>,
+) {
+  return (call: grpc.ServerWritableStream<Req, Res>) => {
+    const scope = gate.begin(name, 'grpc', metadataValue(call.metadata, REQUEST_ID_KEY));
+    const controller = new AbortController();
+    call.on('cancelled', () => controller.abort());
+    let shutdownMessage = '';
+    const open: OpenStream = {
+      endForShutdown(message) {
+        shutdownMessage = message;
+        controller.abort();
+      },
+    };
+    const write = (msg: Res): void | Promise<void> => {
+      if (call.write(msg) || controller.signal.aborted) return;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          call.off('drain', done);
+          controller.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        call.once('drain', done);
+        controller.signal.addEventListener('abort', done);
+      });
+    };
+    const go = async () => {
+      checkDecoded(call.request);
+      const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
+      call.sendMetadata(responseMetadata(scope.requestId));
+      gate.streams.add(open);
+      const last = await run(call.request, caller, write, controller.signal, () => shutdownMessage);
+      if (last !== undefined) call.write(last);
+      call.end();
+    };
+    go().then(
+      () => {
+        gate.streams.delete(open);
+        scope.end();
+      },
+      (err) => {
+        gate.streams.delete(open);
+        scope.end(err);
+        call.emit('error', toGrpcError(err, scope.requestId));
+      },
+    );
+  };
+}
+
 export interface GrpcServerOptions {
   /** Largest request or response message in bytes. */
   readonly maxMessageBytes: number;
@@ -312,52 +368,31 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
     exportAgent: unary(gate, A('ExportAgent'), (req, c) => agents.exportAgent(req, c.caller)),
     importAgent: unary(gate, A('ImportAgent'), (req, c) => agents.importAgent(req, c.caller)),
     evaluate: unary(gate, A('Evaluate'), (req, c) => agents.evaluate(req, c.caller, c.signal)),
-    train: (call: grpc.ServerWritableStream<TrainRequest, TrainResponse>) => {
-      const scope = gate.begin(A('Train'), 'grpc', metadataValue(call.metadata, REQUEST_ID_KEY));
-      const controller = new AbortController();
-      call.on('cancelled', () => controller.abort());
-      let shutdownMessage = '';
-      const open: OpenStream = {
-        endForShutdown(message) {
-          shutdownMessage = message;
-          controller.abort();
-        },
-      };
-      const run = async () => {
-        checkDecoded(call.request);
-        const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
-        call.sendMetadata(responseMetadata(scope.requestId));
-        streams.add(open);
-        // Backpressure: the run waits while the client is not reading its episodes.
-        const onEpisode = (record: EpisodeRecord): void | Promise<void> => {
-          if (call.write({ event: { $case: 'episode', value: record } }) || controller.signal.aborted) return;
-          return new Promise<void>((resolve) => {
-            const done = () => {
-              call.off('drain', done);
-              controller.signal.removeEventListener('abort', done);
-              resolve();
-            };
-            call.once('drain', done);
-            controller.signal.addEventListener('abort', done);
-          });
-        };
-        const summary = await agents.train(call.request, caller, onEpisode, controller.signal);
-        if (shutdownMessage) throw new DomainError('UNAVAILABLE', `${shutdownMessage}; the run was stopped after ${summary.episodes} episodes (${summary.steps} steps)`, '', 'SHUTTING_DOWN');
-        call.write({ event: { $case: 'summary', value: summary } });
-        call.end();
-      };
-      run().then(
-        () => {
-          streams.delete(open);
-          scope.end();
-        },
-        (err) => {
-          streams.delete(open);
-          scope.end(err);
-          call.emit('error', toGrpcError(err, scope.requestId));
-        },
-      );
-    },
+    getRun: unary(gate, A('GetRun'), (req, c) => agents.getRun(req, c.caller)),
+    listRuns: unary(gate, A('ListRuns'), (req, c) => agents.listRuns(req, c.caller)),
+    cancelRun: unary(gate, A('CancelRun'), (req, c) => agents.cancelRun(req, c.caller)),
+    exportRunCheckpoint: unary(gate, A('ExportRunCheckpoint'), (req, c) => agents.exportRunCheckpoint(req, c.caller)),
+    train: serverStream<TrainRequest, TrainResponse>(gate, A('Train'), async (req, caller, write, signal, stopped) => {
+      const out = await agents.train(req, caller, (event) => write({ event }), signal);
+      if (out.run) return { event: { $case: 'run', value: out.run } };
+      const summary = out.summary!;
+      const why = stopped();
+      if (why) {
+        throw new DomainError(
+          'UNAVAILABLE',
+          `${why}; run ${summary.run} stopped after ${summary.episodes} episodes (${summary.steps} steps) and resumes from its last checkpoint when the server starts again (GetRun)`,
+          '',
+          'SHUTTING_DOWN',
+        );
+      }
+      return { event: { $case: 'summary', value: summary } };
+    }),
+    watchRun: serverStream<WatchRunRequest, WatchRunResponse>(gate, A('WatchRun'), async (req, caller, write, signal, stopped) => {
+      await agents.watchRun(req, caller, (event) => write({ event }), signal);
+      const why = stopped();
+      if (why) throw new DomainError('UNAVAILABLE', `${why}; the run resumes from its last checkpoint when the server starts again`, '', 'SHUTTING_DOWN');
+      return undefined;
+    }),
   });
 
   server.addService(withSafeDecoding(UsageServiceService), {

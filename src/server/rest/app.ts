@@ -107,7 +107,7 @@ function sendError(res: Response, err: unknown, requestId: string, status?: numb
 function handler(services: Services, r: Route, method: string, gate: Gate, pool: ComputePool | undefined, bodyBuffers: BodyBuffers) {
   const reqType = messageType(r.request.name);
   const resType = messageType(r.unwrap?.name ?? r.response.name);
-  const trainResponseType = messageType('gymhost.v1.TrainResponse');
+  const streamType = r.stream ? messageType(r.stream.name) : undefined;
   return async (req: Request, res: Response) => {
     const scope = gate.begin(method, 'rest', req.get(REQUEST_ID_KEY));
     res.set(REQUEST_ID_KEY, scope.requestId);
@@ -142,7 +142,8 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
         if (m.id && m.id !== req.params.id) throw invalidArgument('id', `body id '${m.id}' differs from the path's '${req.params.id}'`);
         m.id = req.params.id;
       }
-      if (r.stream && (message as { stream?: boolean }).stream) {
+      if (r.stream && (r.stream.always || (message as { stream?: boolean }).stream)) {
+        const stream = r.stream;
         let shutdown = '';
         const open: OpenStream = {
           endForShutdown(why) {
@@ -152,8 +153,8 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
         };
         gate.streams.add(open);
         try {
-          await streamNdjson(res, trainResponseType, (emit) => r.stream!(services, message, caller, emit, controller.signal), () =>
-            shutdown ? new DomainError('UNAVAILABLE', `${shutdown}; the run was stopped`, '', 'SHUTTING_DOWN') : undefined,
+          await streamNdjson(res, (msg) => canonicalToRest(streamType!, stream.codec.toJSON(msg)), (emit) => stream.run(services, message, caller, emit, controller.signal), () =>
+            shutdown ? new DomainError('UNAVAILABLE', `${shutdown}; the run resumes from its last checkpoint when the server starts again`, '', 'SHUTTING_DOWN') : undefined,
           );
         } finally {
           gate.streams.delete(open);
@@ -171,6 +172,11 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
           return;
         }
       }
+      if (r.present) {
+        const shown = r.present(out);
+        res.json(canonicalToRest(messageType(shown.name), shown.json));
+        return;
+      }
       res.json(canonicalToRest(resType, r.response.codec.toJSON(out)));
     } catch (err) {
       scope.end(err);
@@ -184,18 +190,18 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
 }
 
 /**
- * Answers newline-delimited JSON: one TrainResponse per line, {"episode": ...} for each
- * episode then {"summary": ...}. An error after the first line ends the stream with
- * {"error": {code, message, details}}.
+ * Answers newline-delimited JSON: one stream message per line (Train: {"episode": ...} and
+ * {"evaluation": ...} lines, then {"summary": ...}). An error after the first line ends the
+ * stream with {"error": {code, message, details}}.
  */
 async function streamNdjson(
   res: Response,
-  type: ReturnType<typeof messageType>,
-  run: (emit: (record: EpisodeRecord) => void | Promise<void>) => Promise<TrainSummary>,
-  /** An error to end with instead of the summary (the server shut the run down). */
+  toJson: (msg: unknown) => unknown,
+  run: (emit: (msg: unknown) => void | Promise<void>) => Promise<unknown>,
+  /** An error to end with instead of the last line (the server shut the run down). */
   stopped: () => DomainError | undefined,
 ): Promise<void> {
-  const line = (msg: TrainResponse) => JSON.stringify(canonicalToRest(type, TrainResponse.toJSON(msg))) + '\n';
+  const line = (msg: unknown) => JSON.stringify(toJson(msg)) + '\n';
   let started = false;
   const start = () => {
     if (started) return;
@@ -203,10 +209,10 @@ async function streamNdjson(
     res.status(200).type('application/x-ndjson');
     res.flushHeaders();
   };
-  const summary = await run((record) => {
+  const last = await run((msg) => {
     start();
     // Backpressure: the run waits while the client is not reading.
-    if (res.write(line({ event: { $case: 'episode', value: record } })) || res.destroyed) return;
+    if (res.write(line(msg)) || res.destroyed) return;
     return new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
@@ -220,7 +226,7 @@ async function streamNdjson(
   const stop = stopped();
   if (stop) throw stop;
   start();
-  res.end(line({ event: { $case: 'summary', value: summary } }));
+  res.end(last === undefined ? undefined : line(last));
 }
 
 /** Query-string values are strings: turn numeric ones into numbers for numeric fields. */

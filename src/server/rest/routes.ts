@@ -33,7 +33,6 @@ import type { UsageService } from '../services/usage-service.js';
 import { MAX_STATES_PER_CALL, MAX_TRANSITIONS_PER_CALL } from '../services/agent-calls.js';
 import { invalidArgument } from '../../core/errors.js';
 import { GetUsageRequest, GetUsageResponse } from '../../gen/gymhost/v1/usage_service.js';
-import type { EpisodeRecord, TrainSummary } from '../../gen/gymhost/v1/agent_service.js';
 import * as agentMsgs from '../../gen/gymhost/v1/agent_service.js';
 
 /** The service layer the routes call. */
@@ -77,10 +76,18 @@ export interface Route<Req = unknown, Res = unknown> {
   readonly check?: (body: Record<string, unknown>) => void;
   call(svc: Services, req: Req, caller: Caller, signal: AbortSignal): Res | Promise<Res>;
   /**
-   * Streaming RPCs (Train): emits one record per episode and resolves with the summary.
-   * REST answers newline-delimited JSON when the request asks to stream, else the summary.
+   * Streaming RPCs (Train, WatchRun): newline-delimited JSON, one stream message per line;
+   * `run` emits them and resolves with the last one (if any). Train streams when the request
+   * asks to (`stream`), WatchRun always (`always`).
    */
-  readonly stream?: (svc: Services, req: Req, caller: Caller, emit: (r: EpisodeRecord) => void | Promise<void>, signal: AbortSignal) => Promise<TrainSummary>;
+  readonly stream?: {
+    readonly name: string;
+    readonly codec: Codec<unknown>;
+    readonly always?: boolean;
+    run(svc: Services, req: Req, caller: Caller, emit: (msg: unknown) => void | Promise<void>, signal: AbortSignal): Promise<unknown>;
+  };
+  /** The answer's message type and JSON when it depends on the request (Train: the summary, or the run when async). */
+  readonly present?: (out: Res) => { readonly name: string; readonly json: unknown };
 }
 
 /** INVALID_ARGUMENT TOO_MANY when a JSON array holds more than `max` items. */
@@ -107,6 +114,18 @@ const rewardCodec: Codec<{ reward?: RegisteredReward | undefined }> = {
 };
 
 const m = (name: string) => `gymhost.v1.${name}`;
+
+/** Train answers the summary, or (async) the run. */
+const trainCodec: Codec<{ summary?: agentMsgs.TrainSummary; run?: agentMsgs.TrainingRun }> = {
+  fromJSON: (o) => ({ summary: agentMsgs.TrainSummary.fromJSON(o) }),
+  toJSON: (r) => (r.run ? agentMsgs.TrainingRun.toJSON(r.run) : agentMsgs.TrainSummary.toJSON(r.summary!)),
+};
+
+/** GetRun and CancelRun answer with the TrainingRun itself. */
+const runCodec: Codec<{ run?: agentMsgs.TrainingRun }> = {
+  fromJSON: (o) => ({ run: agentMsgs.TrainingRun.fromJSON(o) }),
+  toJSON: (r) => (r.run ? agentMsgs.TrainingRun.toJSON(r.run) : {}),
+};
 
 /** Every REST route, one per RPC of EnvService (StepStream has no REST form; use StepBatch). */
 export const envRoutes: readonly Route[] = [
@@ -327,11 +346,68 @@ export const agentRoutes: readonly Route[] = [
   }),
   route({
     rpc: 'Train', method: 'post', path: '/v1/agents/:id\\:train', openapiPath: '/v1/agents/{id}:train',
-    summary: 'Train server-side: {"env": "<session id>", "episodes": N} or {"steps": N}; "stream": true answers NDJSON, one line per episode, then the summary',
+    summary:
+      'Train server-side as a training run: {"env": "<session id>", "episodes": N} or {"steps": N}, options evalEverySteps, evalEpisodes, evalSeed, keepBest, stopAtMeanReward; "stream": true answers NDJSON (episodes, evaluations, then the summary); "async": true answers the run at once',
     request: { name: m('TrainRequest'), codec: a.TrainRequest },
-    response: { name: m('TrainSummary'), codec: a.TrainSummary },
+    response: { name: m('TrainSummary'), codec: trainCodec },
+    present: (out) => (out.run ? { name: m('TrainingRun'), json: a.TrainingRun.toJSON(out.run) } : { name: m('TrainSummary'), json: a.TrainSummary.toJSON(out.summary!) }),
     call: (svc, req, caller, signal) => svc.agents.train(req, caller, undefined, signal),
-    stream: (svc, req, caller, emit, signal) => svc.agents.train(req, caller, emit, signal),
+    stream: {
+      name: m('TrainResponse'),
+      codec: a.TrainResponse as Codec<unknown>,
+      run: async (svc, req, caller, emit, signal) => {
+        const out = await svc.agents.train(req as agentMsgs.TrainRequest, caller, (event) => emit({ event }), signal);
+        return { event: out.run ? { $case: 'run', value: out.run } : { $case: 'summary', value: out.summary } };
+      },
+    },
+  }),
+  route({
+    rpc: 'GetRun', method: 'get', path: '/v1/runs/:id', openapiPath: '/v1/runs/{id}',
+    summary: 'One training run: state, progress, evaluations, best evaluation, last checkpoint',
+    request: { name: m('GetRunRequest'), codec: a.GetRunRequest },
+    response: { name: m('GetRunResponse'), codec: runCodec },
+    unwrap: { field: 'run', name: m('TrainingRun') },
+    call: (svc, req, caller) => svc.agents.getRun(req, caller),
+  }),
+  route({
+    rpc: 'ListRuns', method: 'get', path: '/v1/runs', openapiPath: '/v1/runs',
+    summary: 'Training runs the caller may read, newest first (?agent=, ?owner=, ?state=RUN_STATE_RUNNING)',
+    request: { name: m('ListRunsRequest'), codec: a.ListRunsRequest },
+    response: { name: m('ListRunsResponse'), codec: a.ListRunsResponse },
+    call: (svc, req, caller) => svc.agents.listRuns(req, caller),
+  }),
+  route({
+    rpc: 'CancelRun', method: 'post', path: '/v1/runs/:id\\:cancel', openapiPath: '/v1/runs/{id}:cancel',
+    summary: 'Stop a running run; answers the run as it ended',
+    request: { name: m('CancelRunRequest'), codec: a.CancelRunRequest },
+    response: { name: m('CancelRunResponse'), codec: runCodec },
+    unwrap: { field: 'run', name: m('TrainingRun') },
+    call: (svc, req, caller) => svc.agents.cancelRun(req, caller),
+  }),
+  route({
+    rpc: 'WatchRun', method: 'get', path: '/v1/runs/:id\\:watch', openapiPath: '/v1/runs/{id}:watch',
+    summary: 'NDJSON: {"run": ...} now, then {"episode": ...} and {"evaluation": ...} as they happen, then {"run": ...} as it ended',
+    request: { name: m('WatchRunRequest'), codec: a.WatchRunRequest },
+    response: { name: m('WatchRunResponse'), codec: a.WatchRunResponse },
+    call: () => {
+      throw invalidArgument('', 'WatchRun answers a stream');
+    },
+    stream: {
+      name: m('WatchRunResponse'),
+      codec: a.WatchRunResponse as Codec<unknown>,
+      always: true,
+      run: async (svc, req, caller, emit, signal) => {
+        await svc.agents.watchRun(req as agentMsgs.WatchRunRequest, caller, (event) => emit({ event }), signal);
+        return undefined;
+      },
+    },
+  }),
+  route({
+    rpc: 'ExportRunCheckpoint', method: 'get', path: '/v1/runs/:id\\:exportCheckpoint', openapiPath: '/v1/runs/{id}:exportCheckpoint',
+    summary: "The agent saved at the run's best evaluation (?checkpoint=RUN_CHECKPOINT_LAST: its last checkpoint), in ExportAgent's format",
+    request: { name: m('ExportRunCheckpointRequest'), codec: a.ExportRunCheckpointRequest },
+    response: { name: m('ExportRunCheckpointResponse'), codec: a.ExportRunCheckpointResponse },
+    call: (svc, req, caller) => svc.agents.exportRunCheckpoint(req, caller),
   }),
   route({
     rpc: 'Evaluate', method: 'post', path: '/v1/agents/:id\\:evaluate', openapiPath: '/v1/agents/{id}:evaluate',

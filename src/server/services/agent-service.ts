@@ -1,10 +1,18 @@
-import { failedPrecondition, invalidArgument } from '../../core/errors.js';
+import v8 from 'node:v8';
+import { DomainError, failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
+import type { AgentRow, Store } from '../../store/store.js';
+import type { Logger } from '../observability/logger.js';
+import type { EnvBatchState } from '../../core/envs/types.js';
+import type { RunEvaluationRecord, TrainLoopState } from '../../core/training/train.js';
+import { runLoop, type RunLoopEvent, type RunLoopOptions, type RunLoopResult } from './run-loop.js';
+import { TrainingRun, evaluationToProto as runEvaluationToProto, runStateName, type RunStateName } from './training-run.js';
+import { mayAccess, seesEveryone } from '../../core/sessions/caller.js';
 import { createAgent, importAgent } from '../../core/agents/create-agent.js';
 import { agentConfigOptions } from '../../core/agents/agent-config.js';
 import { presets, type AgentPreset as Preset } from '../../core/agents/presets.js';
 import { SNAPSHOT_FORMAT, decodeSnapshot, encodeSnapshot } from '../../core/agents/snapshot-codec.js';
 import { toTfjsArtifacts } from '../../core/agents/nets/tfjs-export.js';
-import type { Agent, EpisodeRecord } from '../../core/agents/types.js';
+import type { Agent, AgentSnapshot } from '../../core/agents/types.js';
 import { gridWorldLayout } from '../../core/envs/gridworld.js';
 import { SessionStore, type Access, type Caller, type StoredSession } from '../../core/sessions/session-store.js';
 import { estimateAgentBytes, estimateParameters } from '../../core/agents/memory.js';
@@ -17,7 +25,7 @@ import { AGENT_CALLS, callWork, evaluationToProto, recordToProto, type AgentCall
 import { RemoteEnvSession, rewardSpecOf } from './remote-env.js';
 import type { AnyEnvSession } from './env-service.js';
 import type { Space } from '../../core/spaces.js';
-import { evaluate, train } from '../../core/training/train.js';
+import { evaluate } from '../../core/training/train.js';
 import type {
   Agent as AgentMsg,
   AgentPreset,
@@ -29,7 +37,6 @@ import type {
   DeleteAgentResponse,
   EndEpisodeRequest,
   EndEpisodeResponse,
-  EpisodeRecord as EpisodeRecordMsg,
   EvaluateRequest,
   EvaluateResponse,
   ExportAgentRequest,
@@ -45,11 +52,24 @@ import type {
   ListAgentKindsResponse,
   ListAgentsRequest,
   ListAgentsResponse,
+  CancelRunRequest,
+  CancelRunResponse,
+  ExportRunCheckpointRequest,
+  ExportRunCheckpointResponse,
+  GetRunRequest,
+  GetRunResponse,
+  ListRunsRequest,
+  ListRunsResponse,
+  TrainingRun as TrainingRunMsg,
   TrainRequest,
+  TrainResponse,
   TrainSummary,
+  WatchRunRequest,
+  WatchRunResponse,
   UpdateQRequest,
   UpdateQResponse,
 } from '../../gen/gymhost/v1/agent_service.js';
+import { RunCheckpoint, RunState } from '../../gen/gymhost/v1/agent_service.js';
 import type { EnvService } from './env-service.js';
 import { optionToProto } from './options-proto.js';
 import { spaceFromProto, spaceToProto } from './tensors.js';
@@ -70,12 +90,13 @@ export const DEFAULT_AGENT_LIMITS: AgentServiceLimits = { maxAgents: 200, agentT
 /** One hosted agent and what it is bound to. */
 class AgentSession implements StoredSession {
   lastUsedAt = 0;
-  readonly createdAt = Date.now();
+  /** Epoch ms (kept across restarts). */
+  createdAt = Date.now();
   /** Aborts the running Train call, if any. */
   training: AbortController | undefined;
   /** Who started the running Train call (its concurrentTrains quota). */
   trainedBy = '';
-  private disposed = false;
+  disposed = false;
   /** Calls queued behind one that runs on a worker (or that are running). */
   private queued = 0;
   private tail: Promise<unknown> = Promise.resolve();
@@ -150,6 +171,11 @@ const KIND_DESCRIPTIONS: Record<string, string> = {
  */
 export class AgentService {
   readonly agents: SessionStore<AgentSession>;
+  /** Training runs by id: running ones and those that ended (kept in the store too). */
+  readonly runs = new Map<string, TrainingRun>();
+  private readonly store: Store | undefined;
+  private readonly logger: Logger | undefined;
+  private readonly checkpointEveryMs: number;
 
   constructor(
     private readonly envs: EnvService,
@@ -158,7 +184,12 @@ export class AgentService {
     private readonly metrics?: Pick<Metrics, 'trainingSteps' | 'trainEpisodes'>,
     /** Worker threads for costly calls, Train and Evaluate (the server's); absent = all inline. */
     private readonly pool?: ComputePool,
+    /** Where agents and runs are kept (absent = nowhere), and how often running runs are checkpointed. */
+    persistence: { store?: Store; logger?: Logger; checkpointEveryMs?: number } = {},
   ) {
+    this.store = persistence.store;
+    this.logger = persistence.logger;
+    this.checkpointEveryMs = persistence.checkpointEveryMs ?? 2000;
     this.agents = new SessionStore<AgentSession>({ maxSessions: limits.maxAgents, ttlSeconds: limits.agentTtlSeconds, kind: 'agent' });
     this.agents.startSweeping();
     usage?.addSource('agents', () => this.agents.values());
@@ -196,7 +227,40 @@ export class AgentService {
       agent = await createAgent(kind, bound.observationSpace, bound.numActions, config, bound.grid);
     }
     const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, preset?.name ?? '', bytes));
+    await this.saveNew(session);
     return { agent: agentToProto(session) };
+  }
+
+  /** Writes a new agent's row before its creation is answered; undoes the creation if that fails. */
+  private async saveNew(session: AgentSession): Promise<void> {
+    if (!this.store) return;
+    try {
+      await this.store.putAgent(agentRow(session));
+    } catch (err) {
+      this.agents.discard(session.id);
+      throw err;
+    }
+  }
+
+  /** The agent row of a live agent (its snapshot now). */
+  snapshotRow(id: string): { id: string; snapshot: Uint8Array } | undefined {
+    const session = [...this.agents.values()].find((a) => a.id === id);
+    return session && { id, snapshot: encodeSnapshot(session.agent.exportSnapshot()) };
+  }
+
+  /** Live agents as the periodic save sees them: id, last use, whether a run holds them, and a way to snapshot them. */
+  *saveCandidates(): Generator<{ id: string; lastUsedAt: number; training: boolean; snapshot: () => Promise<Uint8Array> }> {
+    for (const a of this.agents.values()) {
+      yield { id: a.id, lastUsedAt: a.lastUsedAt, training: a.training !== undefined, snapshot: async () => encodeSnapshot(await a.exclusive(() => a.agent.exportSnapshot())) };
+    }
+  }
+
+  /** Puts an agent back from its row (start-up). */
+  async restoreAgent(row: AgentRow): Promise<void> {
+    const agent = await importAgent(decodeSnapshot(row.snapshot, 'snapshot'));
+    const session = new AgentSession(row.id, row.owner, agent, row.env, row.preset, row.memoryBytes);
+    session.createdAt = row.createdAt;
+    this.agents.restore(session);
   }
 
   getAgent(req: GetAgentRequest, caller: Caller): GetAgentResponse {
@@ -207,7 +271,9 @@ export class AgentService {
     return { agents: this.agents.list(caller).filter((a) => !req.owner || a.owner === req.owner).map(agentToProto) };
   }
 
-  deleteAgent(req: DeleteAgentRequest, caller: Caller): DeleteAgentResponse {
+  async deleteAgent(req: DeleteAgentRequest, caller: Caller): Promise<DeleteAgentResponse> {
+    const session = this.agents.get(req.id, caller, 'id', 'delete');
+    await this.store?.deleteAgent(session.id);
     this.agents.delete(req.id, caller);
     return {};
   }
@@ -291,14 +357,22 @@ export class AgentService {
     this.usage?.checkCreate(caller, 'agents', bytes, `this imported ${snapshot.kind} agent`);
     const agent = await importAgent(snapshot);
     const session = this.agents.add(new AgentSession(SessionStore.newId(), caller.user, agent, req.env, '', bytes));
+    await this.saveNew(session);
     return { agent: agentToProto(session) };
   }
 
   /**
-   * Runs the training loop on an env session; `onEpisode` (if given) gets each episode's record.
-   * Resolves with the summary (cancelled when `signal` aborts or the agent is deleted).
+   * Starts a training run on an env session. Blocking (the default): resolves with the
+   * summary once it has ended, `onEvent` (if given) getting each episode's record and each
+   * evaluation, and `signal` cancelling it. Async (`req.async`): resolves with the run at
+   * once (durable by then) and the run goes on without the call.
    */
-  async train(req: TrainRequest, caller: Caller, onEpisode: ((r: EpisodeRecordMsg) => void | Promise<void>) | undefined, signal?: AbortSignal): Promise<TrainSummary> {
+  async train(
+    req: TrainRequest,
+    caller: Caller,
+    onEvent: ((e: Extract<TrainResponse['event'], { $case: 'episode' | 'evaluation' }>) => void | Promise<void>) | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ summary?: TrainSummary; run?: TrainingRunMsg }> {
     const session = this.idle(req.id, caller);
     const env = this.envFor(req.env || session.env, caller, session.agent);
     if (env.isVector) throw invalidArgument('env', `Train needs a single-env session; ${env.id} has num_envs = ${env.numEnvs}`, 'VECTOR_SESSION');
@@ -313,84 +387,204 @@ export class AgentService {
     if (episodes * env.maxEpisodeSteps > max) {
       throw invalidArgument('episodes', `episodes x max_episode_steps (${env.maxEpisodeSteps}) must be at most ${max} steps`, 'OUT_OF_RANGE');
     }
+    checkRunOptions(req, this.limits.maxEvalEpisodes);
+    if (req.async && req.stream) throw invalidArgument('stream', 'async and stream exclude each other: an async run is followed with WatchRun', 'CONFLICTING_FIELDS');
     this.usage?.checkCreate(caller, 'concurrentTrains', 0, 'this Train call');
+    const request: TrainRequest = { ...req, env: env.id, evalEpisodes: req.evalEverySteps > 0 ? req.evalEpisodes || DEFAULT_EVAL_EPISODES : req.evalEpisodes };
+    const run = new TrainingRun(TrainingRun.newId(), caller.user, session.id, env.id, request, Date.now(), TrainingRun.initialLoop(req.evalEverySteps));
     const controller = new AbortController();
-    const abort = () => controller.abort();
+    this.claim(run, session, env, caller.user, controller);
+    try {
+      // The run, the agent and the env as it starts: what a crash before its first checkpoint goes back to.
+      if (this.store) await this.saveCheckpoint(run, session, env, session.agent.exportSnapshot(), undefined);
+    } catch (err) {
+      this.release(run, session, env);
+      throw err;
+    }
+    this.runs.set(run.id, run);
+    const finished = this.execute(run, session, env, caller.user, controller);
+    if (req.async) {
+      finished.catch(() => undefined);
+      return { run: run.toProto() };
+    }
+    const unwatch = onEvent ? run.watch((e) => (e.$case === 'run' ? undefined : onEvent(e))) : undefined;
+    const abort = () => controller.abort('cancel');
     signal?.addEventListener('abort', abort);
+    if (signal?.aborted) abort();
+    try {
+      await finished;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      unwatch?.();
+    }
+    return { summary: summaryOf(run) };
+  }
+
+  /** Marks the agent and env as busy with `run`. */
+  private claim(run: TrainingRun, session: AgentSession, env: AnyEnvSession, user: string, controller: AbortController): void {
+    run.controller = controller;
     session.training = controller;
-    session.trainedBy = caller.user;
-    env.busyWith = `training agent ${session.id}`;
+    session.trainedBy = user;
+    env.busyWith = `training agent ${session.id} (run ${run.id})`;
+  }
+
+  private release(run: TrainingRun, session: AgentSession, env: AnyEnvSession): void {
+    run.controller = undefined;
+    session.training = undefined;
+    env.busyWith = undefined;
+  }
+
+  /**
+   * Runs `run` to its end (or until the server stops it), saving checkpoints, evaluations
+   * and the best agent as they come, and the final agent, env and run at the end.
+   */
+  private async execute(run: TrainingRun, session: AgentSession, env: AnyEnvSession, user: string, controller: AbortController): Promise<void> {
     const touch = () => {
       session.lastUsedAt = Date.now();
       env.lastUsedAt = Date.now();
     };
-    try {
-      const deliver = onEpisode
-        ? (r: EpisodeRecordMsg) => {
-            touch();
-            this.metrics?.trainEpisodes.inc();
-            return onEpisode(r);
-          }
-        : undefined;
-      const summary = await session.exclusive(() => this.runTrain(session, env, caller, episodes, steps, controller.signal, deliver));
+    const stoppedForShutdown = () => controller.signal.aborted && controller.signal.reason === 'shutdown';
+    const onEvent = async (e: RunLoopEvent): Promise<void> => {
       touch();
-      this.metrics?.trainingSteps.inc(summary.steps);
-      return {
-        episodes: summary.episodes,
-        steps: summary.steps,
-        wallTimeMs: summary.wallTimeMs,
-        meanReturn100: summary.meanReturn100,
-        lastReturn: summary.lastReturn,
-        cancelled: summary.cancelled,
-      };
+      if (e.kind === 'episode') {
+        this.metrics?.trainEpisodes.inc();
+        const l = run.loop;
+        const recent = [...l.recentReturns, e.record.episodeReturn].slice(-100);
+        run.loop = { ...l, episodes: l.episodes + 1, steps: l.steps + e.record.length, recentReturns: recent, lastReturn: e.record.episodeReturn };
+        run.updatedAt = Date.now();
+        return run.publish({ $case: 'episode', value: e.record });
+      }
+      if (e.kind === 'evaluation') {
+        const l = run.loop;
+        run.loop = { ...l, evaluations: [...l.evaluations, e.evaluation], bestEvaluation: e.best ? e.evaluation.index : l.bestEvaluation };
+        if (e.best && e.snapshot) {
+          await this.store?.putRunCheckpoint({ runId: run.id, which: 'best', steps: e.evaluation.steps, evaluation: e.evaluation, snapshot: encodeSnapshot(e.snapshot) }).catch((err) => this.warn(err, run));
+        }
+        return run.publish({ $case: 'evaluation', value: runEvaluationToProto(e.evaluation) });
+      }
+      if (stoppedForShutdown()) return;
+      await this.saveCheckpoint(run, session, env, e.snapshot, e.envState, e.loop).catch((err) => this.warn(err, run));
+    };
+    let state: RunStateName = 'succeeded';
+    let error = '';
+    try {
+      const result = await session.exclusive(() => this.runLoop(run, session, env, user, controller.signal, onEvent));
+      touch();
+      this.metrics?.trainingSteps.inc(result.steps);
+      run.loop = result.loop;
+      if (result.cancelled) state = 'cancelled';
+    } catch (err) {
+      state = 'failed';
+      error = err instanceof DomainError ? err.message : 'internal error';
+      if (!(err instanceof DomainError)) this.logger?.error({ err, run: run.id }, 'training run failed');
     } finally {
-      signal?.removeEventListener('abort', abort);
-      session.training = undefined;
-      env.busyWith = undefined;
+      this.release(run, session, env);
+    }
+    if (stoppedForShutdown()) {
+      run.detach();
+      return;
+    }
+    if (session.disposed && state !== 'failed') {
+      state = 'failed';
+      error = `agent ${session.id} was deleted during the run`;
+    }
+    run.updatedAt = Date.now();
+    run.state = state;
+    run.error = error;
+    run.endedAt = Date.now();
+    if (this.store) {
+      try {
+        if (!session.disposed) await this.saveCheckpoint(run, session, env, session.agent.exportSnapshot(), undefined);
+        else await this.store.putRun(run.toRow());
+      } catch (err) {
+        this.warn(err, run);
+      }
+    }
+    run.end(state, error);
+  }
+
+  /** Writes a run's checkpoint: the run, the agent's snapshot and the env's state (given, or the session's own). */
+  private async saveCheckpoint(run: TrainingRun, session: AgentSession, env: AnyEnvSession, snapshot: AgentSnapshot, envState: unknown, loop?: TrainLoopState): Promise<void> {
+    if (loop) run.loop = loop;
+    if (!this.store) return;
+    const now = Date.now();
+    const previous = { steps: run.checkpointSteps, time: run.checkpointTime };
+    run.checkpointSteps = run.loop.steps;
+    run.checkpointTime = now;
+    run.updatedAt = now;
+    let state: Uint8Array | undefined;
+    if (env instanceof EnvSession) {
+      const own = env.exportState();
+      state = serializeState(envState ? { ...own, batch: envState as EnvBatchState, hasReset: true } : own);
+    } else if (envState) {
+      state = serializeState(envState);
+    }
+    try {
+      await this.store.checkpointRun({ run: run.toRow(), agent: { id: session.id, snapshot: encodeSnapshot(snapshot) }, env: state && { id: env.id, state } });
+    } catch (err) {
+      run.checkpointSteps = previous.steps;
+      run.checkpointTime = previous.time;
+      throw err;
     }
   }
 
+  private warn(err: unknown, run: TrainingRun): void {
+    this.logger?.warn({ err: (err as Error)?.message ?? String(err), run: run.id }, 'could not save a training run checkpoint; the run goes on');
+  }
+
   /**
-   * The Train loop itself: on a worker (long task) over a copy of the agent and either a
-   * copy of the env (a session of this thread: its state goes there and back) or the env
-   * session the worker hosts; in-process without a pool.
+   * The loop itself: on a worker (long task) over a copy of the agent and either a copy of
+   * the env (a session of this thread: its state goes there and back) or the env session
+   * the worker hosts; in-process without a pool.
    */
-  private async runTrain(
+  private async runLoop(
+    run: TrainingRun,
     session: AgentSession,
     env: AnyEnvSession,
-    caller: Caller,
-    episodes: number,
-    steps: number,
+    user: string,
     signal: AbortSignal,
-    onEpisode: ((r: EpisodeRecordMsg) => void | Promise<void>) | undefined,
-  ): Promise<Tasks['agent.train']['out']['summary']> {
+    onEvent: (e: RunLoopEvent) => Promise<void>,
+  ): Promise<Omit<RunLoopResult, 'best'>> {
+    const r = run.request;
+    const options: RunLoopOptions = {
+      episodes: r.episodes,
+      steps: r.steps,
+      evaluation:
+        r.evalEverySteps > 0
+          ? { everySteps: r.evalEverySteps, episodes: r.evalEpisodes || DEFAULT_EVAL_EPISODES, seed: r.evalSeed, stopAtMeanReward: r.stopAtMeanReward, keepBest: r.keepBest }
+          : undefined,
+      checkpointEveryMs: this.store?.durable ? this.checkpointEveryMs : 0,
+      resume: run.loop.steps > 0 || run.loop.episodes > 0 || run.loop.evaluations.length > 0 ? run.loop : undefined,
+    };
+    const remaining = remainingBudget(options);
+    const recipe = { typeId: env.type.id, config: env.config, reward: rewardSpecOf(env instanceof EnvSession ? env.resolvedReward : env.reward) };
     if (!this.pool) {
       if (!(env instanceof EnvSession)) throw new Error('a hosted env session needs a compute pool');
-      const summary = await train(env.batch, session.agent, {
-        episodes: episodes || undefined,
-        steps: steps || undefined,
-        signal,
-        onEpisode: onEpisode && ((r: EpisodeRecord) => onEpisode(recordToProto(r))),
-      });
+      const before = { steps: env.totalSteps, episodes: env.totalEpisodes };
+      const result = remaining
+        ? await runLoop(env.batch, session.agent, options, () => env.type.create(1, env.config, { name: env.rewardFunction, params: env.rewardParams }, undefined), () => env.batch.exportState(), onEvent, signal)
+        : idleResult(run.loop);
       env.hasReset = true;
-      env.totalSteps += summary.steps;
-      env.totalEpisodes += summary.episodes;
-      return summary;
+      env.restoredMidEpisode = false;
+      env.totalSteps = before.steps + result.steps;
+      env.totalEpisodes = before.episodes + result.episodes;
+      if (result.best) session.replaceAgent(await importAgent(result.best));
+      const { best: _best, ...rest } = result;
+      return rest;
     }
+    if (!remaining) return idleResult(run.loop);
     const snapshot = session.agent.exportSnapshot();
     const local = env instanceof EnvSession ? env : undefined;
-    const envPayload = local
-      ? { lent: { typeId: local.type.id, config: local.config, reward: rewardSpecOf(local.resolvedReward), state: local.batch.exportState() } }
-      : { hosted: env.id };
+    const envPayload = local ? { lent: { ...recipe, state: local.batch.exportState() } } : { hosted: env.id };
     const out = await this.pool.run(
       'agent.train',
-      { snapshot, env: envPayload, episodes, steps, events: onEpisode !== undefined },
+      { snapshot, env: envPayload, options, evalEnv: recipe },
       {
-        user: caller.user,
+        user,
         long: true,
         worker: env instanceof RemoteEnvSession ? env.worker : undefined,
         transfer: snapshotBuffers(snapshot),
-        onEvent: onEpisode && ((r) => onEpisode(r as EpisodeRecordMsg)),
+        onEvent: (e) => onEvent(e as RunLoopEvent),
         signal,
       },
     );
@@ -398,10 +592,105 @@ export class AgentService {
     if (local && out.envState) {
       local.batch.importState(out.envState);
       local.hasReset = true;
-      local.totalSteps += out.summary.steps;
-      local.totalEpisodes += out.summary.episodes;
+      local.restoredMidEpisode = false;
+      local.totalSteps += out.result.steps;
+      local.totalEpisodes += out.result.episodes;
     }
-    return out.summary;
+    return out.result;
+  }
+
+  /** Resumes a run found running in the store at start-up (its agent and env restored to its last checkpoint). */
+  resumeRun(run: TrainingRun): void {
+    this.runs.set(run.id, run);
+    if (!run.running) return;
+    const fail = (why: string) => {
+      run.end('failed', why);
+      void this.store?.putRun(run.toRow()).catch((err) => this.warn(err, run));
+    };
+    const admin: Caller = { user: run.owner, role: 'admin' };
+    let session: AgentSession;
+    let env: AnyEnvSession;
+    try {
+      session = this.agents.get(run.agent, admin, 'agent');
+      env = this.envs.sessions.get(run.env, admin, 'env');
+    } catch (err) {
+      fail(`it could not be resumed after a restart: ${(err as Error).message}`);
+      return;
+    }
+    run.resumes++;
+    const controller = new AbortController();
+    this.claim(run, session, env, run.owner, controller);
+    this.execute(run, session, env, run.owner, controller).catch(() => undefined);
+  }
+
+  /** Stops every running run so that it resumes from its last checkpoint on the next start (SIGTERM). */
+  async stopRunsForShutdown(): Promise<void> {
+    const running = [...this.runs.values()].filter((r) => r.running && r.controller);
+    for (const r of running) r.controller!.abort('shutdown');
+    await Promise.all(running.map((r) => r.whenEnded()));
+  }
+
+  getRun(req: GetRunRequest, caller: Caller): GetRunResponse {
+    return { run: this.runOf(req.id, caller, 'read').toProto() };
+  }
+
+  listRuns(req: ListRunsRequest, caller: Caller): ListRunsResponse {
+    const state = req.state === RunState.RUN_STATE_UNSPECIFIED ? undefined : runStateName(req.state);
+    if (req.state !== RunState.RUN_STATE_UNSPECIFIED && !state) throw invalidArgument('state', `state must be a RunState (RUN_STATE_RUNNING, _SUCCEEDED, _CANCELLED, _FAILED), got ${req.state}`, 'OUT_OF_RANGE');
+    const runs = [...this.runs.values()]
+      .filter((r) => mayAccess(caller, r.owner, 'read') && (seesEveryone(caller) || r.owner === caller.user))
+      .filter((r) => (!req.agent || r.agent === req.agent) && (!req.owner || r.owner === req.owner) && (!state || r.state === state))
+      .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
+    return { runs: runs.map((r) => r.toProto()) };
+  }
+
+  async cancelRun(req: CancelRunRequest, caller: Caller): Promise<CancelRunResponse> {
+    const run = this.runOf(req.id, caller, 'write');
+    if (run.running) {
+      run.controller?.abort('cancel');
+      await run.whenEnded();
+    }
+    return { run: run.toProto() };
+  }
+
+  /** WatchRun: the run now, its events as they come, the run as it ended; resolves when it has ended. */
+  async watchRun(req: WatchRunRequest, caller: Caller, emit: (e: WatchRunResponse['event']) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    const run = this.runOf(req.id, caller, 'read');
+    await emit({ $case: 'run', value: run.toProto() });
+    if (!run.running) return;
+    const unwatch = run.watch((e) => {
+      // A slow watcher does not hold the run: it misses episodes while its stream is full.
+      void emit(e);
+    });
+    try {
+      await Promise.race([run.whenEnded(), new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()))]);
+    } finally {
+      unwatch();
+    }
+  }
+
+  async exportRunCheckpoint(req: ExportRunCheckpointRequest, caller: Caller): Promise<ExportRunCheckpointResponse> {
+    const run = this.runOf(req.id, caller, 'read');
+    const which = req.checkpoint === RunCheckpoint.RUN_CHECKPOINT_LAST ? 'last' : req.checkpoint === RunCheckpoint.RUN_CHECKPOINT_UNSPECIFIED || req.checkpoint === RunCheckpoint.RUN_CHECKPOINT_BEST ? 'best' : undefined;
+    if (!which) throw invalidArgument('checkpoint', `checkpoint must be RUN_CHECKPOINT_BEST or RUN_CHECKPOINT_LAST, got ${req.checkpoint}`, 'OUT_OF_RANGE');
+    const row = await this.store?.getRunCheckpoint(run.id, which);
+    if (!row) {
+      throw failedPrecondition(
+        which === 'best' ? `run ${run.id} has no evaluated agent: give eval_every_steps to Train to keep the best one` : `run ${run.id} has no checkpoint${this.store?.durable ? ' yet' : ' (the server keeps no data: --data-dir :memory:)'}`,
+        'NO_CHECKPOINT',
+        'checkpoint',
+      );
+    }
+    const evaluation = row.evaluation as RunEvaluationRecord | null;
+    return { format: SNAPSHOT_FORMAT, data: Buffer.from(row.snapshot), steps: row.steps, evaluation: evaluation ? runEvaluationToProto(evaluation) : undefined };
+  }
+
+  /** Run `id` if `caller` may access it; NOT_FOUND like a missing id otherwise. */
+  private runOf(id: string, caller: Caller, access: Access): TrainingRun {
+    if (!id) throw invalidArgument('id', 'id is required', 'MISSING_ID');
+    const run = this.runs.get(id);
+    if (!run || !mayAccess(caller, run.owner, access)) throw notFound('id', `training run '${id}' does not exist`, 'RUN_NOT_FOUND');
+    return run;
   }
 
   async evaluate(req: EvaluateRequest, caller: Caller, signal?: AbortSignal): Promise<EvaluateResponse> {
@@ -520,4 +809,63 @@ function agentToProto(s: AgentSession): AgentMsg {
     training: s.training !== undefined,
     memoryBytes: Math.round(s.memoryBytes),
   };
+}
+
+/** Evaluation episodes when eval_every_steps is given without eval_episodes. */
+export const DEFAULT_EVAL_EPISODES = 10;
+
+/** INVALID_ARGUMENT for Train options that do not fit together or are out of range. */
+function checkRunOptions(req: TrainRequest, maxEvalEpisodes: number): void {
+  if (!Number.isSafeInteger(req.evalEverySteps) || req.evalEverySteps < 0) {
+    throw invalidArgument('eval_every_steps', `eval_every_steps must be an integer >= 0 (0 = no evaluations), got ${req.evalEverySteps}`, 'OUT_OF_RANGE');
+  }
+  if (!Number.isSafeInteger(req.evalEpisodes) || req.evalEpisodes < 0 || req.evalEpisodes > maxEvalEpisodes) {
+    throw invalidArgument('eval_episodes', `eval_episodes must be an integer in [0, ${maxEvalEpisodes}] (0 = ${DEFAULT_EVAL_EPISODES}), got ${req.evalEpisodes}`, 'OUT_OF_RANGE');
+  }
+  if (!Number.isSafeInteger(req.evalSeed) || req.evalSeed < 0) throw invalidArgument('eval_seed', `eval_seed must be an integer >= 0, got ${req.evalSeed}`, 'BAD_SEED');
+  const evaluates = req.evalEverySteps > 0;
+  if (!evaluates && req.evalEpisodes > 0) throw invalidArgument('eval_episodes', 'eval_episodes needs eval_every_steps > 0', 'NEEDS_EVALUATION');
+  if (!evaluates && req.keepBest) throw invalidArgument('keep_best', 'keep_best needs eval_every_steps > 0: the best agent is the best evaluated one', 'NEEDS_EVALUATION');
+  if (req.stopAtMeanReward !== undefined) {
+    if (!evaluates) throw invalidArgument('stop_at_mean_reward', 'stop_at_mean_reward needs eval_every_steps > 0: evaluations decide when to stop', 'NEEDS_EVALUATION');
+    if (!Number.isFinite(req.stopAtMeanReward)) throw invalidArgument('stop_at_mean_reward', `stop_at_mean_reward must be a finite number, got ${req.stopAtMeanReward}`, 'OUT_OF_RANGE');
+  }
+}
+
+/** Whether a run still has budget left (a resumed run may have none: it ended just before its last save). */
+function remainingBudget(o: RunLoopOptions): boolean {
+  const l = o.resume;
+  if (!l) return true;
+  if (l.reachedThreshold) return false;
+  return o.episodes > 0 ? l.episodes < o.episodes : l.steps < o.steps;
+}
+
+function idleResult(loop: TrainLoopState): Omit<RunLoopResult, 'best'> & { best?: AgentSnapshot } {
+  const recent = loop.recentReturns;
+  return { loop, cancelled: false, steps: 0, episodes: 0, wallTimeMs: 0, meanReturn100: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : Number.NaN, lastReturn: loop.lastReturn };
+}
+
+/** A blocking Train call's summary of its (ended) run. */
+function summaryOf(run: TrainingRun): TrainSummary {
+  const p = run.toProto();
+  return {
+    episodes: p.episodes,
+    steps: p.steps,
+    wallTimeMs: p.wallTimeMs,
+    meanReturn100: p.meanReturn100,
+    lastReturn: p.lastReturn,
+    cancelled: run.state === 'cancelled',
+    run: run.id,
+    bestEvaluation: p.bestEvaluation === undefined ? undefined : p.evaluations[p.bestEvaluation],
+    reachedThreshold: p.reachedThreshold,
+  };
+}
+
+/** An env session's state as the store keeps it. */
+export function serializeState(state: unknown): Uint8Array {
+  return v8.serialize(state);
+}
+
+function agentRow(s: AgentSession): AgentRow {
+  return { id: s.id, owner: s.owner, env: s.env, preset: s.preset, createdAt: s.createdAt, memoryBytes: s.memoryBytes, snapshot: encodeSnapshot(s.agent.exportSnapshot()) };
 }

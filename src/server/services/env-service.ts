@@ -1,4 +1,6 @@
+import v8 from 'node:v8';
 import { failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
+import type { EnvRow, RewardRow, Store } from '../../store/store.js';
 import { presets } from '../../core/agents/presets.js';
 import { envTypeById, envTypes } from '../../core/envs/registry.js';
 import type { EnvType, RenderModeName } from '../../core/envs/types.js';
@@ -90,6 +92,8 @@ export interface EnvServiceRewardOptions {
   readonly metrics?: Pick<Metrics, 'envSteps' | 'rewardCalls'>;
   /** Worker threads for sessions with plugin or client rewards and very large ones (the server's). */
   readonly pool?: ComputePool;
+  /** Where sessions and registered rewards are kept (absent = nowhere). */
+  readonly store?: Store;
 }
 
 /** A session as the service holds it: here, or hosted on a worker thread. */
@@ -125,6 +129,7 @@ export class EnvService {
   private readonly maxBatchObservationBytes: number | undefined;
   private readonly metrics: EnvServiceRewardOptions['metrics'];
   private readonly pool: ComputePool | undefined;
+  private readonly store: Store | undefined;
   /** Hosted sessions' reward resolvers (on a worker). */
   private readonly hostedResolvers = new Map<string, HostedRewardResolver>();
 
@@ -135,6 +140,7 @@ export class EnvService {
     const usage = options.usage;
     this.usage = usage;
     this.pool = options.pool;
+    this.store = options.store;
     this.maxBatchObservationBytes = options.maxBatchObservationBytes;
     this.metrics = options.metrics;
     // With a usage tracker the rewards quota is checked by registerReward (it knows the caller's role).
@@ -194,7 +200,96 @@ export class EnvService {
       this.limits.maxNumEnvs,
     );
     this.sessions.add(session);
-    return { env: envToProto(session) };
+    if (!this.store) return { env: envToProto(session) };
+    return this.saveNew(session).then(() => ({ env: envToProto(session) }));
+  }
+
+  /** Writes a new session's row before its creation is answered; undoes the creation if that fails. */
+  private async saveNew(session: AnyEnvSession): Promise<void> {
+    if (!this.store) return;
+    try {
+      await this.store.putEnv({ id: session.id, owner: session.owner, spec: specOf(session), createdAt: session.createdAt });
+    } catch (err) {
+      this.sessions.discard(session.id);
+      throw err;
+    }
+  }
+
+  /** Writes a session's spec (after SetReward); its state is saved by the periodic save. */
+  private async saveSpec(session: AnyEnvSession, state?: Uint8Array): Promise<void> {
+    await this.store?.putEnv({ id: session.id, owner: session.owner, spec: specOf(session), createdAt: session.createdAt, state: state ?? (session instanceof EnvSession ? v8.serialize(session.exportState()) : undefined) });
+  }
+
+  /** Live sessions as the periodic save sees them: id, last use, and a way to get their state. */
+  *saveCandidates(): Generator<{ id: string; lastUsedAt: number; busy: boolean; state: () => Promise<Uint8Array> }> {
+    for (const s of this.sessions.values()) {
+      const state =
+        s instanceof EnvSession
+          ? async () => v8.serialize(s.exportState())
+          : async () => v8.serialize(await this.pool!.run('env.export', { id: s.id }, { user: s.owner, worker: s.worker }));
+      yield { id: s.id, lastUsedAt: s.lastUsedAt, busy: s.busyWith !== undefined, state };
+    }
+  }
+
+  /**
+   * Puts a session back from its row (start-up), with its id and its state at the last
+   * save; one that was inside an episode refuses steps until a Reset (SESSION_RESTORED).
+   */
+  async restoreEnv(row: EnvRow): Promise<void> {
+    const spec = row.spec as unknown as SavedSpec;
+    const type = envTypeById(spec.envId);
+    const state = row.state ? (v8.deserialize(Buffer.from(row.state)) as EnvSessionState) : undefined;
+    const req: CreateEnvRequest = {
+      envId: spec.envId,
+      config: spec.config,
+      rewardFunction: spec.rewardFunction,
+      rewardParams: spec.rewardParams,
+      numEnvs: spec.numEnvs,
+      renderMode: spec.renderMode,
+      autoresetMode: spec.autoresetMode,
+      seed: spec.seed ?? undefined,
+    };
+    const owner: Caller = { user: row.owner, role: 'admin' };
+    const reward = this.rewards.resolve(type, req.rewardFunction, req.rewardParams, row.owner, row.id);
+    const config = resolveOptions(type.configOptions, req.config, 'config');
+    const described = type.describe(config);
+    if (this.pool && (reward.origin !== 'builtin' || req.numEnvs * spaceSize(described.observationSpace) > HOST_ON_WORKER_NUMBERS)) {
+      await this.createHosted(type, req, owner, reward, config, described, req.numEnvs, state, row.id, { restored: true, createdAt: row.createdAt });
+      return;
+    }
+    const session = new EnvSession(
+      row.id,
+      row.owner,
+      type,
+      {
+        config: req.config,
+        rewardFunction: req.rewardFunction,
+        rewardParams: req.rewardParams,
+        numEnvs: req.numEnvs,
+        renderMode: renderModeName(req.renderMode, 'render_mode') ?? 'none',
+        autoresetMode: autoresetName(req.autoresetMode),
+        seed: req.seed,
+        rewards: this.rewards,
+        maxBatchObservationBytes: this.maxBatchObservationBytes,
+      },
+      this.limits.maxNumEnvs,
+    );
+    if (state) {
+      session.importState(state);
+      session.restoredMidEpisode = session.episodeInProgress;
+    }
+    session.createdAt = row.createdAt;
+    this.sessions.restore(session);
+  }
+
+  /** Puts a registered reward function back from its row (start-up). */
+  restoreReward(row: RewardRow): void {
+    this.rewards.register(
+      { name: row.name, envTypeId: row.envTypeId, sessionId: row.sessionId, source: row.source, description: row.description, params: row.params as OptionSpec[] },
+      row.owner,
+      row.createdAt,
+      false,
+    );
   }
 
   /** Creates a session on a worker thread (quota checked here first, before anything is allocated). */
@@ -208,6 +303,7 @@ export class EnvService {
     numEnvs: number,
     state?: EnvSessionState,
     id = SessionStore.newId(),
+    restore?: { restored: true; createdAt: number },
   ): Promise<CreateEnvResponse> {
     const pool = this.pool!;
     const sandboxBytes = reward.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0;
@@ -217,14 +313,17 @@ export class EnvService {
     const hostReq: CreateEnvRequest = { ...req, config, rewardFunction: reward.name, rewardParams: reward.params };
     const env = (await pool.run(
       'env.host',
-      { id, owner: caller.user, req: hostReq, reward: rewardSpecOf(reward), maxNumEnvs: this.limits.maxNumEnvs, maxBatchObservationBytes: this.maxBatchObservationBytes, state },
+      { id, owner: caller.user, req: hostReq, reward: rewardSpecOf(reward), maxNumEnvs: this.limits.maxNumEnvs, maxBatchObservationBytes: this.maxBatchObservationBytes, state, restored: restore !== undefined },
       { user: caller.user, worker },
     )) as Env;
-    const session = new RemoteEnvSession(id, caller.user, worker, type, config, described.observationSpace, described.actionSpace, numEnvs, described.maxEpisodeSteps, reward, bytes, (s) =>
+    const session = new RemoteEnvSession(id, caller.user, worker, type, config, described.observationSpace, described.actionSpace, numEnvs, described.maxEpisodeSteps, reward, bytes, hostReq, (s) =>
       this.releaseHosted(s),
     );
     this.rewards.use(id, reward, undefined);
-    if (state) this.sessions.replace(session);
+    if (restore) {
+      session.createdAt = restore.createdAt;
+      this.sessions.restore(session);
+    } else if (state) this.sessions.replace(session);
     else {
       try {
         this.sessions.add(session);
@@ -232,6 +331,7 @@ export class EnvService {
         this.releaseHosted(session);
         throw err;
       }
+      await this.saveNew(session);
     }
     return { env: { ...env, memoryBytes: bytes } };
   }
@@ -271,9 +371,16 @@ export class EnvService {
     ).then((envs) => ({ envs: envs.filter((e): e is Env => e !== undefined) }));
   }
 
-  deleteEnv(req: DeleteEnvRequest, caller: Caller): DeleteEnvResponse {
-    this.sessions.delete(req.id, caller);
-    return {};
+  deleteEnv(req: DeleteEnvRequest, caller: Caller): DeleteEnvResponse | Promise<DeleteEnvResponse> {
+    if (!this.store) {
+      this.sessions.delete(req.id, caller);
+      return {};
+    }
+    const session = this.sessions.get(req.id, caller, 'id', 'delete');
+    return this.store.deleteEnv(session.id).then(() => {
+      this.sessions.delete(req.id, caller);
+      return {};
+    });
   }
 
   /** A session of this service's own (on a worker: one it hosts); NOT_FOUND otherwise. */
@@ -400,6 +507,17 @@ export class EnvService {
    * this thread that switches to a plugin or client function moves to a worker thread first.
    */
   setReward(req: SetRewardRequest, caller: Caller): SetRewardResponse | Promise<SetRewardResponse> {
+    const answer = this.setRewardNow(req, caller);
+    if (!this.store) return answer;
+    // The new reward is part of the session's spec: saved before the change is answered.
+    return Promise.resolve(answer).then(async (res) => {
+      const session = this.sessions.get(req.id, caller);
+      await this.saveSpec(session);
+      return res;
+    });
+  }
+
+  private setRewardNow(req: SetRewardRequest, caller: Caller): SetRewardResponse | Promise<SetRewardResponse> {
     const session = this.sessions.get(req.id, caller);
     const admit = (extra: number) => this.usage?.checkCreate(caller, undefined, extra, `reward function '${req.rewardFunction}' (its sandbox)`);
     if (session instanceof RemoteEnvSession) return this.setRewardHosted(session, req, caller, admit);
@@ -469,9 +587,22 @@ export class EnvService {
     if (this.pool) {
       // Compiling untrusted code is the sandbox's work: a worker checks it.
       await this.pool.run('reward.check', { source: input.source, params: input.params }, { user: caller.user });
-      return { reward: registeredToProto(this.rewards.register(input, caller.user, Date.now(), false)) };
+      return { reward: registeredToProto(await this.saveReward(this.rewards.register(input, caller.user, Date.now(), false))) };
     }
-    return withSandbox(() => ({ reward: registeredToProto(this.rewards.register(input, caller.user)) }));
+    const entry = await withSandbox(() => this.rewards.register(input, caller.user));
+    return { reward: registeredToProto(await this.saveReward(entry)) };
+  }
+
+  /** Writes a registered reward's row before it is answered; undoes the registration if that fails. */
+  private async saveReward(r: ClientReward): Promise<ClientReward> {
+    if (!this.store) return r;
+    try {
+      await this.store.putReward({ owner: r.owner, name: r.name, sessionId: r.sessionId, envTypeId: r.envTypeId, source: r.source, description: r.description, params: r.params, createdAt: r.createdAt });
+    } catch (err) {
+      this.rewards.delete(r.owner, r.name, r.sessionId);
+      throw err;
+    }
+    return r;
   }
 
   private registerInput(req: RegisterRewardRequest, caller: Caller): RegisterRewardInput {
@@ -502,14 +633,23 @@ export class EnvService {
   }
 
   /** Deletes a registered reward function: the caller's, or (instructors and admins) `owner`'s. */
-  deleteReward(req: DeleteRewardRequest, caller: Caller): DeleteRewardResponse {
+  deleteReward(req: DeleteRewardRequest, caller: Caller): DeleteRewardResponse | Promise<DeleteRewardResponse> {
     const session = req.env ? this.sessions.get(req.env, caller, 'env', 'delete') : undefined;
     const owner = req.owner || session?.owner || caller.user;
     if (!mayAccess(caller, owner, 'delete')) {
       throw notFound('name', `no reward function '${req.name}' registered by ${req.env ? `session ${req.env}` : 'you'}`, 'REWARD_NOT_FOUND');
     }
+    const entry = this.rewards.list(owner, { sessionId: req.env }).find((r) => r.name === req.name && r.sessionId === req.env);
     this.rewards.delete(owner, req.name, req.env);
-    return {};
+    if (!this.store || !entry) return {};
+    return this.store.deleteReward(owner, req.name, req.env).then(
+      () => ({}),
+      (err) => {
+        // Not deleted after all: put it back as it was.
+        this.rewards.register({ ...entry, params: [...entry.params] }, entry.owner, entry.createdAt, false);
+        throw err;
+      },
+    );
   }
 
   /** One StepStream request's response; errors are thrown (the transport answers them inline). */
@@ -752,4 +892,42 @@ function envToProto(s: EnvSession): Env {
     rewardOrigin: ORIGINS[s.rewardOrigin],
     memoryBytes: Math.round(s.memoryBytes),
   };
+}
+
+/** What the store keeps of a session to make it again: CreateEnv's fields, resolved. */
+interface SavedSpec {
+  readonly envId: string;
+  readonly config: Record<string, unknown>;
+  readonly rewardFunction: string;
+  readonly rewardParams: Record<string, unknown>;
+  readonly numEnvs: number;
+  readonly renderMode: RenderMode;
+  readonly autoresetMode: AutoresetMode;
+  readonly seed: number | null;
+}
+
+function specOf(s: AnyEnvSession): Record<string, unknown> {
+  const spec: SavedSpec =
+    s instanceof EnvSession
+      ? {
+          envId: s.type.id,
+          config: { ...s.config },
+          rewardFunction: s.rewardFunction,
+          rewardParams: { ...s.rewardParams },
+          numEnvs: s.numEnvs,
+          renderMode: renderModeToProto(s.params.renderMode),
+          autoresetMode: s.params.autoresetMode === 'same_step' ? AutoresetMode.AUTORESET_MODE_SAME_STEP : AutoresetMode.AUTORESET_MODE_NEXT_STEP,
+          seed: s.params.seed ?? null,
+        }
+      : {
+          envId: s.type.id,
+          config: { ...s.config },
+          rewardFunction: s.rewardFunction,
+          rewardParams: { ...s.rewardParams },
+          numEnvs: s.numEnvs,
+          renderMode: s.createRequest.renderMode,
+          autoresetMode: s.createRequest.autoresetMode,
+          seed: s.createRequest.seed ?? null,
+        };
+  return { ...spec };
 }

@@ -5,6 +5,7 @@ import type { RewardOrigin } from '../../core/rewards/types.js';
 import type { StoredSession } from '../../core/sessions/session-store.js';
 import type { Space } from '../../core/spaces.js';
 import type { RewardSpec } from '../workers/protocol.js';
+import type { CreateEnvRequest } from '../../gen/gymhost/v1/env_service.js';
 
 /**
  * An env session hosted on a worker thread (its reward function is sandboxed client code
@@ -13,7 +14,8 @@ import type { RewardSpec } from '../workers/protocol.js';
  */
 export class RemoteEnvSession implements StoredSession {
   lastUsedAt = 0;
-  readonly createdAt = Date.now();
+  /** Epoch ms (kept across restarts). */
+  createdAt = Date.now();
   /** Set while a server-side loop (Train) drives this session. */
   busyWith: string | undefined;
 
@@ -31,6 +33,8 @@ export class RemoteEnvSession implements StoredSession {
     public reward: ResolvedReward,
     /** Estimated bytes held (on the worker), for the memoryBytes quota. */
     public memoryBytes: number,
+    /** The CreateEnv request it was made with (render and autoreset modes, seed), for the store. */
+    readonly createRequest: CreateEnvRequest,
     /** Frees it on the worker and in the reward registry. */
     private readonly release: (s: RemoteEnvSession) => void,
   ) {}

@@ -9,6 +9,7 @@ import type { RewardOrigin } from '../../core/rewards/types.js';
 import type { Caller } from '../../core/sessions/caller.js';
 import type { AgentCallName } from '../services/agent-calls.js';
 import type { EnvSessionState } from '../../core/sessions/env-session.js';
+import type { RunLoopOptions, RunLoopResult } from '../services/run-loop.js';
 
 /** A reward function as it travels to a worker: client code travels as its source. */
 export interface RewardSpec {
@@ -38,17 +39,23 @@ export interface Tasks {
   'agent.call': { in: { snapshot: AgentSnapshot; call: AgentCallName; req: unknown }; out: { res: unknown; snapshot?: AgentSnapshot } };
   /** A new agent (its networks' initial weights drawn there). */
   'agent.create': { in: { kind: string; observationSpace: unknown; numActions: number; config: Record<string, unknown>; grid: { gridWidth?: number; gridHeight?: number } }; out: { snapshot: AgentSnapshot } };
-  /** A Train run; events are episode records (each acknowledged by the request thread). */
+  /**
+   * A training run; events are RunLoopEvents (episode records, evaluations, checkpoints),
+   * each acknowledged by the request thread. The snapshot that comes back is the agent to
+   * keep (the best evaluated one with keep_best).
+   */
   'agent.train': {
-    in: { snapshot: AgentSnapshot; env: { lent: LentEnv } | { hosted: string }; episodes: number; steps: number; events: boolean };
-    out: { snapshot: AgentSnapshot; envState?: EnvBatchState; summary: { episodes: number; steps: number; wallTimeMs: number; meanReturn100: number; lastReturn: number; cancelled: boolean } };
+    in: { snapshot: AgentSnapshot; env: { lent: LentEnv } | { hosted: string }; options: RunLoopOptions; evalEnv: EnvRecipe };
+    out: { snapshot: AgentSnapshot; envState?: EnvBatchState; result: Omit<RunLoopResult, 'best'> & { keptBest: boolean } };
   };
+  /** A hosted env session's whole state (the periodic save). */
+  'env.export': { in: { id: string }; out: EnvSessionState };
   /** Greedy episodes on a private copy of an env. */
   'agent.evaluate': { in: { snapshot: AgentSnapshot; env: EnvRecipe; episodes: number; seed: number; recordTrajectories: boolean }; out: unknown };
   /** A REST body parsed and checked against its request message, returned as protobuf bytes. */
   'rest.decode': { in: { body: Uint8Array; requestType: string; rpc: string }; out: { bytes: Uint8Array } };
   /** Env sessions hosted on the worker: create one with a given id. */
-  'env.host': { in: { id: string; owner: string; req: unknown; reward: RewardSpec; maxNumEnvs: number; maxBatchObservationBytes?: number; state?: EnvSessionState }; out: unknown };
+  'env.host': { in: { id: string; owner: string; req: unknown; reward: RewardSpec; maxNumEnvs: number; maxBatchObservationBytes?: number; state?: EnvSessionState; restored?: boolean }; out: unknown };
   /** An EnvService call on a hosted session (reset, step, stepBatch, render, setReward, getEnv, deleteEnv, streamMessage). */
   'env.call': { in: { method: string; req: unknown; caller: Caller; reward?: RewardSpec }; out: unknown };
   /** Compiles client reward code in a sandbox to check it (RegisterReward). */

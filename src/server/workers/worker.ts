@@ -23,9 +23,10 @@ import { DEFAULT_SANDBOX_LIMITS, loadSandbox } from '../../core/rewards/sandbox.
 import type { RewardFunction, SandboxLimits } from '../../core/rewards/types.js';
 import type { Caller } from '../../core/sessions/caller.js';
 import type { Space } from '../../core/spaces.js';
-import { evaluate, train } from '../../core/training/train.js';
+import { evaluate } from '../../core/training/train.js';
+import { runLoop } from '../services/run-loop.js';
 import { EnvService, type HostedRewardResolver } from '../services/env-service.js';
-import { AGENT_CALLS, evaluationToProto, recordToProto } from '../services/agent-calls.js';
+import { AGENT_CALLS, evaluationToProto } from '../services/agent-calls.js';
 import { messageType, restToCanonical } from '../rest/json.js';
 import { parseJsonBody } from '../rest/body.js';
 import { agentRoutes, envRoutes, usageRoutes } from '../rest/routes.js';
@@ -154,7 +155,7 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
     }
   },
 
-  async 'agent.train'({ snapshot, env, episodes, steps, events }, id, signal) {
+  async 'agent.train'({ snapshot, env, options, evalEnv }, id, signal) {
     const agent = await hydrate(snapshot);
     let batch: EnvBatch;
     let hosted: ReturnType<EnvService['hosted']> | undefined;
@@ -166,20 +167,23 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
       hosted.busyWith = 'training';
       batch = hosted.batch;
     }
+    const start = hosted && { steps: hosted.totalSteps, episodes: hosted.totalEpisodes };
     try {
-      const summary = await train(batch, agent, {
-        episodes: episodes || undefined,
-        steps: steps || undefined,
-        signal,
-        onEpisode: events ? (r) => emit(id, recordToProto(r)) : undefined,
-      });
-      if (hosted) {
+      const exportEnv = () => {
+        if (!hosted) return batch.exportState();
+        // The hosted session as it will be after the run so far: reset, its counters advanced.
+        const state = hosted.exportState();
+        return { ...state, hasReset: true };
+      };
+      const result = await runLoop(batch, agent, options, () => buildEnv(evalEnv, undefined), exportEnv, (e) => emit(id, e), signal);
+      if (hosted && start) {
         hosted.hasReset = true;
-        hosted.totalSteps += summary.steps;
-        hosted.totalEpisodes += summary.episodes;
+        hosted.restoredMidEpisode = false;
+        hosted.totalSteps = start.steps + result.steps;
+        hosted.totalEpisodes = start.episodes + result.episodes;
       }
-      const { returns: _r, lengths: _l, ...rest } = summary;
-      return { snapshot: agent.exportSnapshot(), envState: hosted ? undefined : batch.exportState(), summary: rest };
+      const { best, ...rest } = result;
+      return { snapshot: best ?? agent.exportSnapshot(), envState: hosted ? undefined : batch.exportState(), result: { ...rest, keptBest: best !== undefined } };
     } finally {
       if (hosted) hosted.busyWith = undefined;
       agent.dispose();
@@ -211,8 +215,17 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
     return { bytes: codec.encode(message).finish() };
   },
 
-  'env.host'({ id, owner, req, reward, maxNumEnvs, maxBatchObservationBytes, state }) {
-    return envs.hostEnv(id, owner, req as never, resolverFor(reward), { maxNumEnvs, maxBatchObservationBytes }, state);
+  'env.host'({ id, owner, req, reward, maxNumEnvs, maxBatchObservationBytes, state, restored }) {
+    const env = envs.hostEnv(id, owner, req as never, resolverFor(reward), { maxNumEnvs, maxBatchObservationBytes }, state);
+    if (restored) {
+      const session = envs.hosted(id);
+      session.restoredMidEpisode = session.episodeInProgress;
+    }
+    return env;
+  },
+
+  'env.export'({ id }) {
+    return envs.hosted(id).exportState();
   },
 
   async 'env.call'({ method, req, caller, reward }) {

@@ -29,6 +29,104 @@ export const protobufPackage = "gymhost.v1";
 
 export const protobufFileName = "gymhost/v1/agent_service.proto";
 
+/** Where a training run is. */
+export enum RunState {
+  RUN_STATE_UNSPECIFIED = 0,
+  /** RUN_STATE_RUNNING - Training (also after a restart, resumed from its last checkpoint). */
+  RUN_STATE_RUNNING = 1,
+  /** RUN_STATE_SUCCEEDED - Its budget ran out, or an evaluation reached stop_at_mean_reward. */
+  RUN_STATE_SUCCEEDED = 2,
+  /** RUN_STATE_CANCELLED - Cancelled by a client (or its blocking call was cancelled). */
+  RUN_STATE_CANCELLED = 3,
+  /** RUN_STATE_FAILED - Stopped by an error (see error), e.g. its agent or env session was deleted. */
+  RUN_STATE_FAILED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function runStateFromJSON(object: any): RunState {
+  switch (object) {
+    case 0:
+    case "RUN_STATE_UNSPECIFIED":
+      return RunState.RUN_STATE_UNSPECIFIED;
+    case 1:
+    case "RUN_STATE_RUNNING":
+      return RunState.RUN_STATE_RUNNING;
+    case 2:
+    case "RUN_STATE_SUCCEEDED":
+      return RunState.RUN_STATE_SUCCEEDED;
+    case 3:
+    case "RUN_STATE_CANCELLED":
+      return RunState.RUN_STATE_CANCELLED;
+    case 4:
+    case "RUN_STATE_FAILED":
+      return RunState.RUN_STATE_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RunState.UNRECOGNIZED;
+  }
+}
+
+export function runStateToJSON(object: RunState): string {
+  switch (object) {
+    case RunState.RUN_STATE_UNSPECIFIED:
+      return "RUN_STATE_UNSPECIFIED";
+    case RunState.RUN_STATE_RUNNING:
+      return "RUN_STATE_RUNNING";
+    case RunState.RUN_STATE_SUCCEEDED:
+      return "RUN_STATE_SUCCEEDED";
+    case RunState.RUN_STATE_CANCELLED:
+      return "RUN_STATE_CANCELLED";
+    case RunState.RUN_STATE_FAILED:
+      return "RUN_STATE_FAILED";
+    case RunState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Which saved agent of a run. */
+export enum RunCheckpoint {
+  RUN_CHECKPOINT_UNSPECIFIED = 0,
+  /** RUN_CHECKPOINT_BEST - The agent at the run's best evaluation (the default). */
+  RUN_CHECKPOINT_BEST = 1,
+  /** RUN_CHECKPOINT_LAST - The agent at the run's last checkpoint. */
+  RUN_CHECKPOINT_LAST = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function runCheckpointFromJSON(object: any): RunCheckpoint {
+  switch (object) {
+    case 0:
+    case "RUN_CHECKPOINT_UNSPECIFIED":
+      return RunCheckpoint.RUN_CHECKPOINT_UNSPECIFIED;
+    case 1:
+    case "RUN_CHECKPOINT_BEST":
+      return RunCheckpoint.RUN_CHECKPOINT_BEST;
+    case 2:
+    case "RUN_CHECKPOINT_LAST":
+      return RunCheckpoint.RUN_CHECKPOINT_LAST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RunCheckpoint.UNRECOGNIZED;
+  }
+}
+
+export function runCheckpointToJSON(object: RunCheckpoint): string {
+  switch (object) {
+    case RunCheckpoint.RUN_CHECKPOINT_UNSPECIFIED:
+      return "RUN_CHECKPOINT_UNSPECIFIED";
+    case RunCheckpoint.RUN_CHECKPOINT_BEST:
+      return "RUN_CHECKPOINT_BEST";
+    case RunCheckpoint.RUN_CHECKPOINT_LAST:
+      return "RUN_CHECKPOINT_LAST";
+    case RunCheckpoint.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** A hosted agent. */
 export interface Agent {
   id: string;
@@ -279,6 +377,83 @@ export interface TrainRequest {
   steps: number;
   /** REST only: answer with newline-delimited JSON, one line per episode. */
   stream: boolean;
+  /** Answer at once with the run (TrainResponse.run) instead of waiting for it to end. */
+  async: boolean;
+  /**
+   * Evaluate the agent greedily every this many environment steps (at the end of the episode
+   * in which the count is reached) and once at the end; 0 = no evaluations.
+   */
+  evalEverySteps: number;
+  /** Greedy episodes per evaluation (default 10). */
+  evalEpisodes: number;
+  /** Evaluation episode i is reset with eval_seed + i (on a private copy of the env). */
+  evalSeed: number;
+  /**
+   * The agent ends the run holding the weights of its best evaluation (highest mean; the
+   * earliest on ties); needs eval_every_steps.
+   */
+  keepBest: boolean;
+  /** Stop once an evaluation's mean reward reaches this (needs eval_every_steps). */
+  stopAtMeanReward?: number | undefined;
+}
+
+/** One greedy evaluation during a training run. */
+export interface RunEvaluation {
+  /** 0-based number of the evaluation in its run. */
+  index: number;
+  /** Training steps and episodes done when it ran. */
+  steps: number;
+  episodes: number;
+  meanReward: number;
+  stdReward: number;
+  time?: Date | undefined;
+}
+
+/** A training run: a long-running operation started by Train. */
+export interface TrainingRun {
+  id: string;
+  /** Who started it. */
+  owner: string;
+  /** The agent and the env session it trains on. */
+  agent: string;
+  env: string;
+  state: RunState;
+  /** The Train request that started it (budget and options). */
+  request?:
+    | TrainRequest
+    | undefined;
+  /** Progress: episodes and environment steps done. */
+  episodes: number;
+  steps: number;
+  /** Mean return of the last (up to) 100 training episodes, and of the last one (NaN if none). */
+  meanReturn100: number;
+  lastReturn: number;
+  evaluations: RunEvaluation[];
+  /** Index in evaluations of the best one (highest mean, earliest on ties), if any. */
+  bestEvaluation?:
+    | number
+    | undefined;
+  /** Whether it stopped because an evaluation reached stop_at_mean_reward. */
+  reachedThreshold: boolean;
+  /** Why it failed (RUN_STATE_FAILED). */
+  error: string;
+  createTime?: Date | undefined;
+  updateTime?:
+    | Date
+    | undefined;
+  /** When it ended (unset while running). */
+  endTime?:
+    | Date
+    | undefined;
+  /** Steps done at its last checkpoint (what a crash would go back to), and when. */
+  checkpointSteps: number;
+  checkpointTime?:
+    | Date
+    | undefined;
+  /** Times it was resumed from a checkpoint after a server restart. */
+  resumes: number;
+  /** Training wall time so far, ms (not counting time the server was down). */
+  wallTimeMs: number;
 }
 
 /** The final summary of a Train call. */
@@ -291,10 +466,80 @@ export interface TrainSummary {
   lastReturn: number;
   /** True when the call was cancelled before its budget ran out. */
   cancelled: boolean;
+  /** The training run (GetRun has its evaluations). */
+  run: string;
+  /** The best evaluation, if the run evaluated. */
+  bestEvaluation?:
+    | RunEvaluation
+    | undefined;
+  /** Whether an evaluation reached stop_at_mean_reward. */
+  reachedThreshold: boolean;
 }
 
 export interface TrainResponse {
-  event?: { $case: "episode"; value: EpisodeRecord } | { $case: "summary"; value: TrainSummary } | undefined;
+  event?: { $case: "episode"; value: EpisodeRecord } | { $case: "summary"; value: TrainSummary } | //
+  /** The async answer: the run just started (the stream then ends). */
+  { $case: "run"; value: TrainingRun } | //
+  /** An evaluation of the run, after the episode it followed. */
+  { $case: "evaluation"; value: RunEvaluation } | undefined;
+}
+
+export interface GetRunRequest {
+  id: string;
+}
+
+export interface GetRunResponse {
+  run?: TrainingRun | undefined;
+}
+
+export interface ListRunsRequest {
+  /** Only the runs of this agent (empty = all the caller may read). */
+  agent: string;
+  /** Instructors and admins: only this user's runs. */
+  owner: string;
+  /** Only runs in this state (unspecified = any). */
+  state: RunState;
+}
+
+export interface ListRunsResponse {
+  runs: TrainingRun[];
+}
+
+export interface CancelRunRequest {
+  id: string;
+}
+
+export interface CancelRunResponse {
+  /** The run as it ended. */
+  run?: TrainingRun | undefined;
+}
+
+export interface WatchRunRequest {
+  id: string;
+}
+
+export interface WatchRunResponse {
+  event?:
+    | //
+    /** The run: first as it is, last as it ended. */
+    { $case: "run"; value: TrainingRun }
+    | { $case: "episode"; value: EpisodeRecord }
+    | { $case: "evaluation"; value: RunEvaluation }
+    | undefined;
+}
+
+export interface ExportRunCheckpointRequest {
+  id: string;
+  checkpoint: RunCheckpoint;
+}
+
+export interface ExportRunCheckpointResponse {
+  /** "gymhost-agent-v1", as ExportAgent. */
+  format: string;
+  data: Buffer;
+  /** Training steps the saved agent had done, and (best) its evaluation. */
+  steps: number;
+  evaluation?: RunEvaluation | undefined;
 }
 
 export interface EvaluateRequest {
@@ -3540,7 +3785,19 @@ export const ImportAgentResponse: MessageFns<ImportAgentResponse> = {
 };
 
 function createBaseTrainRequest(): TrainRequest {
-  return { id: "", env: "", episodes: 0, steps: 0, stream: false };
+  return {
+    id: "",
+    env: "",
+    episodes: 0,
+    steps: 0,
+    stream: false,
+    async: false,
+    evalEverySteps: 0,
+    evalEpisodes: 0,
+    evalSeed: 0,
+    keepBest: false,
+    stopAtMeanReward: undefined,
+  };
 }
 
 export const TrainRequest: MessageFns<TrainRequest> = {
@@ -3559,6 +3816,24 @@ export const TrainRequest: MessageFns<TrainRequest> = {
     }
     if (message.stream !== false) {
       writer.uint32(40).bool(message.stream);
+    }
+    if (message.async !== false) {
+      writer.uint32(48).bool(message.async);
+    }
+    if (message.evalEverySteps !== 0) {
+      writer.uint32(56).int64(message.evalEverySteps);
+    }
+    if (message.evalEpisodes !== 0) {
+      writer.uint32(64).int64(message.evalEpisodes);
+    }
+    if (message.evalSeed !== 0) {
+      writer.uint32(72).int64(message.evalSeed);
+    }
+    if (message.keepBest !== false) {
+      writer.uint32(80).bool(message.keepBest);
+    }
+    if (message.stopAtMeanReward !== undefined) {
+      writer.uint32(89).double(message.stopAtMeanReward);
     }
     return writer;
   },
@@ -3616,6 +3891,54 @@ export const TrainRequest: MessageFns<TrainRequest> = {
             message.stream = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.async = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.evalEverySteps = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.evalEpisodes = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.evalSeed = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.keepBest = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.stopAtMeanReward = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3635,6 +3958,32 @@ export const TrainRequest: MessageFns<TrainRequest> = {
       episodes: isSet(object.episodes) ? globalThis.Number(object.episodes) : 0,
       steps: isSet(object.steps) ? globalThis.Number(object.steps) : 0,
       stream: isSet(object.stream) ? globalThis.Boolean(object.stream) : false,
+      async: isSet(object.async) ? globalThis.Boolean(object.async) : false,
+      evalEverySteps: isSet(object.evalEverySteps)
+        ? globalThis.Number(object.evalEverySteps)
+        : isSet(object.eval_every_steps)
+        ? globalThis.Number(object.eval_every_steps)
+        : 0,
+      evalEpisodes: isSet(object.evalEpisodes)
+        ? globalThis.Number(object.evalEpisodes)
+        : isSet(object.eval_episodes)
+        ? globalThis.Number(object.eval_episodes)
+        : 0,
+      evalSeed: isSet(object.evalSeed)
+        ? globalThis.Number(object.evalSeed)
+        : isSet(object.eval_seed)
+        ? globalThis.Number(object.eval_seed)
+        : 0,
+      keepBest: isSet(object.keepBest)
+        ? globalThis.Boolean(object.keepBest)
+        : isSet(object.keep_best)
+        ? globalThis.Boolean(object.keep_best)
+        : false,
+      stopAtMeanReward: isSet(object.stopAtMeanReward)
+        ? globalThis.Number(object.stopAtMeanReward)
+        : isSet(object.stop_at_mean_reward)
+        ? globalThis.Number(object.stop_at_mean_reward)
+        : undefined,
     };
   },
 
@@ -3655,6 +4004,24 @@ export const TrainRequest: MessageFns<TrainRequest> = {
     if (message.stream !== false) {
       obj.stream = message.stream;
     }
+    if (message.async !== false) {
+      obj.async = message.async;
+    }
+    if (message.evalEverySteps !== 0) {
+      obj.evalEverySteps = Math.round(message.evalEverySteps);
+    }
+    if (message.evalEpisodes !== 0) {
+      obj.evalEpisodes = Math.round(message.evalEpisodes);
+    }
+    if (message.evalSeed !== 0) {
+      obj.evalSeed = Math.round(message.evalSeed);
+    }
+    if (message.keepBest !== false) {
+      obj.keepBest = message.keepBest;
+    }
+    if (message.stopAtMeanReward !== undefined) {
+      obj.stopAtMeanReward = floatToJson(message.stopAtMeanReward);
+    }
     return obj;
   },
 
@@ -3668,12 +4035,640 @@ export const TrainRequest: MessageFns<TrainRequest> = {
     message.episodes = object.episodes ?? 0;
     message.steps = object.steps ?? 0;
     message.stream = object.stream ?? false;
+    message.async = object.async ?? false;
+    message.evalEverySteps = object.evalEverySteps ?? 0;
+    message.evalEpisodes = object.evalEpisodes ?? 0;
+    message.evalSeed = object.evalSeed ?? 0;
+    message.keepBest = object.keepBest ?? false;
+    message.stopAtMeanReward = object.stopAtMeanReward ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRunEvaluation(): RunEvaluation {
+  return { index: 0, steps: 0, episodes: 0, meanReward: 0, stdReward: 0, time: undefined };
+}
+
+export const RunEvaluation: MessageFns<RunEvaluation> = {
+  encode(message: RunEvaluation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).int64(message.index);
+    }
+    if (message.steps !== 0) {
+      writer.uint32(16).int64(message.steps);
+    }
+    if (message.episodes !== 0) {
+      writer.uint32(24).int64(message.episodes);
+    }
+    if (message.meanReward !== 0) {
+      writer.uint32(33).double(message.meanReward);
+    }
+    if (message.stdReward !== 0) {
+      writer.uint32(41).double(message.stdReward);
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunEvaluation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunEvaluation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.index = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.steps = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.episodes = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.meanReward = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.stdReward = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunEvaluation {
+    return {
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      steps: isSet(object.steps) ? globalThis.Number(object.steps) : 0,
+      episodes: isSet(object.episodes) ? globalThis.Number(object.episodes) : 0,
+      meanReward: isSet(object.meanReward)
+        ? globalThis.Number(object.meanReward)
+        : isSet(object.mean_reward)
+        ? globalThis.Number(object.mean_reward)
+        : 0,
+      stdReward: isSet(object.stdReward)
+        ? globalThis.Number(object.stdReward)
+        : isSet(object.std_reward)
+        ? globalThis.Number(object.std_reward)
+        : 0,
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+    };
+  },
+
+  toJSON(message: RunEvaluation): unknown {
+    const obj: any = {};
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.steps !== 0) {
+      obj.steps = Math.round(message.steps);
+    }
+    if (message.episodes !== 0) {
+      obj.episodes = Math.round(message.episodes);
+    }
+    if (message.meanReward !== 0) {
+      obj.meanReward = floatToJson(message.meanReward);
+    }
+    if (message.stdReward !== 0) {
+      obj.stdReward = floatToJson(message.stdReward);
+    }
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RunEvaluation>, I>>(base?: I): RunEvaluation {
+    return RunEvaluation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunEvaluation>, I>>(object: I): RunEvaluation {
+    const message = createBaseRunEvaluation();
+    message.index = object.index ?? 0;
+    message.steps = object.steps ?? 0;
+    message.episodes = object.episodes ?? 0;
+    message.meanReward = object.meanReward ?? 0;
+    message.stdReward = object.stdReward ?? 0;
+    message.time = object.time ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTrainingRun(): TrainingRun {
+  return {
+    id: "",
+    owner: "",
+    agent: "",
+    env: "",
+    state: 0,
+    request: undefined,
+    episodes: 0,
+    steps: 0,
+    meanReturn100: 0,
+    lastReturn: 0,
+    evaluations: [],
+    bestEvaluation: undefined,
+    reachedThreshold: false,
+    error: "",
+    createTime: undefined,
+    updateTime: undefined,
+    endTime: undefined,
+    checkpointSteps: 0,
+    checkpointTime: undefined,
+    resumes: 0,
+    wallTimeMs: 0,
+  };
+}
+
+export const TrainingRun: MessageFns<TrainingRun> = {
+  encode(message: TrainingRun, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.owner !== "") {
+      writer.uint32(18).string(message.owner);
+    }
+    if (message.agent !== "") {
+      writer.uint32(26).string(message.agent);
+    }
+    if (message.env !== "") {
+      writer.uint32(34).string(message.env);
+    }
+    if (message.state !== 0) {
+      writer.uint32(40).int32(message.state);
+    }
+    if (message.request !== undefined) {
+      TrainRequest.encode(message.request, writer.uint32(50).fork()).join();
+    }
+    if (message.episodes !== 0) {
+      writer.uint32(56).int64(message.episodes);
+    }
+    if (message.steps !== 0) {
+      writer.uint32(64).int64(message.steps);
+    }
+    if (message.meanReturn100 !== 0) {
+      writer.uint32(73).double(message.meanReturn100);
+    }
+    if (message.lastReturn !== 0) {
+      writer.uint32(81).double(message.lastReturn);
+    }
+    for (const v of message.evaluations) {
+      RunEvaluation.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.bestEvaluation !== undefined) {
+      writer.uint32(96).int64(message.bestEvaluation);
+    }
+    if (message.reachedThreshold !== false) {
+      writer.uint32(104).bool(message.reachedThreshold);
+    }
+    if (message.error !== "") {
+      writer.uint32(114).string(message.error);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(122).fork()).join();
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(130).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(138).fork()).join();
+    }
+    if (message.checkpointSteps !== 0) {
+      writer.uint32(144).int64(message.checkpointSteps);
+    }
+    if (message.checkpointTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.checkpointTime), writer.uint32(154).fork()).join();
+    }
+    if (message.resumes !== 0) {
+      writer.uint32(160).int64(message.resumes);
+    }
+    if (message.wallTimeMs !== 0) {
+      writer.uint32(169).double(message.wallTimeMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrainingRun {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrainingRun();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.agent = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.env = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.request = TrainRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.episodes = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.steps = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.meanReturn100 = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.lastReturn = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.evaluations.push(RunEvaluation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.bestEvaluation = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.reachedThreshold = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.checkpointSteps = longToNumber(reader.int64());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.checkpointTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.resumes = longToNumber(reader.int64());
+            continue;
+          }
+          case 21: {
+            if (tag !== 169) {
+              break;
+            }
+
+            message.wallTimeMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrainingRun {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
+      env: isSet(object.env) ? globalThis.String(object.env) : "",
+      state: isSet(object.state) ? runStateFromJSON(object.state) : 0,
+      request: isSet(object.request) ? TrainRequest.fromJSON(object.request) : undefined,
+      episodes: isSet(object.episodes) ? globalThis.Number(object.episodes) : 0,
+      steps: isSet(object.steps) ? globalThis.Number(object.steps) : 0,
+      meanReturn100: isSet(object.meanReturn100)
+        ? globalThis.Number(object.meanReturn100)
+        : isSet(object.mean_return_100)
+        ? globalThis.Number(object.mean_return_100)
+        : 0,
+      lastReturn: isSet(object.lastReturn)
+        ? globalThis.Number(object.lastReturn)
+        : isSet(object.last_return)
+        ? globalThis.Number(object.last_return)
+        : 0,
+      evaluations: globalThis.Array.isArray(object?.evaluations)
+        ? object.evaluations.map((e: any) => RunEvaluation.fromJSON(e))
+        : [],
+      bestEvaluation: isSet(object.bestEvaluation)
+        ? globalThis.Number(object.bestEvaluation)
+        : isSet(object.best_evaluation)
+        ? globalThis.Number(object.best_evaluation)
+        : undefined,
+      reachedThreshold: isSet(object.reachedThreshold)
+        ? globalThis.Boolean(object.reachedThreshold)
+        : isSet(object.reached_threshold)
+        ? globalThis.Boolean(object.reached_threshold)
+        : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      createTime: isSet(object.createTime)
+        ? fromJsonTimestamp(object.createTime)
+        : isSet(object.create_time)
+        ? fromJsonTimestamp(object.create_time)
+        : undefined,
+      updateTime: isSet(object.updateTime)
+        ? fromJsonTimestamp(object.updateTime)
+        : isSet(object.update_time)
+        ? fromJsonTimestamp(object.update_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      checkpointSteps: isSet(object.checkpointSteps)
+        ? globalThis.Number(object.checkpointSteps)
+        : isSet(object.checkpoint_steps)
+        ? globalThis.Number(object.checkpoint_steps)
+        : 0,
+      checkpointTime: isSet(object.checkpointTime)
+        ? fromJsonTimestamp(object.checkpointTime)
+        : isSet(object.checkpoint_time)
+        ? fromJsonTimestamp(object.checkpoint_time)
+        : undefined,
+      resumes: isSet(object.resumes) ? globalThis.Number(object.resumes) : 0,
+      wallTimeMs: isSet(object.wallTimeMs)
+        ? globalThis.Number(object.wallTimeMs)
+        : isSet(object.wall_time_ms)
+        ? globalThis.Number(object.wall_time_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: TrainingRun): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
+    if (message.agent !== "") {
+      obj.agent = message.agent;
+    }
+    if (message.env !== "") {
+      obj.env = message.env;
+    }
+    if (message.state !== 0) {
+      obj.state = runStateToJSON(message.state);
+    }
+    if (message.request !== undefined) {
+      obj.request = TrainRequest.toJSON(message.request);
+    }
+    if (message.episodes !== 0) {
+      obj.episodes = Math.round(message.episodes);
+    }
+    if (message.steps !== 0) {
+      obj.steps = Math.round(message.steps);
+    }
+    if (message.meanReturn100 !== 0) {
+      obj.meanReturn100 = floatToJson(message.meanReturn100);
+    }
+    if (message.lastReturn !== 0) {
+      obj.lastReturn = floatToJson(message.lastReturn);
+    }
+    if (message.evaluations?.length) {
+      obj.evaluations = message.evaluations.map((e) => RunEvaluation.toJSON(e));
+    }
+    if (message.bestEvaluation !== undefined) {
+      obj.bestEvaluation = Math.round(message.bestEvaluation);
+    }
+    if (message.reachedThreshold !== false) {
+      obj.reachedThreshold = message.reachedThreshold;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.createTime !== undefined) {
+      obj.createTime = message.createTime.toISOString();
+    }
+    if (message.updateTime !== undefined) {
+      obj.updateTime = message.updateTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.checkpointSteps !== 0) {
+      obj.checkpointSteps = Math.round(message.checkpointSteps);
+    }
+    if (message.checkpointTime !== undefined) {
+      obj.checkpointTime = message.checkpointTime.toISOString();
+    }
+    if (message.resumes !== 0) {
+      obj.resumes = Math.round(message.resumes);
+    }
+    if (message.wallTimeMs !== 0) {
+      obj.wallTimeMs = floatToJson(message.wallTimeMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrainingRun>, I>>(base?: I): TrainingRun {
+    return TrainingRun.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrainingRun>, I>>(object: I): TrainingRun {
+    const message = createBaseTrainingRun();
+    message.id = object.id ?? "";
+    message.owner = object.owner ?? "";
+    message.agent = object.agent ?? "";
+    message.env = object.env ?? "";
+    message.state = object.state ?? 0;
+    message.request = (object.request !== undefined && object.request !== null)
+      ? TrainRequest.fromPartial(object.request)
+      : undefined;
+    message.episodes = object.episodes ?? 0;
+    message.steps = object.steps ?? 0;
+    message.meanReturn100 = object.meanReturn100 ?? 0;
+    message.lastReturn = object.lastReturn ?? 0;
+    message.evaluations = object.evaluations?.map((e) => RunEvaluation.fromPartial(e)) || [];
+    message.bestEvaluation = object.bestEvaluation ?? undefined;
+    message.reachedThreshold = object.reachedThreshold ?? false;
+    message.error = object.error ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.updateTime = object.updateTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.checkpointSteps = object.checkpointSteps ?? 0;
+    message.checkpointTime = object.checkpointTime ?? undefined;
+    message.resumes = object.resumes ?? 0;
+    message.wallTimeMs = object.wallTimeMs ?? 0;
     return message;
   },
 };
 
 function createBaseTrainSummary(): TrainSummary {
-  return { episodes: 0, steps: 0, wallTimeMs: 0, meanReturn100: 0, lastReturn: 0, cancelled: false };
+  return {
+    episodes: 0,
+    steps: 0,
+    wallTimeMs: 0,
+    meanReturn100: 0,
+    lastReturn: 0,
+    cancelled: false,
+    run: "",
+    bestEvaluation: undefined,
+    reachedThreshold: false,
+  };
 }
 
 export const TrainSummary: MessageFns<TrainSummary> = {
@@ -3695,6 +4690,15 @@ export const TrainSummary: MessageFns<TrainSummary> = {
     }
     if (message.cancelled !== false) {
       writer.uint32(48).bool(message.cancelled);
+    }
+    if (message.run !== "") {
+      writer.uint32(58).string(message.run);
+    }
+    if (message.bestEvaluation !== undefined) {
+      RunEvaluation.encode(message.bestEvaluation, writer.uint32(66).fork()).join();
+    }
+    if (message.reachedThreshold !== false) {
+      writer.uint32(72).bool(message.reachedThreshold);
     }
     return writer;
   },
@@ -3760,6 +4764,30 @@ export const TrainSummary: MessageFns<TrainSummary> = {
             message.cancelled = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.run = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.bestEvaluation = RunEvaluation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.reachedThreshold = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3792,6 +4820,17 @@ export const TrainSummary: MessageFns<TrainSummary> = {
         ? globalThis.Number(object.last_return)
         : 0,
       cancelled: isSet(object.cancelled) ? globalThis.Boolean(object.cancelled) : false,
+      run: isSet(object.run) ? globalThis.String(object.run) : "",
+      bestEvaluation: isSet(object.bestEvaluation)
+        ? RunEvaluation.fromJSON(object.bestEvaluation)
+        : isSet(object.best_evaluation)
+        ? RunEvaluation.fromJSON(object.best_evaluation)
+        : undefined,
+      reachedThreshold: isSet(object.reachedThreshold)
+        ? globalThis.Boolean(object.reachedThreshold)
+        : isSet(object.reached_threshold)
+        ? globalThis.Boolean(object.reached_threshold)
+        : false,
     };
   },
 
@@ -3815,6 +4854,15 @@ export const TrainSummary: MessageFns<TrainSummary> = {
     if (message.cancelled !== false) {
       obj.cancelled = message.cancelled;
     }
+    if (message.run !== "") {
+      obj.run = message.run;
+    }
+    if (message.bestEvaluation !== undefined) {
+      obj.bestEvaluation = RunEvaluation.toJSON(message.bestEvaluation);
+    }
+    if (message.reachedThreshold !== false) {
+      obj.reachedThreshold = message.reachedThreshold;
+    }
     return obj;
   },
 
@@ -3829,6 +4877,11 @@ export const TrainSummary: MessageFns<TrainSummary> = {
     message.meanReturn100 = object.meanReturn100 ?? 0;
     message.lastReturn = object.lastReturn ?? 0;
     message.cancelled = object.cancelled ?? false;
+    message.run = object.run ?? "";
+    message.bestEvaluation = (object.bestEvaluation !== undefined && object.bestEvaluation !== null)
+      ? RunEvaluation.fromPartial(object.bestEvaluation)
+      : undefined;
+    message.reachedThreshold = object.reachedThreshold ?? false;
     return message;
   },
 };
@@ -3845,6 +4898,12 @@ export const TrainResponse: MessageFns<TrainResponse> = {
         break;
       case "summary":
         TrainSummary.encode(message.event.value, writer.uint32(18).fork()).join();
+        break;
+      case "run":
+        TrainingRun.encode(message.event.value, writer.uint32(26).fork()).join();
+        break;
+      case "evaluation":
+        RunEvaluation.encode(message.event.value, writer.uint32(34).fork()).join();
         break;
     }
     return writer;
@@ -3879,6 +4938,22 @@ export const TrainResponse: MessageFns<TrainResponse> = {
             message.event = { $case: "summary", value: TrainSummary.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.event = { $case: "run", value: TrainingRun.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.event = { $case: "evaluation", value: RunEvaluation.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3897,6 +4972,10 @@ export const TrainResponse: MessageFns<TrainResponse> = {
         ? { $case: "episode", value: EpisodeRecord.fromJSON(object.episode) }
         : isSet(object.summary)
         ? { $case: "summary", value: TrainSummary.fromJSON(object.summary) }
+        : isSet(object.run)
+        ? { $case: "run", value: TrainingRun.fromJSON(object.run) }
+        : isSet(object.evaluation)
+        ? { $case: "evaluation", value: RunEvaluation.fromJSON(object.evaluation) }
         : undefined,
     };
   },
@@ -3907,6 +4986,10 @@ export const TrainResponse: MessageFns<TrainResponse> = {
       obj.episode = EpisodeRecord.toJSON(message.event.value);
     } else if (message.event?.$case === "summary") {
       obj.summary = TrainSummary.toJSON(message.event.value);
+    } else if (message.event?.$case === "run") {
+      obj.run = TrainingRun.toJSON(message.event.value);
+    } else if (message.event?.$case === "evaluation") {
+      obj.evaluation = RunEvaluation.toJSON(message.event.value);
     }
     return obj;
   },
@@ -3929,7 +5012,848 @@ export const TrainResponse: MessageFns<TrainResponse> = {
         }
         break;
       }
+      case "run": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "run", value: TrainingRun.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "evaluation": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "evaluation", value: RunEvaluation.fromPartial(object.event.value) };
+        }
+        break;
+      }
     }
+    return message;
+  },
+};
+
+function createBaseGetRunRequest(): GetRunRequest {
+  return { id: "" };
+}
+
+export const GetRunRequest: MessageFns<GetRunRequest> = {
+  encode(message: GetRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetRunRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunRequest>, I>>(base?: I): GetRunRequest {
+    return GetRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunRequest>, I>>(object: I): GetRunRequest {
+    const message = createBaseGetRunRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRunResponse(): GetRunResponse {
+  return { run: undefined };
+}
+
+export const GetRunResponse: MessageFns<GetRunResponse> = {
+  encode(message: GetRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      TrainingRun.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.run = TrainingRun.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetRunResponse {
+    return { run: isSet(object.run) ? TrainingRun.fromJSON(object.run) : undefined };
+  },
+
+  toJSON(message: GetRunResponse): unknown {
+    const obj: any = {};
+    if (message.run !== undefined) {
+      obj.run = TrainingRun.toJSON(message.run);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunResponse>, I>>(base?: I): GetRunResponse {
+    return GetRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunResponse>, I>>(object: I): GetRunResponse {
+    const message = createBaseGetRunResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? TrainingRun.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseListRunsRequest(): ListRunsRequest {
+  return { agent: "", owner: "", state: 0 };
+}
+
+export const ListRunsRequest: MessageFns<ListRunsRequest> = {
+  encode(message: ListRunsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== "") {
+      writer.uint32(10).string(message.agent);
+    }
+    if (message.owner !== "") {
+      writer.uint32(18).string(message.owner);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRunsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRunsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.owner = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRunsRequest {
+    return {
+      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
+      owner: isSet(object.owner) ? globalThis.String(object.owner) : "",
+      state: isSet(object.state) ? runStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: ListRunsRequest): unknown {
+    const obj: any = {};
+    if (message.agent !== "") {
+      obj.agent = message.agent;
+    }
+    if (message.owner !== "") {
+      obj.owner = message.owner;
+    }
+    if (message.state !== 0) {
+      obj.state = runStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRunsRequest>, I>>(base?: I): ListRunsRequest {
+    return ListRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRunsRequest>, I>>(object: I): ListRunsRequest {
+    const message = createBaseListRunsRequest();
+    message.agent = object.agent ?? "";
+    message.owner = object.owner ?? "";
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseListRunsResponse(): ListRunsResponse {
+  return { runs: [] };
+}
+
+export const ListRunsResponse: MessageFns<ListRunsResponse> = {
+  encode(message: ListRunsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.runs) {
+      TrainingRun.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRunsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRunsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runs.push(TrainingRun.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRunsResponse {
+    return { runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => TrainingRun.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListRunsResponse): unknown {
+    const obj: any = {};
+    if (message.runs?.length) {
+      obj.runs = message.runs.map((e) => TrainingRun.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRunsResponse>, I>>(base?: I): ListRunsResponse {
+    return ListRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRunsResponse>, I>>(object: I): ListRunsResponse {
+    const message = createBaseListRunsResponse();
+    message.runs = object.runs?.map((e) => TrainingRun.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCancelRunRequest(): CancelRunRequest {
+  return { id: "" };
+}
+
+export const CancelRunRequest: MessageFns<CancelRunRequest> = {
+  encode(message: CancelRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelRunRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CancelRunRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelRunRequest>, I>>(base?: I): CancelRunRequest {
+    return CancelRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelRunRequest>, I>>(object: I): CancelRunRequest {
+    const message = createBaseCancelRunRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelRunResponse(): CancelRunResponse {
+  return { run: undefined };
+}
+
+export const CancelRunResponse: MessageFns<CancelRunResponse> = {
+  encode(message: CancelRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      TrainingRun.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.run = TrainingRun.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelRunResponse {
+    return { run: isSet(object.run) ? TrainingRun.fromJSON(object.run) : undefined };
+  },
+
+  toJSON(message: CancelRunResponse): unknown {
+    const obj: any = {};
+    if (message.run !== undefined) {
+      obj.run = TrainingRun.toJSON(message.run);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CancelRunResponse>, I>>(base?: I): CancelRunResponse {
+    return CancelRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CancelRunResponse>, I>>(object: I): CancelRunResponse {
+    const message = createBaseCancelRunResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? TrainingRun.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchRunRequest(): WatchRunRequest {
+  return { id: "" };
+}
+
+export const WatchRunRequest: MessageFns<WatchRunRequest> = {
+  encode(message: WatchRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRunRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: WatchRunRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRunRequest>, I>>(base?: I): WatchRunRequest {
+    return WatchRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRunRequest>, I>>(object: I): WatchRunRequest {
+    const message = createBaseWatchRunRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchRunResponse(): WatchRunResponse {
+  return { event: undefined };
+}
+
+export const WatchRunResponse: MessageFns<WatchRunResponse> = {
+  encode(message: WatchRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.event?.$case) {
+      case "run":
+        TrainingRun.encode(message.event.value, writer.uint32(10).fork()).join();
+        break;
+      case "episode":
+        EpisodeRecord.encode(message.event.value, writer.uint32(18).fork()).join();
+        break;
+      case "evaluation":
+        RunEvaluation.encode(message.event.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = { $case: "run", value: TrainingRun.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = { $case: "episode", value: EpisodeRecord.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.event = { $case: "evaluation", value: RunEvaluation.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchRunResponse {
+    return {
+      event: isSet(object.run)
+        ? { $case: "run", value: TrainingRun.fromJSON(object.run) }
+        : isSet(object.episode)
+        ? { $case: "episode", value: EpisodeRecord.fromJSON(object.episode) }
+        : isSet(object.evaluation)
+        ? { $case: "evaluation", value: RunEvaluation.fromJSON(object.evaluation) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: WatchRunResponse): unknown {
+    const obj: any = {};
+    if (message.event?.$case === "run") {
+      obj.run = TrainingRun.toJSON(message.event.value);
+    } else if (message.event?.$case === "episode") {
+      obj.episode = EpisodeRecord.toJSON(message.event.value);
+    } else if (message.event?.$case === "evaluation") {
+      obj.evaluation = RunEvaluation.toJSON(message.event.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchRunResponse>, I>>(base?: I): WatchRunResponse {
+    return WatchRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchRunResponse>, I>>(object: I): WatchRunResponse {
+    const message = createBaseWatchRunResponse();
+    switch (object.event?.$case) {
+      case "run": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "run", value: TrainingRun.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "episode": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "episode", value: EpisodeRecord.fromPartial(object.event.value) };
+        }
+        break;
+      }
+      case "evaluation": {
+        if (object.event?.value !== undefined && object.event?.value !== null) {
+          message.event = { $case: "evaluation", value: RunEvaluation.fromPartial(object.event.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseExportRunCheckpointRequest(): ExportRunCheckpointRequest {
+  return { id: "", checkpoint: 0 };
+}
+
+export const ExportRunCheckpointRequest: MessageFns<ExportRunCheckpointRequest> = {
+  encode(message: ExportRunCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.checkpoint !== 0) {
+      writer.uint32(16).int32(message.checkpoint);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportRunCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportRunCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.checkpoint = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportRunCheckpointRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      checkpoint: isSet(object.checkpoint) ? runCheckpointFromJSON(object.checkpoint) : 0,
+    };
+  },
+
+  toJSON(message: ExportRunCheckpointRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.checkpoint !== 0) {
+      obj.checkpoint = runCheckpointToJSON(message.checkpoint);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportRunCheckpointRequest>, I>>(base?: I): ExportRunCheckpointRequest {
+    return ExportRunCheckpointRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportRunCheckpointRequest>, I>>(object: I): ExportRunCheckpointRequest {
+    const message = createBaseExportRunCheckpointRequest();
+    message.id = object.id ?? "";
+    message.checkpoint = object.checkpoint ?? 0;
+    return message;
+  },
+};
+
+function createBaseExportRunCheckpointResponse(): ExportRunCheckpointResponse {
+  return { format: "", data: Buffer.alloc(0), steps: 0, evaluation: undefined };
+}
+
+export const ExportRunCheckpointResponse: MessageFns<ExportRunCheckpointResponse> = {
+  encode(message: ExportRunCheckpointResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.format !== "") {
+      writer.uint32(10).string(message.format);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    if (message.steps !== 0) {
+      writer.uint32(24).int64(message.steps);
+    }
+    if (message.evaluation !== undefined) {
+      RunEvaluation.encode(message.evaluation, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportRunCheckpointResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExportRunCheckpointResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.steps = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.evaluation = RunEvaluation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExportRunCheckpointResponse {
+    return {
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      steps: isSet(object.steps) ? globalThis.Number(object.steps) : 0,
+      evaluation: isSet(object.evaluation) ? RunEvaluation.fromJSON(object.evaluation) : undefined,
+    };
+  },
+
+  toJSON(message: ExportRunCheckpointResponse): unknown {
+    const obj: any = {};
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.steps !== 0) {
+      obj.steps = Math.round(message.steps);
+    }
+    if (message.evaluation !== undefined) {
+      obj.evaluation = RunEvaluation.toJSON(message.evaluation);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExportRunCheckpointResponse>, I>>(base?: I): ExportRunCheckpointResponse {
+    return ExportRunCheckpointResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExportRunCheckpointResponse>, I>>(object: I): ExportRunCheckpointResponse {
+    const message = createBaseExportRunCheckpointResponse();
+    message.format = object.format ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
+    message.steps = object.steps ?? 0;
+    message.evaluation = (object.evaluation !== undefined && object.evaluation !== null)
+      ? RunEvaluation.fromPartial(object.evaluation)
+      : undefined;
     return message;
   },
 };
@@ -4543,8 +6467,10 @@ export const AgentServiceService = {
     responseDeserialize: (value: Buffer): ImportAgentResponse => ImportAgentResponse.decode(value),
   },
   /**
-   * Runs the loop server-side on an env session for N episodes or steps, one message per
-   * episode and a final summary; cancelling the call stops training.
+   * Runs the loop server-side on an env session for N episodes or steps as a training run,
+   * one message per episode (and per evaluation) and a final summary; cancelling the call
+   * stops training. With `async` it answers at once with the run (a long-running operation
+   * to Get, Watch and Cancel) and the run goes on without the call.
    */
   train: {
     path: "/gymhost.v1.AgentService/Train" as const,
@@ -4564,6 +6490,67 @@ export const AgentServiceService = {
     requestDeserialize: (value: Buffer): EvaluateRequest => EvaluateRequest.decode(value),
     responseSerialize: (value: EvaluateResponse): Buffer => Buffer.from(EvaluateResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EvaluateResponse => EvaluateResponse.decode(value),
+  },
+  /** One training run: its state, progress, evaluations and best evaluation. */
+  getRun: {
+    path: "/gymhost.v1.AgentService/GetRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetRunRequest): Buffer => Buffer.from(GetRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRunRequest => GetRunRequest.decode(value),
+    responseSerialize: (value: GetRunResponse): Buffer => Buffer.from(GetRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRunResponse => GetRunResponse.decode(value),
+  },
+  /** Training runs the caller may read, newest first. */
+  listRuns: {
+    path: "/gymhost.v1.AgentService/ListRuns" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRunsRequest): Buffer => Buffer.from(ListRunsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRunsRequest => ListRunsRequest.decode(value),
+    responseSerialize: (value: ListRunsResponse): Buffer => Buffer.from(ListRunsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRunsResponse => ListRunsResponse.decode(value),
+  },
+  /**
+   * Stops a running run at its next step; the agent keeps what it learned (or, with
+   * keep_best, its best evaluated weights).
+   */
+  cancelRun: {
+    path: "/gymhost.v1.AgentService/CancelRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelRunRequest): Buffer => Buffer.from(CancelRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelRunRequest => CancelRunRequest.decode(value),
+    responseSerialize: (value: CancelRunResponse): Buffer => Buffer.from(CancelRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelRunResponse => CancelRunResponse.decode(value),
+  },
+  /**
+   * The run now, then its episodes and evaluations as they happen, then the run once it
+   * has ended; the stream ends with the run.
+   */
+  watchRun: {
+    path: "/gymhost.v1.AgentService/WatchRun" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRunRequest): Buffer => Buffer.from(WatchRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRunRequest => WatchRunRequest.decode(value),
+    responseSerialize: (value: WatchRunResponse): Buffer => Buffer.from(WatchRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchRunResponse => WatchRunResponse.decode(value),
+  },
+  /**
+   * The agent as saved at a run's best evaluation (or its last checkpoint), in ExportAgent's
+   * format: ImportAgent makes an agent of it.
+   */
+  exportRunCheckpoint: {
+    path: "/gymhost.v1.AgentService/ExportRunCheckpoint" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExportRunCheckpointRequest): Buffer =>
+      Buffer.from(ExportRunCheckpointRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportRunCheckpointRequest => ExportRunCheckpointRequest.decode(value),
+    responseSerialize: (value: ExportRunCheckpointResponse): Buffer =>
+      Buffer.from(ExportRunCheckpointResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportRunCheckpointResponse => ExportRunCheckpointResponse.decode(value),
   },
 } as const;
 
@@ -4590,12 +6577,33 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
   /** A new agent from ExportAgent's bytes. */
   importAgent: handleUnaryCall<ImportAgentRequest, ImportAgentResponse>;
   /**
-   * Runs the loop server-side on an env session for N episodes or steps, one message per
-   * episode and a final summary; cancelling the call stops training.
+   * Runs the loop server-side on an env session for N episodes or steps as a training run,
+   * one message per episode (and per evaluation) and a final summary; cancelling the call
+   * stops training. With `async` it answers at once with the run (a long-running operation
+   * to Get, Watch and Cancel) and the run goes on without the call.
    */
   train: handleServerStreamingCall<TrainRequest, TrainResponse>;
   /** Greedy episodes from fixed seeds on a private copy of an env session's env. */
   evaluate: handleUnaryCall<EvaluateRequest, EvaluateResponse>;
+  /** One training run: its state, progress, evaluations and best evaluation. */
+  getRun: handleUnaryCall<GetRunRequest, GetRunResponse>;
+  /** Training runs the caller may read, newest first. */
+  listRuns: handleUnaryCall<ListRunsRequest, ListRunsResponse>;
+  /**
+   * Stops a running run at its next step; the agent keeps what it learned (or, with
+   * keep_best, its best evaluated weights).
+   */
+  cancelRun: handleUnaryCall<CancelRunRequest, CancelRunResponse>;
+  /**
+   * The run now, then its episodes and evaluations as they happen, then the run once it
+   * has ended; the stream ends with the run.
+   */
+  watchRun: handleServerStreamingCall<WatchRunRequest, WatchRunResponse>;
+  /**
+   * The agent as saved at a run's best evaluation (or its last checkpoint), in ExportAgent's
+   * format: ImportAgent makes an agent of it.
+   */
+  exportRunCheckpoint: handleUnaryCall<ExportRunCheckpointRequest, ExportRunCheckpointResponse>;
 }
 
 export interface AgentServiceClient extends Client {
@@ -4786,8 +6794,10 @@ export interface AgentServiceClient extends Client {
     callback: (error: ServiceError | null, response: ImportAgentResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Runs the loop server-side on an env session for N episodes or steps, one message per
-   * episode and a final summary; cancelling the call stops training.
+   * Runs the loop server-side on an env session for N episodes or steps as a training run,
+   * one message per episode (and per evaluation) and a final summary; cancelling the call
+   * stops training. With `async` it answers at once with the run (a long-running operation
+   * to Get, Watch and Cancel) and the run goes on without the call.
    */
   train(request: TrainRequest, options?: Partial<CallOptions>): ClientReadableStream<TrainResponse>;
   train(
@@ -4810,6 +6820,86 @@ export interface AgentServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EvaluateResponse) => void,
+  ): ClientUnaryCall;
+  /** One training run: its state, progress, evaluations and best evaluation. */
+  getRun(
+    request: GetRunRequest,
+    callback: (error: ServiceError | null, response: GetRunResponse) => void,
+  ): ClientUnaryCall;
+  getRun(
+    request: GetRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetRunResponse) => void,
+  ): ClientUnaryCall;
+  getRun(
+    request: GetRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetRunResponse) => void,
+  ): ClientUnaryCall;
+  /** Training runs the caller may read, newest first. */
+  listRuns(
+    request: ListRunsRequest,
+    callback: (error: ServiceError | null, response: ListRunsResponse) => void,
+  ): ClientUnaryCall;
+  listRuns(
+    request: ListRunsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRunsResponse) => void,
+  ): ClientUnaryCall;
+  listRuns(
+    request: ListRunsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRunsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Stops a running run at its next step; the agent keeps what it learned (or, with
+   * keep_best, its best evaluated weights).
+   */
+  cancelRun(
+    request: CancelRunRequest,
+    callback: (error: ServiceError | null, response: CancelRunResponse) => void,
+  ): ClientUnaryCall;
+  cancelRun(
+    request: CancelRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelRunResponse) => void,
+  ): ClientUnaryCall;
+  cancelRun(
+    request: CancelRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelRunResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The run now, then its episodes and evaluations as they happen, then the run once it
+   * has ended; the stream ends with the run.
+   */
+  watchRun(request: WatchRunRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchRunResponse>;
+  watchRun(
+    request: WatchRunRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchRunResponse>;
+  /**
+   * The agent as saved at a run's best evaluation (or its last checkpoint), in ExportAgent's
+   * format: ImportAgent makes an agent of it.
+   */
+  exportRunCheckpoint(
+    request: ExportRunCheckpointRequest,
+    callback: (error: ServiceError | null, response: ExportRunCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  exportRunCheckpoint(
+    request: ExportRunCheckpointRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ExportRunCheckpointResponse) => void,
+  ): ClientUnaryCall;
+  exportRunCheckpoint(
+    request: ExportRunCheckpointRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ExportRunCheckpointResponse) => void,
   ): ClientUnaryCall;
 }
 
