@@ -15,6 +15,9 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   AgentServiceClient,
+  RunCheckpoint,
+  RunState,
+  TrainRequest,
   type Agent,
   type AgentKind,
   type AgentPreset,
@@ -24,11 +27,15 @@ import {
   type EpisodeRecord,
   type EvaluateResponse,
   type ExportAgentResponse,
+  type ExportRunCheckpointResponse,
   type GetHistoryResponse,
+  type RunEvaluation,
+  type TrainingRun,
   type Transition,
   type TrainResponse,
   type TrainSummary,
   type UpdateQResponse,
+  type WatchRunResponse,
 } from '../../src/gen/gymhost/v1/agent_service.js';
 import {
   AutoresetMode,
@@ -46,8 +53,26 @@ import { ErrorDetail } from '../../src/gen/gymhost/v1/errors.js';
 import { Dtype, type Space, type SpaceValue, type Tensor } from '../../src/gen/gymhost/v1/spaces.js';
 import { Role, UsageServiceClient, type GetUsageResponse } from '../../src/gen/gymhost/v1/usage_service.js';
 
-export { AutoresetMode, Dtype, RenderMode, Role };
-export type { Agent, AgentKind, AgentPreset, Env, EpisodeRecord, GetUsageResponse, ExportAgentResponse, ListEnvTypesResponse, Space, SpaceValue, StepStreamRequest, StepStreamResponse, Tensor, TrainSummary };
+export { AutoresetMode, Dtype, RenderMode, Role, RunCheckpoint, RunState };
+export type {
+  Agent,
+  AgentKind,
+  AgentPreset,
+  Env,
+  EpisodeRecord,
+  GetUsageResponse,
+  ExportAgentResponse,
+  ExportRunCheckpointResponse,
+  ListEnvTypesResponse,
+  RunEvaluation,
+  Space,
+  SpaceValue,
+  StepStreamRequest,
+  StepStreamResponse,
+  Tensor,
+  TrainingRun,
+  TrainSummary,
+};
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 /** Metadata key of the binary ErrorDetail on a failed call. */
@@ -312,6 +337,32 @@ export class GymhostClient {
     }
   }
 
+  /**
+   * Calls a server-streaming method of a generated client and yields its messages; aborting
+   * `signal` (or leaving the loop early) cancels the call. Failures throw GymhostError.
+   * Streams have no deadline unless `timeoutMs` is given.
+   */
+  async *serverStream<Req, Res>(
+    service: grpc.Client,
+    method: (req: Req, md: grpc.Metadata, opts: Partial<grpc.CallOptions>) => grpc.ClientReadableStream<Res>,
+    request: Req,
+    opts: { signal?: AbortSignal; timeoutMs?: number | null } = {},
+  ): AsyncGenerator<Res> {
+    const call = method.call(service, request, this.metadata(), this.callOptions(opts.timeoutMs ?? null));
+    const abort = () => call.cancel();
+    opts.signal?.addEventListener('abort', abort);
+    if (opts.signal?.aborted) call.cancel();
+    try {
+      for await (const message of call as AsyncIterable<Res>) yield message;
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      throw typeof e?.code === 'number' ? GymhostError.fromServiceError(e) : err;
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      call.cancel();
+    }
+  }
+
   /** Who the token is, what it holds and its quotas (instructors and admins: any `user`'s). */
   usage(user = ''): Promise<GetUsageResponse> {
     return this.unary(this.usageService, this.usageService.getUsage, { user }, { idempotent: true });
@@ -492,6 +543,35 @@ export interface TransitionInput {
 
 export type CreateAgentOptions = Partial<CreateAgentRequest>;
 
+/** Train's budget (exactly one of episodes or steps) and run options. */
+export interface TrainOptions {
+  episodes?: number;
+  steps?: number;
+  /** A single-env session to train on (default: the agent's env). */
+  env?: string;
+  /** Evaluate greedily every this many environment steps (and once at the end); 0 = never. */
+  evalEverySteps?: number;
+  /** Greedy episodes per evaluation (server default 10). */
+  evalEpisodes?: number;
+  /** Evaluation episode i is reset with evalSeed + i. */
+  evalSeed?: number;
+  /** End the run holding the weights of its best evaluation (needs evalEverySteps). */
+  keepBest?: boolean;
+  /** Stop once an evaluation's mean reward reaches this (needs evalEverySteps). */
+  stopAtMeanReward?: number;
+  /** Resolve at once with the run instead of waiting for it to end. */
+  async?: boolean;
+  onEpisode?: (r: EpisodeRecord) => void;
+  onEvaluation?: (e: RunEvaluation) => void;
+  /** Cancels the (blocking) call and with it the run. */
+  signal?: AbortSignal;
+  /** A deadline for the whole call (default none). */
+  timeoutMs?: number | null;
+}
+
+/** One WatchRun event: the run (first and last), an episode's record or an evaluation. */
+export type WatchRunEvent = NonNullable<WatchRunResponse['event']>;
+
 export class Agents {
   constructor(private readonly c: GymhostClient) {}
 
@@ -565,28 +645,47 @@ export class Agents {
   }
 
   /**
-   * Trains on the server for `episodes` or `steps`; `onEpisode` gets every episode's record.
-   * Aborting `signal` cancels the call: the promise then resolves with a summary marked cancelled.
+   * Trains on the server for `episodes` or `steps` (a training run); `onEpisode` gets every
+   * episode's record and `onEvaluation` every evaluation (with `evalEverySteps`). Aborting
+   * `signal` cancels the call (and the run): the promise then resolves with a summary marked
+   * cancelled. With `async: true` it resolves at once with the run, which goes on without the
+   * call (follow it with getRun/watchRun, stop it with cancelRun).
    */
-  async train(
-    id: string,
-    opts: { episodes?: number; steps?: number; env?: string; onEpisode?: (r: EpisodeRecord) => void; signal?: AbortSignal; timeoutMs?: number | null },
-  ): Promise<TrainSummary> {
+  train(id: string, opts: TrainOptions & { async: true }): Promise<TrainingRun>;
+  train(id: string, opts: TrainOptions & { async?: false }): Promise<TrainSummary>;
+  train(id: string, opts: TrainOptions): Promise<TrainSummary | TrainingRun>;
+  async train(id: string, opts: TrainOptions): Promise<TrainSummary | TrainingRun> {
     let last: TrainSummary | undefined;
     const seen: EpisodeRecord[] = [];
+    const evaluations: RunEvaluation[] = [];
+    // An async Train answers at once: it gets the unary deadline.
+    const callOpts = opts.async && opts.timeoutMs === undefined ? { ...opts, timeoutMs: this.c.timeoutMs } : opts;
     try {
-      for await (const event of this.trainEvents(id, opts)) {
-        if (event.$case === 'summary') last = event.value;
-        else {
-          seen.push(event.value);
-          opts.onEpisode?.(event.value);
+      for await (const event of this.trainEvents(id, callOpts)) {
+        switch (event.$case) {
+          case 'run':
+            return event.value;
+          case 'summary':
+            last = event.value;
+            break;
+          case 'evaluation':
+            evaluations.push(event.value);
+            opts.onEvaluation?.(event.value);
+            break;
+          case 'episode':
+            seen.push(event.value);
+            opts.onEpisode?.(event.value);
+            break;
         }
       }
     } catch (err) {
       if (!(err instanceof GymhostError && err.code === 'CANCELLED' && opts.signal?.aborted)) throw err;
     }
     if (last) return last;
+    if (opts.async) throw new GymhostError({ code: 'INTERNAL', message: 'the server answered an async Train without the run' });
+    // Cancelled: the summary from what was seen (the run is the agent's newest, cancelled by now).
     const returns = seen.slice(-100).map((r) => r.episodeReturn);
+    const best = evaluations.reduce<RunEvaluation | undefined>((b, e) => (b === undefined || e.meanReward > b.meanReward ? e : b), undefined);
     return {
       episodes: seen.length,
       steps: seen.reduce((a, r) => a + r.length, 0),
@@ -594,32 +693,78 @@ export class Agents {
       meanReturn100: returns.length ? returns.reduce((a, b) => a + b, 0) / returns.length : Number.NaN,
       lastReturn: seen.length ? seen[seen.length - 1].episodeReturn : Number.NaN,
       cancelled: true,
+      run: await this.latestRunId(id),
+      bestEvaluation: best,
+      reachedThreshold: false,
     };
   }
 
-  /** Train as an async iterable of events: one `episode` per episode, then the `summary`. */
-  async *trainEvents(
-    id: string,
-    opts: { episodes?: number; steps?: number; env?: string; signal?: AbortSignal; timeoutMs?: number | null },
-  ): AsyncGenerator<NonNullable<TrainResponse['event']>> {
-    const call = this.s.train(
-      { id, env: opts.env ?? '', episodes: opts.episodes ?? 0, steps: opts.steps ?? 0, stream: false },
-      this.c.metadata(),
-      this.c.callOptions(opts.timeoutMs ?? null),
-    );
-    const abort = () => call.cancel();
-    opts.signal?.addEventListener('abort', abort);
-    if (opts.signal?.aborted) call.cancel();
+  /** Id of the agent's newest run ('' if it cannot be read). */
+  private async latestRunId(agent: string): Promise<string> {
     try {
-      for await (const message of call as AsyncIterable<TrainResponse>) {
-        if (message.event) yield message.event;
-      }
-    } catch (err) {
-      const e = err as grpc.ServiceError;
-      throw typeof e?.code === 'number' ? GymhostError.fromServiceError(e) : err;
-    } finally {
-      opts.signal?.removeEventListener('abort', abort);
-      call.cancel();
+      return (await this.listRuns({ agent }))[0]?.id ?? '';
+    } catch {
+      return '';
     }
+  }
+
+  /**
+   * Train as an async iterable of events: an `episode` per episode and an `evaluation` after
+   * the episode it followed, then the `summary` (or, with `async: true`, only the `run`).
+   */
+  async *trainEvents(id: string, opts: Omit<TrainOptions, 'onEpisode' | 'onEvaluation'>): AsyncGenerator<NonNullable<TrainResponse['event']>> {
+    const request = TrainRequest.fromPartial({
+      id,
+      env: opts.env ?? '',
+      episodes: opts.episodes ?? 0,
+      steps: opts.steps ?? 0,
+      async: opts.async ?? false,
+      evalEverySteps: opts.evalEverySteps ?? 0,
+      evalEpisodes: opts.evalEpisodes ?? 0,
+      evalSeed: opts.evalSeed ?? 0,
+      keepBest: opts.keepBest ?? false,
+      stopAtMeanReward: opts.stopAtMeanReward,
+    });
+    for await (const message of this.c.serverStream(this.s, this.s.train, request, opts)) {
+      if (message.event) yield message.event;
+    }
+  }
+
+  // ---- training runs ----------------------------------------------------------------------------
+
+  /** A training run: its state, progress, evaluations and best evaluation. */
+  async getRun(id: string): Promise<TrainingRun> {
+    return (await this.c.unary(this.s, this.s.getRun, { id }, { idempotent: true })).run!;
+  }
+
+  /** Training runs the caller may read, newest first (filtered by agent, owner and state). */
+  async listRuns(opts: { agent?: string; owner?: string; state?: RunState } = {}): Promise<TrainingRun[]> {
+    const req = { agent: opts.agent ?? '', owner: opts.owner ?? '', state: opts.state ?? RunState.RUN_STATE_UNSPECIFIED };
+    return (await this.c.unary(this.s, this.s.listRuns, req, { idempotent: true })).runs;
+  }
+
+  /** Stops a run at its next step; resolves with the run as it ended (an ended run as it is). */
+  async cancelRun(id: string, opts: { timeoutMs?: number | null } = {}): Promise<TrainingRun> {
+    return (await this.c.unary(this.s, this.s.cancelRun, { id }, { idempotent: true, timeoutMs: opts.timeoutMs })).run!;
+  }
+
+  /**
+   * A run's events as an async iterable: the `run` as it is, then its `episode`s and
+   * `evaluation`s as they happen, then the `run` as it ended (the last event). Aborting
+   * `signal` or leaving the loop early stops watching (not the run).
+   */
+  async *watchRun(id: string, opts: { signal?: AbortSignal; timeoutMs?: number | null } = {}): AsyncGenerator<WatchRunEvent> {
+    for await (const message of this.c.serverStream(this.s, this.s.watchRun, { id }, opts)) {
+      if (message.event) yield message.event;
+    }
+  }
+
+  /**
+   * The agent as saved at a run's best evaluation (`'best'`, the default) or its last
+   * checkpoint (`'last'`), in ExportAgent's format: `import(data)` makes an agent of it.
+   */
+  exportRunCheckpoint(id: string, checkpoint: 'best' | 'last' | RunCheckpoint = 'best'): Promise<ExportRunCheckpointResponse> {
+    const which = checkpoint === 'best' ? RunCheckpoint.RUN_CHECKPOINT_BEST : checkpoint === 'last' ? RunCheckpoint.RUN_CHECKPOINT_LAST : checkpoint;
+    return this.c.unary(this.s, this.s.exportRunCheckpoint, { id, checkpoint: which }, { idempotent: true });
   }
 }

@@ -29,8 +29,15 @@ export function textChart(values: readonly number[], width = 60, height = 12): s
   return rows.join('\n');
 }
 
-/** A one-line progress bar: `[#####-----] 50/100 label`. */
+/**
+ * A one-line progress bar: `[###############---------------] 50/100 (50%) label`. The bar and
+ * the percentage are rounded down, so a full bar and 100% mean the count was reached; the
+ * numbers are the true ones (never clamped to the total).
+ */
 export function progressBar(done: number, total: number, label: string, width = 30): string {
-  const filled = total > 0 ? Math.min(width, Math.round((done / total) * width)) : 0;
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${label}`;
+  // (done * 100) / total, not (done / total) * 100: 29/100 must be 29%, not 28.999...%.
+  const share = (scale: number) => (total > 0 ? Math.max(0, Math.floor((done * scale) / total)) : 0);
+  const filled = Math.min(width, share(width));
+  const percent = share(100);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} (${percent}%) ${label}`;
 }

@@ -217,6 +217,10 @@ function openDatabase(dataDir: string, location: string): Database.Database {
     if (check !== 'ok') throw new Error(String(check));
   } catch (err) {
     db.close();
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code.startsWith('SQLITE_IOERR')) {
+      throw new Error(`cannot open the database ${location} (${(err as Error).message}): it and its directory must be readable and writable by gymhost (a read-only file system or file is not enough)`);
+    }
     throw new Error(
       `the database ${location} is corrupt or not a gymhost database (${(err as Error).message}). Restore it from a backup, or move it away to start empty`,
     );

@@ -1,13 +1,26 @@
 /**
  * The typed TypeScript client (clients/ts) against a real gymhost on free loopback ports:
  * envs (single and vector), StepStream (lock-step, pipelined, inline errors), agents
- * (the seed's functions, train with cancel, evaluate, export/import) and typed errors.
+ * (the seed's functions, train with cancel, evaluate, export/import), training runs (async
+ * train, getRun, listRuns, watchRun, cancelRun, evaluations, keepBest, exportRunCheckpoint)
+ * and typed errors.
  */
 import * as grpc from '@grpc/grpc-js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { example } from '../../clients/ts/example.js';
-import { AutoresetMode, GymhostClient, GymhostError, RenderMode } from '../../clients/ts/index.js';
+import {
+  AutoresetMode,
+  GymhostClient,
+  GymhostError,
+  RenderMode,
+  RunCheckpoint,
+  RunState,
+  type EpisodeRecord,
+  type RunEvaluation,
+  type TrainingRun,
+  type WatchRunEvent,
+} from '../../clients/ts/index.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -285,5 +298,179 @@ describe('README example', () => {
     assert.ok(result.meanReward > -100, `greedy mean reward ${result.meanReward}`);
     assert.equal(result.errorCode, 'INVALID_ARGUMENT');
     assert.equal(lines.length, 5);
+  });
+});
+
+describe('training runs', () => {
+  const LONG_STEPS = 10_000_000;
+
+  async function poll(id: string, ready: (r: TrainingRun) => boolean): Promise<TrainingRun> {
+    for (let i = 0; i < 1500; i++) {
+      const run = await client.agents.getRun(id);
+      if (ready(run)) return run;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.fail(`run ${id} never got there`);
+  }
+
+  it('starts an async run, follows it with getRun, listRuns and watchRun, and cancels it', async () => {
+    const env = await client.envs.create({ envId: 'GridWorld-v0', config: { world: 'large_maze' } });
+    const agent = await client.agents.create({ kind: 'tabular', env: env.id, seed: 0 });
+    const run = await client.agents.train(agent.id, { steps: LONG_STEPS, async: true });
+    try {
+      assert.ok(run.id);
+      assert.equal(run.state, RunState.RUN_STATE_RUNNING);
+      assert.equal(run.agent, agent.id);
+      assert.equal(run.env, env.id);
+      assert.equal(run.request?.steps, LONG_STEPS);
+      assert.equal(run.request?.async, true);
+      assert.equal(run.endTime, undefined);
+      assert.equal((await client.agents.get(agent.id)).training, true);
+
+      const progressed = await poll(run.id, (r) => r.episodes > 0);
+      assert.equal(progressed.state, RunState.RUN_STATE_RUNNING);
+      assert.ok(progressed.steps >= progressed.episodes);
+      assert.deepEqual((await client.agents.listRuns({ agent: agent.id })).map((r) => r.id), [run.id]);
+      assert.ok((await client.agents.listRuns({ state: RunState.RUN_STATE_RUNNING })).some((r) => r.id === run.id));
+      assert.deepEqual(await client.agents.listRuns({ agent: agent.id, state: RunState.RUN_STATE_SUCCEEDED }), []);
+
+      const events: WatchRunEvent[] = [];
+      let cancelled: TrainingRun | undefined;
+      for await (const event of client.agents.watchRun(run.id)) {
+        events.push(event);
+        if (!cancelled && events.filter((e) => e.$case === 'episode').length >= 5) cancelled = await client.agents.cancelRun(run.id);
+      }
+      assert.ok(cancelled, 'the watch ended before 5 episodes');
+      assert.equal(cancelled.state, RunState.RUN_STATE_CANCELLED);
+      assert.ok(cancelled.endTime instanceof Date);
+      const first = events[0];
+      const last = events[events.length - 1];
+      assert.ok(first.$case === 'run' && first.value.state === RunState.RUN_STATE_RUNNING);
+      assert.ok(last.$case === 'run' && last.value.state === RunState.RUN_STATE_CANCELLED);
+      assert.equal(last.value.steps, cancelled.steps);
+      const middle = events.slice(1, -1);
+      assert.ok(middle.length >= 5 && middle.every((e) => e.$case === 'episode'), middle.map((e) => e.$case).join(','));
+      const numbers = middle.map((e) => (e.value as EpisodeRecord).episode);
+      assert.deepEqual(numbers, [...new Set(numbers)].sort((a, b) => a - b));
+
+      const again = await client.agents.getRun(run.id);
+      assert.equal(again.state, RunState.RUN_STATE_CANCELLED);
+      assert.equal(again.steps, cancelled.steps);
+      assert.equal((await client.agents.cancelRun(run.id)).state, RunState.RUN_STATE_CANCELLED);
+      const after = await client.agents.get(agent.id);
+      assert.equal(after.training, false);
+      assert.equal(after.totalSteps, cancelled.steps);
+      const last2 = await client.agents.exportRunCheckpoint(run.id, 'last');
+      assert.equal(last2.steps, again.checkpointSteps);
+      await rejectsWith(client.agents.exportRunCheckpoint(run.id), { code: 'FAILED_PRECONDITION' });
+    } finally {
+      await client.agents.cancelRun(run.id).catch(() => undefined);
+      await client.agents.delete(agent.id);
+      await client.envs.delete(env.id);
+    }
+  });
+
+  it('evaluates during training, keeps the best and exports it', async () => {
+    const env = await client.envs.create({ envId: 'GridWorld-v0', config: { world: 'small_maze', random_start: true } });
+    const agent = await client.agents.create({ preset: 'seed-tabular-gridworld', env: env.id, seed: 5 });
+    const evaluations: RunEvaluation[] = [];
+    let episodes = 0;
+    const summary = await client.agents.train(agent.id, {
+      episodes: 60,
+      evalEverySteps: 300,
+      evalEpisodes: 5,
+      evalSeed: 3,
+      keepBest: true,
+      onEpisode: () => episodes++,
+      onEvaluation: (e) => evaluations.push(e),
+    });
+    assert.equal(summary.episodes, 60);
+    assert.equal(episodes, 60);
+    assert.equal(summary.cancelled, false);
+    assert.equal(summary.reachedThreshold, false);
+    assert.ok(evaluations.length >= 2);
+    assert.deepEqual(evaluations.map((e) => e.index), evaluations.map((_, i) => i));
+    assert.equal(evaluations[evaluations.length - 1].steps, summary.steps);
+    const best = evaluations.reduce((b, e) => (e.meanReward > b.meanReward ? e : b));
+    assert.deepEqual(summary.bestEvaluation, best);
+
+    const run = await client.agents.getRun(summary.run);
+    assert.equal(run.state, RunState.RUN_STATE_SUCCEEDED);
+    assert.deepEqual(run.evaluations, evaluations);
+    assert.equal(run.bestEvaluation, best.index);
+    assert.equal(run.request?.keepBest, true);
+    // keep_best: the agent holds the best evaluated weights
+    const now = await client.agents.evaluate(agent.id, { episodes: 5, seed: 3 });
+    assert.equal(now.meanReward, best.meanReward);
+
+    const checkpoint = await client.agents.exportRunCheckpoint(summary.run);
+    assert.equal(checkpoint.format, 'gymhost-agent-v1');
+    assert.equal(checkpoint.steps, best.steps);
+    assert.deepEqual(checkpoint.evaluation, best);
+    assert.deepEqual((await client.agents.exportRunCheckpoint(summary.run, RunCheckpoint.RUN_CHECKPOINT_BEST)).data, checkpoint.data);
+    const copy = await client.agents.import(checkpoint.data, env.id);
+    assert.deepEqual((await client.agents.getQ(copy.id)).q, (await client.agents.getQ(agent.id)).q);
+    assert.equal((await client.agents.evaluate(copy.id, { episodes: 5, seed: 3 })).meanReward, best.meanReward);
+
+    // stop_at_mean_reward: the first evaluation reaches it
+    const stopped = await client.agents.train(agent.id, { episodes: 500, evalEverySteps: 50, evalEpisodes: 2, stopAtMeanReward: -1e9 });
+    assert.equal(stopped.reachedThreshold, true);
+    assert.ok(stopped.episodes < 500);
+    assert.equal(stopped.bestEvaluation?.index, 0);
+    assert.deepEqual((await client.agents.listRuns({ agent: agent.id })).map((r) => r.id), [stopped.run, summary.run]);
+
+    // trainEvents: an evaluation follows the episode it ran after
+    let seenEpisodes = 0;
+    let seenSteps = 0;
+    const kinds: string[] = [];
+    for await (const event of client.agents.trainEvents(agent.id, { episodes: 20, evalEverySteps: 200, evalEpisodes: 2 })) {
+      kinds.push(event.$case);
+      if (event.$case === 'episode') {
+        seenEpisodes++;
+        seenSteps += event.value.length;
+      } else if (event.$case === 'evaluation') {
+        assert.equal(event.value.episodes, seenEpisodes);
+        assert.equal(event.value.steps, seenSteps);
+      }
+    }
+    assert.equal(kinds[kinds.length - 1], 'summary');
+    assert.equal(kinds[kinds.length - 2], 'evaluation');
+
+    await client.agents.delete(copy.id);
+    await client.agents.delete(agent.id);
+    await client.envs.delete(env.id);
+  });
+
+  it('names the run of a cancelled blocking train', async () => {
+    const env = await client.envs.create({ envId: 'GridWorld-v0', config: { world: 'large_maze' } });
+    const agent = await client.agents.create({ kind: 'tabular', env: env.id, seed: 0 });
+    const controller = new AbortController();
+    const summary = await client.agents.train(agent.id, { steps: LONG_STEPS, signal: controller.signal, onEpisode: () => controller.abort() });
+    assert.equal(summary.cancelled, true);
+    assert.ok(summary.run);
+    const run = await poll(summary.run, (r) => r.state !== RunState.RUN_STATE_RUNNING);
+    assert.equal(run.state, RunState.RUN_STATE_CANCELLED);
+    await client.agents.delete(agent.id);
+    await client.envs.delete(env.id);
+  });
+
+  it('rejects unknown runs and options that need evaluations', async () => {
+    await rejectsWith(client.agents.getRun('run-nope'), { code: 'NOT_FOUND', field: 'id', reason: 'RUN_NOT_FOUND', status: grpc.status.NOT_FOUND });
+    await rejectsWith(client.agents.cancelRun('run-nope'), { code: 'NOT_FOUND' });
+    await rejectsWith(client.agents.exportRunCheckpoint('run-nope', 'last'), { code: 'NOT_FOUND' });
+    await rejectsWith(
+      (async () => {
+        for await (const _ of client.agents.watchRun('run-nope'));
+      })(),
+      { code: 'NOT_FOUND', reason: 'RUN_NOT_FOUND' },
+    );
+    const env = await client.envs.create({ envId: 'GridWorld-v0', config: { world: 'small_maze' } });
+    const agent = await client.agents.create({ kind: 'tabular', env: env.id, seed: 0 });
+    await rejectsWith(client.agents.train(agent.id, { episodes: 5, keepBest: true }), { code: 'INVALID_ARGUMENT', field: 'keep_best' });
+    await rejectsWith(client.agents.train(agent.id, { episodes: 5, keepBest: true, async: true }), { code: 'INVALID_ARGUMENT', field: 'keep_best' });
+    await rejectsWith(client.agents.train(agent.id, { episodes: 5, stopAtMeanReward: 0 }), { code: 'INVALID_ARGUMENT', field: 'stop_at_mean_reward' });
+    assert.deepEqual(await client.agents.listRuns({ agent: agent.id }), []);
+    await client.agents.delete(agent.id);
+    await client.envs.delete(env.id);
   });
 });

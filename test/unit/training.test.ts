@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAgent } from '../../src/core/agents/create-agent.js';
-import type { Agent, EpisodeRecord, Transition } from '../../src/core/agents/types.js';
+import { createAgent, importAgent } from '../../src/core/agents/create-agent.js';
+import type { TabularAgent } from '../../src/core/agents/tabular.js';
+import type { Agent, AgentSnapshot, EpisodeRecord, Transition } from '../../src/core/agents/types.js';
 import { cartPoleType } from '../../src/core/envs/cartpole.js';
 import { gridWorldType } from '../../src/core/envs/gridworld.js';
 import type { EnvBatch } from '../../src/core/envs/types.js';
 import { DomainError } from '../../src/core/errors.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { withTerminalReward } from '../../src/core/training/reward-wrappers.js';
-import { evaluate, train } from '../../src/core/training/train.js';
+import { evaluate, train, type TrainLoopState } from '../../src/core/training/train.js';
 
 function gridEnv(config: Record<string, unknown> = {}, seed = 0, numEnvs = 1): EnvBatch {
   const reward = { name: 'seed', params: resolveOptions(gridWorldType.rewardFunctions[0].params, {}, 'reward.params') };
@@ -70,13 +71,65 @@ describe('train: the seed loop in-process', () => {
     assert.ok(seen.every((r) => r.wallTimeMs >= 0 && r.epsilon === 0.2 && Number.isNaN(r.loss)));
   });
 
-  it('a steps budget finishes the episode in progress', async () => {
-    const env = gridEnv({ world: 'small_moat' }, 0);
-    const agent = await createAgent('tabular', env.observationSpace, 4, { seed: 0 });
-    const s = await train(env, agent, { steps: 1000, seed: 0 });
-    assert.ok(s.steps >= 1000);
-    assert.equal(s.steps, s.lengths.reduce((a, b) => a + b));
-    assert.ok(s.steps - s.lengths[s.lengths.length - 1] < 1000, 'stopped after the episode that crossed the budget');
+  it('a steps budget stops at exactly that many steps, ending the episode in progress there', async () => {
+    for (const budget of [1000, 1234, 7]) {
+      const env = gridEnv({ world: 'small_moat' }, 0);
+      const agent = await createAgent('tabular', env.observationSpace, 4, { seed: 0 });
+      const s = await train(env, agent, { steps: budget, seed: 0 });
+      assert.equal(s.steps, budget);
+      assert.equal(s.lengths.reduce((a, b) => a + b), budget);
+      assert.equal(agent.history.length, s.episodes, 'the cut episode is recorded');
+      assert.equal(agent.totalSteps, budget);
+    }
+  });
+
+  it('a run checkpointed between episodes and resumed from there ends exactly as the uninterrupted run (evaluations included)', async () => {
+    const options = { steps: 3000, evaluation: { everySteps: 700, episodes: 3, seed: 50, env: () => gridEnv({ world: 'small_moat' }, 0) } };
+    const fresh = async () => {
+      const env = gridEnv({ world: 'small_moat' }, 4);
+      const agent = await createAgent('tabular', env.observationSpace, 4, { seed: 3, epsilon_start: 0.3 });
+      return { env, agent };
+    };
+    // Uninterrupted, saving every checkpoint (a fake clock makes every episode end a checkpoint).
+    const whole = await fresh();
+    let tick = 0;
+    const saved: { loop: TrainLoopState; agent: AgentSnapshot; env: ReturnType<typeof whole.env.exportState> }[] = [];
+    const full = await train(whole.env, whole.agent, {
+      ...options,
+      now: () => (tick += 1000),
+      checkpointEveryMs: 1000,
+      onCheckpoint: (loop) => void saved.push({ loop, agent: whole.agent.exportSnapshot(), env: whole.env.exportState() }),
+    });
+    assert.ok(saved.length >= 3, `${saved.length} checkpoints`);
+    // Resume from a checkpoint in the middle, in fresh objects.
+    const mid = saved[Math.floor(saved.length / 2)];
+    const again = await fresh();
+    const agent = await importAgent(mid.agent);
+    again.env.importState(mid.env);
+    const rest = await train(again.env, agent, { ...options, resume: mid.loop });
+    assert.equal(rest.state.steps, full.state.steps);
+    assert.equal(rest.state.episodes, full.state.episodes);
+    assert.deepEqual(rest.evaluations.map((e) => [e.steps, e.mean]), full.evaluations.map((e) => [e.steps, e.mean]));
+    assert.deepEqual((agent as TabularAgent).table, (whole.agent as TabularAgent).table);
+    assert.deepEqual(agent.history.map((r) => r.return), whole.agent.history.map((r) => r.return));
+  });
+
+  it('stop_at_mean_reward stops at the first evaluation that reaches it; the best evaluation is the highest (earliest on ties)', async () => {
+    const env = gridEnv({ world: 'small_moat' }, 4);
+    const agent = await createAgent('tabular', env.observationSpace, 4, { seed: 3 });
+    const bests: number[] = [];
+    const s = await train(env, agent, {
+      steps: 200_000,
+      evaluation: { everySteps: 500, episodes: 2, seed: 9, env: () => gridEnv({ world: 'small_moat' }, 0), stopAtMeanReward: -30, onEvaluation: (e, best) => void (best && bests.push(e.index)) },
+    });
+    assert.ok(s.reachedThreshold);
+    const last = s.evaluations[s.evaluations.length - 1];
+    assert.ok(last.mean >= -30);
+    assert.ok(s.evaluations.slice(0, -1).every((e) => e.mean < -30), 'no earlier evaluation reached it');
+    assert.ok(s.state.steps < 200_000);
+    const top = Math.max(...s.evaluations.map((e) => e.mean));
+    assert.equal(s.bestEvaluation, s.evaluations.findIndex((e) => e.mean === top));
+    assert.equal(bests[bests.length - 1], s.bestEvaluation);
   });
 
   it("done = terminated only: a truncated episode's last transition bootstraps", async () => {

@@ -402,12 +402,13 @@ export class AgentService {
       throw err;
     }
     this.runs.set(run.id, run);
+    // Watching before the loop starts: its first episodes run before its first await.
+    const unwatch = onEvent && !req.async ? run.watch((e) => (e.$case === 'run' ? undefined : onEvent(e))) : undefined;
     const finished = this.execute(run, session, env, caller.user, controller);
     if (req.async) {
       finished.catch(() => undefined);
       return { run: run.toProto() };
     }
-    const unwatch = onEvent ? run.watch((e) => (e.$case === 'run' ? undefined : onEvent(e))) : undefined;
     const abort = () => controller.abort('cancel');
     signal?.addEventListener('abort', abort);
     if (signal?.aborted) abort();
@@ -477,10 +478,9 @@ export class AgentService {
       state = 'failed';
       error = err instanceof DomainError ? err.message : 'internal error';
       if (!(err instanceof DomainError)) this.logger?.error({ err, run: run.id }, 'training run failed');
-    } finally {
-      this.release(run, session, env);
     }
     if (stoppedForShutdown()) {
+      this.release(run, session, env);
       run.detach();
       return;
     }
@@ -488,10 +488,11 @@ export class AgentService {
       state = 'failed';
       error = `agent ${session.id} was deleted during the run`;
     }
-    run.updatedAt = Date.now();
     run.state = state;
     run.error = error;
     run.endedAt = Date.now();
+    run.updatedAt = run.endedAt;
+    // The final save before the agent and env are free for other calls.
     if (this.store) {
       try {
         if (!session.disposed) await this.saveCheckpoint(run, session, env, session.agent.exportSnapshot(), undefined);
@@ -500,6 +501,7 @@ export class AgentService {
         this.warn(err, run);
       }
     }
+    this.release(run, session, env);
     run.end(state, error);
   }
 

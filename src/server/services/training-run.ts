@@ -103,7 +103,7 @@ export class TrainingRun {
   end(state: RunStateName, error = ''): void {
     this.state = state;
     this.error = error;
-    this.endedAt = Date.now();
+    this.endedAt ??= Date.now();
     this.updatedAt = this.endedAt;
     void this.publish({ $case: 'run', value: this.toProto() });
     this.watchers.clear();

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import gymnasium as _gym
 
-from .agent import Agent, EpisodeRecord, EvaluateResult, ExportedAgent, History, Preset, TrainSummary, presets
+from .agent import Agent, EpisodeRecord, EvaluateResult, ExportedAgent, History, Preset, RunCheckpoint, RunEvaluation, TrainingRun, TrainSummary, presets
 from .animation import Animation, animate_run
 from .client import DEFAULT_ADDRESS, Client, StepStream, connect
 from .env import RemoteEnv, SeedSimulator, make
@@ -68,9 +68,12 @@ __all__ = [
     "RemoteEnv",
     "RemoteVectorEnv",
     "ResourceExhaustedError",
+    "RunCheckpoint",
+    "RunEvaluation",
     "SeedSimulator",
     "StepStream",
     "TrainSummary",
+    "TrainingRun",
     "UnauthenticatedError",
     "UnavailableError",
     "UnknownError",

@@ -14,8 +14,9 @@ or let the server run it: ``agent.train(episodes=500)``, ``agent.evaluate(episod
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Literal, Mapping, Sequence, overload
 
 import numpy as np
 from google.protobuf import json_format
@@ -103,6 +104,24 @@ class EpisodeEnd:
 
 
 @dataclasses.dataclass(frozen=True)
+class RunEvaluation:
+    """One greedy evaluation during a training run."""
+
+    #: 0-based number of the evaluation in its run.
+    index: int
+    #: Training steps and episodes done when it ran.
+    steps: int
+    episodes: int
+    mean_reward: float
+    std_reward: float
+    time: datetime.datetime | None = None
+
+    @classmethod
+    def _from(cls, e: apb.RunEvaluation) -> "RunEvaluation":
+        return cls(int(e.index), int(e.steps), int(e.episodes), e.mean_reward, e.std_reward, _time(e, "time"))
+
+
+@dataclasses.dataclass(frozen=True)
 class TrainSummary:
     episodes: int
     steps: int
@@ -111,6 +130,101 @@ class TrainSummary:
     mean_return_100: float
     last_return: float
     cancelled: bool
+    #: Id of the training run (``get_run`` has its evaluations).
+    run: str = ""
+    #: The run's best evaluation (highest mean, earliest on ties), if it evaluated.
+    best_evaluation: RunEvaluation | None = None
+    #: Whether an evaluation reached ``stop_at_mean_reward``.
+    reached_threshold: bool = False
+
+    @classmethod
+    def _from(cls, s: apb.TrainSummary) -> "TrainSummary":
+        best = RunEvaluation._from(s.best_evaluation) if s.HasField("best_evaluation") else None
+        return cls(int(s.episodes), int(s.steps), s.wall_time_ms, s.mean_return_100, s.last_return, bool(s.cancelled), s.run, best, bool(s.reached_threshold))
+
+
+#: TrainingRun.state values.
+RUN_STATES = ("RUNNING", "SUCCEEDED", "CANCELLED", "FAILED")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingRun:
+    """A training run (the long-running operation a Train call starts): GetRun's answer."""
+
+    id: str
+    #: Who started it.
+    owner: str
+    #: The agent and the env session it trains on.
+    agent: str
+    env: str
+    #: ``"RUNNING"``, ``"SUCCEEDED"``, ``"CANCELLED"`` or ``"FAILED"``.
+    state: str
+    #: The Train request that started it (budget and options).
+    request: apb.TrainRequest
+    #: Progress: episodes and environment steps done.
+    episodes: int
+    steps: int
+    #: Mean return of the last (up to) 100 training episodes, and of the last one (NaN if none).
+    mean_return_100: float
+    last_return: float
+    evaluations: list[RunEvaluation]
+    #: Index in ``evaluations`` of the best one (highest mean, earliest on ties), or None.
+    best_evaluation: int | None
+    #: Whether it stopped because an evaluation reached ``stop_at_mean_reward``.
+    reached_threshold: bool
+    #: Why it failed (state ``"FAILED"``).
+    error: str
+    create_time: datetime.datetime | None
+    update_time: datetime.datetime | None
+    #: When it ended (None while running).
+    end_time: datetime.datetime | None
+    #: Steps done at its last checkpoint, and when.
+    checkpoint_steps: int
+    checkpoint_time: datetime.datetime | None
+    #: Times it was resumed from a checkpoint after a server restart.
+    resumes: int
+    #: Training wall time so far, ms.
+    wall_time_ms: float
+
+    @property
+    def running(self) -> bool:
+        return self.state == "RUNNING"
+
+    @property
+    def done(self) -> bool:
+        """Whether it has ended (succeeded, cancelled or failed)."""
+        return self.state != "RUNNING"
+
+    @property
+    def best(self) -> RunEvaluation | None:
+        """The best evaluation, or None."""
+        return self.evaluations[self.best_evaluation] if self.best_evaluation is not None else None
+
+    @classmethod
+    def _from(cls, r: apb.TrainingRun) -> "TrainingRun":
+        return cls(
+            id=r.id,
+            owner=r.owner,
+            agent=r.agent,
+            env=r.env,
+            state=_state_name(r.state),
+            request=r.request,
+            episodes=int(r.episodes),
+            steps=int(r.steps),
+            mean_return_100=r.mean_return_100,
+            last_return=r.last_return,
+            evaluations=[RunEvaluation._from(e) for e in r.evaluations],
+            best_evaluation=int(r.best_evaluation) if r.HasField("best_evaluation") else None,
+            reached_threshold=bool(r.reached_threshold),
+            error=r.error,
+            create_time=_time(r, "create_time"),
+            update_time=_time(r, "update_time"),
+            end_time=_time(r, "end_time"),
+            checkpoint_steps=int(r.checkpoint_steps),
+            checkpoint_time=_time(r, "checkpoint_time"),
+            resumes=int(r.resumes),
+            wall_time_ms=r.wall_time_ms,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +267,16 @@ class ExportedAgent:
             (d / "model.json").write_text(self.tfjs_model_json)
             (d / "weights.bin").write_bytes(self.tfjs_weights)
         return p
+
+
+@dataclasses.dataclass(frozen=True)
+class RunCheckpoint(ExportedAgent):
+    """ExportRunCheckpoint's answer: the agent as a run saved it, in ExportAgent's format
+    (:meth:`Agent.load` and :meth:`save` take it), the training steps it had done and, for
+    the best checkpoint, its evaluation."""
+
+    steps: int = 0
+    evaluation: RunEvaluation | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -305,6 +429,7 @@ class Agent:
 
     # ---- server-side loops -----------------------------------------------------------------------
 
+    @overload
     def train(
         self,
         episodes: int = 0,
@@ -312,27 +437,94 @@ class Agent:
         *,
         env: Any = None,
         callback: Callable[[EpisodeRecord], Any] | None = None,
+        on_evaluation: Callable[[RunEvaluation], Any] | None = None,
+        eval_every_steps: int = 0,
+        eval_episodes: int = 0,
+        eval_seed: int = 0,
+        keep_best: bool = False,
+        stop_at_mean_reward: float | None = None,
+        async_: Literal[False] = False,
         timeout: float | None = None,
-    ) -> TrainSummary:
+    ) -> TrainSummary: ...
+
+    @overload
+    def train(
+        self,
+        episodes: int = 0,
+        steps: int = 0,
+        *,
+        env: Any = None,
+        callback: Callable[[EpisodeRecord], Any] | None = None,
+        on_evaluation: Callable[[RunEvaluation], Any] | None = None,
+        eval_every_steps: int = 0,
+        eval_episodes: int = 0,
+        eval_seed: int = 0,
+        keep_best: bool = False,
+        stop_at_mean_reward: float | None = None,
+        async_: Literal[True],
+        timeout: float | None = None,
+    ) -> TrainingRun: ...
+
+    def train(
+        self,
+        episodes: int = 0,
+        steps: int = 0,
+        *,
+        env: Any = None,
+        callback: Callable[[EpisodeRecord], Any] | None = None,
+        on_evaluation: Callable[[RunEvaluation], Any] | None = None,
+        eval_every_steps: int = 0,
+        eval_episodes: int = 0,
+        eval_seed: int = 0,
+        keep_best: bool = False,
+        stop_at_mean_reward: float | None = None,
+        async_: bool = False,
+        timeout: float | None = None,
+    ) -> TrainSummary | TrainingRun:
         """Runs the training loop on the server for ``episodes`` episodes or ``steps`` steps
-        (on ``env`` or the agent's own env session). ``callback`` gets each episode's
-        record; returning False from it (or Ctrl-C) cancels training. ``timeout``: a
-        deadline in seconds for the whole call (default none)."""
+        (on ``env`` or the agent's own env session) as a training run, and returns its
+        :class:`TrainSummary`. ``callback`` gets each episode's record; returning False from
+        it (or Ctrl-C) cancels training. ``timeout``: a deadline in seconds for the whole
+        call (default none).
+
+        Evaluations: ``eval_every_steps`` evaluates the agent greedily every that many
+        environment steps (and once at the end) on ``eval_episodes`` episodes (server default
+        10) reset with ``eval_seed + i``; ``on_evaluation`` gets each :class:`RunEvaluation`.
+        ``keep_best`` leaves the agent with the weights of its best evaluation;
+        ``stop_at_mean_reward`` stops once an evaluation reaches that mean.
+
+        ``async_=True`` returns the :class:`TrainingRun` at once instead; the run goes on
+        without the call (``get_run``, ``watch_run``, ``cancel_run``)."""
+        options = dict(eval_every_steps=eval_every_steps, eval_episodes=eval_episodes, eval_seed=eval_seed, keep_best=keep_best, stop_at_mean_reward=stop_at_mean_reward)
+        if async_:
+            for event in self.train_iter(episodes, steps, env=env, timeout=timeout if timeout is not None else self._timeout, async_=True, **options):
+                if isinstance(event, TrainingRun):
+                    return event
+            raise errors.InternalError("the server answered an async Train without the run")
         summary = None
         seen: list[EpisodeRecord] = []
-        gen = self.train_iter(episodes, steps, env=env, timeout=timeout)
+        evaluations: list[RunEvaluation] = []
+        gen = self.train_iter(episodes, steps, env=env, timeout=timeout, **options)
         try:
             for event in gen:
                 if isinstance(event, TrainSummary):
                     summary = event
-                    continue
-                seen.append(event)
-                if callback is not None and callback(event) is False:
-                    break
+                elif isinstance(event, RunEvaluation):
+                    evaluations.append(event)
+                    if on_evaluation is not None:
+                        on_evaluation(event)
+                elif isinstance(event, EpisodeRecord):
+                    seen.append(event)
+                    if callback is not None and callback(event) is False:
+                        break
         finally:
             gen.close()
-        if summary is None:  # cancelled by the callback
+        if summary is None:  # cancelled by the callback: the run is the agent's newest
             returns = [r.episode_return for r in seen[-100:]]
+            best = None
+            for e in evaluations:
+                if best is None or e.mean_reward > best.mean_reward:
+                    best = e
             return TrainSummary(
                 episodes=len(seen),
                 steps=sum(r.length for r in seen),
@@ -340,19 +532,80 @@ class Agent:
                 mean_return_100=float(np.mean(returns)) if returns else float("nan"),
                 last_return=seen[-1].episode_return if seen else float("nan"),
                 cancelled=True,
+                run=self._latest_run_id(),
+                best_evaluation=best,
             )
         return summary
 
-    def train_iter(self, episodes: int = 0, steps: int = 0, *, env: Any = None, timeout: float | None = None) -> Iterator[EpisodeRecord | TrainSummary]:
-        """Train as a generator: one EpisodeRecord per episode, then the TrainSummary.
+    def train_iter(
+        self,
+        episodes: int = 0,
+        steps: int = 0,
+        *,
+        env: Any = None,
+        eval_every_steps: int = 0,
+        eval_episodes: int = 0,
+        eval_seed: int = 0,
+        keep_best: bool = False,
+        stop_at_mean_reward: float | None = None,
+        async_: bool = False,
+        timeout: float | None = None,
+    ) -> Iterator[EpisodeRecord | RunEvaluation | TrainSummary | TrainingRun]:
+        """Train as a generator: one EpisodeRecord per episode and a RunEvaluation after the
+        episode it followed, then the TrainSummary (with ``async_``: only the TrainingRun).
         Closing the generator early cancels the call (the server stops training)."""
-        request = apb.TrainRequest(id=self.id, env=_session_id(env), episodes=int(episodes), steps=int(steps))
+        request = apb.TrainRequest(
+            id=self.id,
+            env=_session_id(env),
+            episodes=int(episodes),
+            steps=int(steps),
+            eval_every_steps=int(eval_every_steps),
+            eval_episodes=int(eval_episodes),
+            eval_seed=int(eval_seed),
+            keep_best=bool(keep_best),
+            stop_at_mean_reward=None if stop_at_mean_reward is None else float(stop_at_mean_reward),
+            **{"async": bool(async_)},
+        )
         for message in self.client.server_stream(self.client.agent_stub.Train, request, timeout=timeout):
-            if message.WhichOneof("event") == "episode":
+            kind = message.WhichOneof("event")
+            if kind == "episode":
                 yield EpisodeRecord._from(message.episode)
-            else:
-                s = message.summary
-                yield TrainSummary(int(s.episodes), int(s.steps), s.wall_time_ms, s.mean_return_100, s.last_return, bool(s.cancelled))
+            elif kind == "evaluation":
+                yield RunEvaluation._from(message.evaluation)
+            elif kind == "summary":
+                yield TrainSummary._from(message.summary)
+            elif kind == "run":
+                yield TrainingRun._from(message.run)
+
+    # ---- training runs -----------------------------------------------------------------------------
+
+    def list_runs(self, state: str | int | None = None) -> list[TrainingRun]:
+        """This agent's training runs, newest first (``state``: e.g. ``"RUNNING"``)."""
+        return self.client.list_runs(agent=self.id, state=state)
+
+    def get_run(self, run_id: str) -> TrainingRun:
+        """A training run: state, progress, evaluations, best evaluation (see :meth:`Client.get_run`)."""
+        return self.client.get_run(run_id)
+
+    def cancel_run(self, run_id: str) -> TrainingRun:
+        """Stops a running run; returns it as it ended (see :meth:`Client.cancel_run`)."""
+        return self.client.cancel_run(run_id)
+
+    def watch_run(self, run_id: str, timeout: float | None = None) -> Iterator[TrainingRun | EpisodeRecord | RunEvaluation]:
+        """A run's events as a generator (see :meth:`Client.watch_run`)."""
+        return self.client.watch_run(run_id, timeout=timeout)
+
+    def export_run_checkpoint(self, run_id: str, checkpoint: str | int = "best") -> RunCheckpoint:
+        """The agent as a run saved it (see :meth:`Client.export_run_checkpoint`);
+        :meth:`Agent.load` makes a new agent of it."""
+        return self.client.export_run_checkpoint(run_id, checkpoint)
+
+    def _latest_run_id(self) -> str:
+        try:
+            runs = self.client.list_runs(agent=self.id)
+        except errors.GymhostError:
+            return ""
+        return runs[0].id if runs else ""
 
     def evaluate(self, episodes: int = 100, seed: int = 0, *, env: Any = None, record_trajectories: bool = False) -> EvaluateResult:
         """Greedy episodes (episode i reset with seed + i) on a private copy of the env."""
@@ -499,3 +752,46 @@ def _session_id(env: Any) -> str:
 def _update_result(r: apb.UpdateQResponse) -> UpdateResult:
     return UpdateResult(r.loss, np.array(r.td_errors, dtype=np.float64), np.array(r.new_q, dtype=np.float64), int(r.gradient_steps))
 
+
+
+def _time(message: Any, field: str) -> datetime.datetime | None:
+    """A Timestamp field as an aware UTC datetime, or None when unset."""
+    if not message.HasField(field):
+        return None
+    return getattr(message, field).ToDatetime(tzinfo=datetime.timezone.utc)
+
+
+def _state_name(state: int) -> str:
+    """A RunState as ``"RUNNING"``, ``"SUCCEEDED"``, ...; unknown values as ``"UNSPECIFIED"``/their number."""
+    try:
+        return apb.RunState.Name(state).removeprefix("RUN_STATE_")
+    except ValueError:
+        return str(state)
+
+
+def run_state_value(state: str | int | None) -> int:
+    """``"running"``, ``"RUNNING"``, ``"RUN_STATE_RUNNING"`` or a RunState number as the RunState number (None = unspecified)."""
+    if state is None:
+        return apb.RUN_STATE_UNSPECIFIED
+    if isinstance(state, int):
+        return state
+    name = str(state).upper()
+    if not name.startswith("RUN_STATE_"):
+        name = "RUN_STATE_" + name
+    try:
+        return apb.RunState.Value(name)
+    except ValueError:
+        raise ValueError(f"state must be one of {', '.join(RUN_STATES)}, got {state!r}") from None
+
+
+def run_checkpoint_value(checkpoint: str | int) -> int:
+    """``"best"`` / ``"last"`` (or a RunCheckpoint number) as the RunCheckpoint number."""
+    if isinstance(checkpoint, int):
+        return checkpoint
+    name = str(checkpoint).upper()
+    if not name.startswith("RUN_CHECKPOINT_"):
+        name = "RUN_CHECKPOINT_" + name
+    try:
+        return apb.RunCheckpoint.Value(name)
+    except ValueError:
+        raise ValueError(f"checkpoint must be 'best' or 'last', got {checkpoint!r}") from None

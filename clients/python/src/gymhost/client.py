@@ -14,13 +14,16 @@ import queue
 import random
 import threading
 import time
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import grpc
 
 from . import errors
 from ._convert import dict_to_struct, numpy_to_tensor
 from .v1 import agent_service_pb2_grpc, env_service_pb2, env_service_pb2_grpc, usage_service_pb2, usage_service_pb2_grpc
+
+if TYPE_CHECKING:
+    from .agent import Agent, RunCheckpoint, TrainingRun
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 #: Largest message the client sends or accepts (the server's own limit is 16 MiB by default).
@@ -186,6 +189,65 @@ class Client:
 
     def delete_env(self, session_id: str) -> None:
         self.call(self.env_stub.DeleteEnv, env_service_pb2.DeleteEnvRequest(id=session_id), idempotent=True)
+
+    # ---- training runs ----------------------------------------------------------------------------
+
+    def get_run(self, run_id: str) -> "TrainingRun":
+        """GetRun: a training run (``Agent.train(..., async_=True)`` starts one) with its
+        state, progress, evaluations and best evaluation."""
+        from .agent import TrainingRun
+        from .v1 import agent_service_pb2 as apb
+
+        return TrainingRun._from(self.call(self.agent_stub.GetRun, apb.GetRunRequest(id=run_id), idempotent=True).run)
+
+    def list_runs(self, agent: "str | Agent" = "", owner: str = "", state: str | int | None = None) -> list["TrainingRun"]:
+        """ListRuns: the training runs the caller may read, newest first; only ``agent``'s
+        (an id or an Agent), ``owner``'s (instructors and admins) or those in ``state``
+        (``"RUNNING"``, ``"SUCCEEDED"``, ``"CANCELLED"``, ``"FAILED"``)."""
+        from .agent import TrainingRun, run_state_value
+        from .v1 import agent_service_pb2 as apb
+
+        agent_id = agent if isinstance(agent, str) else agent.id
+        request = apb.ListRunsRequest(agent=agent_id, owner=owner, state=run_state_value(state))  # type: ignore[arg-type]
+        return [TrainingRun._from(r) for r in self.call(self.agent_stub.ListRuns, request, idempotent=True).runs]
+
+    def cancel_run(self, run_id: str) -> "TrainingRun":
+        """CancelRun: stops a running run at its next step and returns it as it ended (an
+        ended run is returned as it is). The agent keeps what it learned (with ``keep_best``,
+        its best evaluated weights)."""
+        from .agent import TrainingRun
+        from .v1 import agent_service_pb2 as apb
+
+        return TrainingRun._from(self.call(self.agent_stub.CancelRun, apb.CancelRunRequest(id=run_id), idempotent=True).run)
+
+    def watch_run(self, run_id: str, timeout: float | None = None) -> Iterator[Any]:
+        """WatchRun as a generator: the :class:`TrainingRun` as it is, then its
+        :class:`EpisodeRecord` and :class:`RunEvaluation` events as they happen, then the
+        TrainingRun as it ended (the last item). Closing the generator stops watching, not
+        the run. ``timeout``: a deadline in seconds for the whole call (default none)."""
+        from .agent import EpisodeRecord, RunEvaluation, TrainingRun
+        from .v1 import agent_service_pb2 as apb
+
+        for message in self.server_stream(self.agent_stub.WatchRun, apb.WatchRunRequest(id=run_id), timeout=timeout):
+            kind = message.WhichOneof("event")
+            if kind == "run":
+                yield TrainingRun._from(message.run)
+            elif kind == "episode":
+                yield EpisodeRecord._from(message.episode)
+            elif kind == "evaluation":
+                yield RunEvaluation._from(message.evaluation)
+
+    def export_run_checkpoint(self, run_id: str, checkpoint: str | int = "best") -> "RunCheckpoint":
+        """ExportRunCheckpoint: the agent as a run saved it at its best evaluation
+        (``"best"``, the default) or its last checkpoint (``"last"``), in ExportAgent's
+        format: ``gymhost.Agent.load(checkpoint, env=...)`` makes a new agent of it."""
+        from .agent import RunCheckpoint, RunEvaluation, run_checkpoint_value
+        from .v1 import agent_service_pb2 as apb
+
+        request = apb.ExportRunCheckpointRequest(id=run_id, checkpoint=run_checkpoint_value(checkpoint))  # type: ignore[arg-type]
+        r = self.call(self.agent_stub.ExportRunCheckpoint, request, idempotent=True)
+        evaluation = RunEvaluation._from(r.evaluation) if r.HasField("evaluation") else None
+        return RunCheckpoint(format=r.format, data=bytes(r.data), steps=int(r.steps), evaluation=evaluation)
 
     # ---- lifecycle ------------------------------------------------------------------------------
 

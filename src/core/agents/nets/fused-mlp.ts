@@ -560,6 +560,27 @@ export class FusedMlp implements QNetwork {
     return this.splitCopy(this.paramsView);
   }
 
+  /**
+   * The optimiser's state, for exact snapshots: [steps as two float32 (high and low 24 bits)]
+   * then, for RMSprop and Adam, copies of the first and second moment ([parameters] each).
+   */
+  getOptimizerState(): Float32Array[] {
+    const steps = Float32Array.of(Math.floor(this.steps / 16777216), this.steps % 16777216);
+    return this.opt === Opt.Sgd ? [steps] : [steps, this.m1.slice(), this.m2.slice()];
+  }
+
+  /** Puts back getOptimizerState's arrays (of a network of the same spec and optimiser). */
+  setOptimizerState(state: Float32Array[]): void {
+    const moments = this.opt === Opt.Sgd ? 0 : 2;
+    if (state.length !== 1 + moments || state[0].length !== 2) throw new RangeError(`expected ${1 + moments} optimiser arrays, got ${state.length}`);
+    if (moments && (state[1].length !== this.m1.length || state[2].length !== this.m2.length)) throw new RangeError(`optimiser moments must hold ${this.m1.length} values`);
+    this.steps = state[0][0] * 16777216 + state[0][1];
+    if (moments) {
+      this.m1.set(state[1]);
+      this.m2.set(state[2]);
+    }
+  }
+
   setWeights(weights: Weights): void {
     if (weights.length !== 2 * this.nLayers) throw new RangeError(`expected ${2 * this.nLayers} weight arrays, got ${weights.length}`);
     for (let l = 0; l < this.nLayers; l++) {

@@ -373,7 +373,10 @@ export interface TrainRequest {
   env: string;
   /** Episodes to run, or */
   episodes: number;
-  /** environment steps to run (the episode in progress is finished). */
+  /**
+   * environment steps to run: the run stops at exactly this many, ending the episode in
+   * progress there (as a truncation).
+   */
   steps: number;
   /** REST only: answer with newline-delimited JSON, one line per episode. */
   stream: boolean;

@@ -5,12 +5,35 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from gymhost.v1 import env_service_pb2 as _env_service_pb2
 from gymhost.v1 import spaces_pb2 as _spaces_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class RunState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RUN_STATE_UNSPECIFIED: _ClassVar[RunState]
+    RUN_STATE_RUNNING: _ClassVar[RunState]
+    RUN_STATE_SUCCEEDED: _ClassVar[RunState]
+    RUN_STATE_CANCELLED: _ClassVar[RunState]
+    RUN_STATE_FAILED: _ClassVar[RunState]
+
+class RunCheckpoint(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RUN_CHECKPOINT_UNSPECIFIED: _ClassVar[RunCheckpoint]
+    RUN_CHECKPOINT_BEST: _ClassVar[RunCheckpoint]
+    RUN_CHECKPOINT_LAST: _ClassVar[RunCheckpoint]
+RUN_STATE_UNSPECIFIED: RunState
+RUN_STATE_RUNNING: RunState
+RUN_STATE_SUCCEEDED: RunState
+RUN_STATE_CANCELLED: RunState
+RUN_STATE_FAILED: RunState
+RUN_CHECKPOINT_UNSPECIFIED: RunCheckpoint
+RUN_CHECKPOINT_BEST: RunCheckpoint
+RUN_CHECKPOINT_LAST: RunCheckpoint
 
 class Agent(_message.Message):
     __slots__ = ("id", "kind", "owner", "env", "preset", "config", "observation_space", "action_space", "create_time", "last_used_time", "episodes", "total_steps", "epsilon", "engine", "training", "memory_bytes")
@@ -315,42 +338,201 @@ class ImportAgentResponse(_message.Message):
     def __init__(self, agent: _Optional[_Union[Agent, _Mapping]] = ...) -> None: ...
 
 class TrainRequest(_message.Message):
-    __slots__ = ("id", "env", "episodes", "steps", "stream")
+    __slots__ = ("id", "env", "episodes", "steps", "stream", "eval_every_steps", "eval_episodes", "eval_seed", "keep_best", "stop_at_mean_reward")
     ID_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
     EPISODES_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
     STREAM_FIELD_NUMBER: _ClassVar[int]
+    ASYNC_FIELD_NUMBER: _ClassVar[int]
+    EVAL_EVERY_STEPS_FIELD_NUMBER: _ClassVar[int]
+    EVAL_EPISODES_FIELD_NUMBER: _ClassVar[int]
+    EVAL_SEED_FIELD_NUMBER: _ClassVar[int]
+    KEEP_BEST_FIELD_NUMBER: _ClassVar[int]
+    STOP_AT_MEAN_REWARD_FIELD_NUMBER: _ClassVar[int]
     id: str
     env: str
     episodes: int
     steps: int
     stream: bool
-    def __init__(self, id: _Optional[str] = ..., env: _Optional[str] = ..., episodes: _Optional[int] = ..., steps: _Optional[int] = ..., stream: _Optional[bool] = ...) -> None: ...
+    eval_every_steps: int
+    eval_episodes: int
+    eval_seed: int
+    keep_best: bool
+    stop_at_mean_reward: float
+    def __init__(self, id: _Optional[str] = ..., env: _Optional[str] = ..., episodes: _Optional[int] = ..., steps: _Optional[int] = ..., stream: _Optional[bool] = ..., eval_every_steps: _Optional[int] = ..., eval_episodes: _Optional[int] = ..., eval_seed: _Optional[int] = ..., keep_best: _Optional[bool] = ..., stop_at_mean_reward: _Optional[float] = ..., **kwargs) -> None: ...
+
+class RunEvaluation(_message.Message):
+    __slots__ = ("index", "steps", "episodes", "mean_reward", "std_reward", "time")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    EPISODES_FIELD_NUMBER: _ClassVar[int]
+    MEAN_REWARD_FIELD_NUMBER: _ClassVar[int]
+    STD_REWARD_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    steps: int
+    episodes: int
+    mean_reward: float
+    std_reward: float
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, index: _Optional[int] = ..., steps: _Optional[int] = ..., episodes: _Optional[int] = ..., mean_reward: _Optional[float] = ..., std_reward: _Optional[float] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TrainingRun(_message.Message):
+    __slots__ = ("id", "owner", "agent", "env", "state", "request", "episodes", "steps", "mean_return_100", "last_return", "evaluations", "best_evaluation", "reached_threshold", "error", "create_time", "update_time", "end_time", "checkpoint_steps", "checkpoint_time", "resumes", "wall_time_ms")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    ENV_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    EPISODES_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    MEAN_RETURN_100_FIELD_NUMBER: _ClassVar[int]
+    LAST_RETURN_FIELD_NUMBER: _ClassVar[int]
+    EVALUATIONS_FIELD_NUMBER: _ClassVar[int]
+    BEST_EVALUATION_FIELD_NUMBER: _ClassVar[int]
+    REACHED_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_STEPS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_TIME_FIELD_NUMBER: _ClassVar[int]
+    RESUMES_FIELD_NUMBER: _ClassVar[int]
+    WALL_TIME_MS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    owner: str
+    agent: str
+    env: str
+    state: RunState
+    request: TrainRequest
+    episodes: int
+    steps: int
+    mean_return_100: float
+    last_return: float
+    evaluations: _containers.RepeatedCompositeFieldContainer[RunEvaluation]
+    best_evaluation: int
+    reached_threshold: bool
+    error: str
+    create_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    checkpoint_steps: int
+    checkpoint_time: _timestamp_pb2.Timestamp
+    resumes: int
+    wall_time_ms: float
+    def __init__(self, id: _Optional[str] = ..., owner: _Optional[str] = ..., agent: _Optional[str] = ..., env: _Optional[str] = ..., state: _Optional[_Union[RunState, str]] = ..., request: _Optional[_Union[TrainRequest, _Mapping]] = ..., episodes: _Optional[int] = ..., steps: _Optional[int] = ..., mean_return_100: _Optional[float] = ..., last_return: _Optional[float] = ..., evaluations: _Optional[_Iterable[_Union[RunEvaluation, _Mapping]]] = ..., best_evaluation: _Optional[int] = ..., reached_threshold: _Optional[bool] = ..., error: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., checkpoint_steps: _Optional[int] = ..., checkpoint_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resumes: _Optional[int] = ..., wall_time_ms: _Optional[float] = ...) -> None: ...
 
 class TrainSummary(_message.Message):
-    __slots__ = ("episodes", "steps", "wall_time_ms", "mean_return_100", "last_return", "cancelled")
+    __slots__ = ("episodes", "steps", "wall_time_ms", "mean_return_100", "last_return", "cancelled", "run", "best_evaluation", "reached_threshold")
     EPISODES_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
     WALL_TIME_MS_FIELD_NUMBER: _ClassVar[int]
     MEAN_RETURN_100_FIELD_NUMBER: _ClassVar[int]
     LAST_RETURN_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    BEST_EVALUATION_FIELD_NUMBER: _ClassVar[int]
+    REACHED_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     episodes: int
     steps: int
     wall_time_ms: float
     mean_return_100: float
     last_return: float
     cancelled: bool
-    def __init__(self, episodes: _Optional[int] = ..., steps: _Optional[int] = ..., wall_time_ms: _Optional[float] = ..., mean_return_100: _Optional[float] = ..., last_return: _Optional[float] = ..., cancelled: _Optional[bool] = ...) -> None: ...
+    run: str
+    best_evaluation: RunEvaluation
+    reached_threshold: bool
+    def __init__(self, episodes: _Optional[int] = ..., steps: _Optional[int] = ..., wall_time_ms: _Optional[float] = ..., mean_return_100: _Optional[float] = ..., last_return: _Optional[float] = ..., cancelled: _Optional[bool] = ..., run: _Optional[str] = ..., best_evaluation: _Optional[_Union[RunEvaluation, _Mapping]] = ..., reached_threshold: _Optional[bool] = ...) -> None: ...
 
 class TrainResponse(_message.Message):
-    __slots__ = ("episode", "summary")
+    __slots__ = ("episode", "summary", "run", "evaluation")
     EPISODE_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    EVALUATION_FIELD_NUMBER: _ClassVar[int]
     episode: EpisodeRecord
     summary: TrainSummary
-    def __init__(self, episode: _Optional[_Union[EpisodeRecord, _Mapping]] = ..., summary: _Optional[_Union[TrainSummary, _Mapping]] = ...) -> None: ...
+    run: TrainingRun
+    evaluation: RunEvaluation
+    def __init__(self, episode: _Optional[_Union[EpisodeRecord, _Mapping]] = ..., summary: _Optional[_Union[TrainSummary, _Mapping]] = ..., run: _Optional[_Union[TrainingRun, _Mapping]] = ..., evaluation: _Optional[_Union[RunEvaluation, _Mapping]] = ...) -> None: ...
+
+class GetRunRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: TrainingRun
+    def __init__(self, run: _Optional[_Union[TrainingRun, _Mapping]] = ...) -> None: ...
+
+class ListRunsRequest(_message.Message):
+    __slots__ = ("agent", "owner", "state")
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    agent: str
+    owner: str
+    state: RunState
+    def __init__(self, agent: _Optional[str] = ..., owner: _Optional[str] = ..., state: _Optional[_Union[RunState, str]] = ...) -> None: ...
+
+class ListRunsResponse(_message.Message):
+    __slots__ = ("runs",)
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[TrainingRun]
+    def __init__(self, runs: _Optional[_Iterable[_Union[TrainingRun, _Mapping]]] = ...) -> None: ...
+
+class CancelRunRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class CancelRunResponse(_message.Message):
+    __slots__ = ("run",)
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    run: TrainingRun
+    def __init__(self, run: _Optional[_Union[TrainingRun, _Mapping]] = ...) -> None: ...
+
+class WatchRunRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class WatchRunResponse(_message.Message):
+    __slots__ = ("run", "episode", "evaluation")
+    RUN_FIELD_NUMBER: _ClassVar[int]
+    EPISODE_FIELD_NUMBER: _ClassVar[int]
+    EVALUATION_FIELD_NUMBER: _ClassVar[int]
+    run: TrainingRun
+    episode: EpisodeRecord
+    evaluation: RunEvaluation
+    def __init__(self, run: _Optional[_Union[TrainingRun, _Mapping]] = ..., episode: _Optional[_Union[EpisodeRecord, _Mapping]] = ..., evaluation: _Optional[_Union[RunEvaluation, _Mapping]] = ...) -> None: ...
+
+class ExportRunCheckpointRequest(_message.Message):
+    __slots__ = ("id", "checkpoint")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    checkpoint: RunCheckpoint
+    def __init__(self, id: _Optional[str] = ..., checkpoint: _Optional[_Union[RunCheckpoint, str]] = ...) -> None: ...
+
+class ExportRunCheckpointResponse(_message.Message):
+    __slots__ = ("format", "data", "steps", "evaluation")
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    EVALUATION_FIELD_NUMBER: _ClassVar[int]
+    format: str
+    data: bytes
+    steps: int
+    evaluation: RunEvaluation
+    def __init__(self, format: _Optional[str] = ..., data: _Optional[bytes] = ..., steps: _Optional[int] = ..., evaluation: _Optional[_Union[RunEvaluation, _Mapping]] = ...) -> None: ...
 
 class EvaluateRequest(_message.Message):
     __slots__ = ("id", "env", "episodes", "seed", "record_trajectories")

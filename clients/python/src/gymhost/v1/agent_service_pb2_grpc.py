@@ -107,6 +107,31 @@ class AgentServiceStub:
                 request_serializer=gymhost_dot_v1_dot_agent__service__pb2.EvaluateRequest.SerializeToString,
                 response_deserializer=gymhost_dot_v1_dot_agent__service__pb2.EvaluateResponse.FromString,
                 _registered_method=True)
+        self.GetRun = channel.unary_unary(
+                '/gymhost.v1.AgentService/GetRun',
+                request_serializer=gymhost_dot_v1_dot_agent__service__pb2.GetRunRequest.SerializeToString,
+                response_deserializer=gymhost_dot_v1_dot_agent__service__pb2.GetRunResponse.FromString,
+                _registered_method=True)
+        self.ListRuns = channel.unary_unary(
+                '/gymhost.v1.AgentService/ListRuns',
+                request_serializer=gymhost_dot_v1_dot_agent__service__pb2.ListRunsRequest.SerializeToString,
+                response_deserializer=gymhost_dot_v1_dot_agent__service__pb2.ListRunsResponse.FromString,
+                _registered_method=True)
+        self.CancelRun = channel.unary_unary(
+                '/gymhost.v1.AgentService/CancelRun',
+                request_serializer=gymhost_dot_v1_dot_agent__service__pb2.CancelRunRequest.SerializeToString,
+                response_deserializer=gymhost_dot_v1_dot_agent__service__pb2.CancelRunResponse.FromString,
+                _registered_method=True)
+        self.WatchRun = channel.unary_stream(
+                '/gymhost.v1.AgentService/WatchRun',
+                request_serializer=gymhost_dot_v1_dot_agent__service__pb2.WatchRunRequest.SerializeToString,
+                response_deserializer=gymhost_dot_v1_dot_agent__service__pb2.WatchRunResponse.FromString,
+                _registered_method=True)
+        self.ExportRunCheckpoint = channel.unary_unary(
+                '/gymhost.v1.AgentService/ExportRunCheckpoint',
+                request_serializer=gymhost_dot_v1_dot_agent__service__pb2.ExportRunCheckpointRequest.SerializeToString,
+                response_deserializer=gymhost_dot_v1_dot_agent__service__pb2.ExportRunCheckpointResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
@@ -197,8 +222,10 @@ class AgentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Train(self, request, context):
-        """Runs the loop server-side on an env session for N episodes or steps, one message per
-        episode and a final summary; cancelling the call stops training.
+        """Runs the loop server-side on an env session for N episodes or steps as a training run,
+        one message per episode (and per evaluation) and a final summary; cancelling the call
+        stops training. With `async` it answers at once with the run (a long-running operation
+        to Get, Watch and Cancel) and the run goes on without the call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -206,6 +233,44 @@ class AgentServiceServicer:
 
     def Evaluate(self, request, context):
         """Greedy episodes from fixed seeds on a private copy of an env session's env.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRun(self, request, context):
+        """One training run: its state, progress, evaluations and best evaluation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRuns(self, request, context):
+        """Training runs the caller may read, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelRun(self, request, context):
+        """Stops a running run at its next step; the agent keeps what it learned (or, with
+        keep_best, its best evaluated weights).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchRun(self, request, context):
+        """The run now, then its episodes and evaluations as they happen, then the run once it
+        has ended; the stream ends with the run.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportRunCheckpoint(self, request, context):
+        """The agent as saved at a run's best evaluation (or its last checkpoint), in ExportAgent's
+        format: ImportAgent makes an agent of it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -283,6 +348,31 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.Evaluate,
                     request_deserializer=gymhost_dot_v1_dot_agent__service__pb2.EvaluateRequest.FromString,
                     response_serializer=gymhost_dot_v1_dot_agent__service__pb2.EvaluateResponse.SerializeToString,
+            ),
+            'GetRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRun,
+                    request_deserializer=gymhost_dot_v1_dot_agent__service__pb2.GetRunRequest.FromString,
+                    response_serializer=gymhost_dot_v1_dot_agent__service__pb2.GetRunResponse.SerializeToString,
+            ),
+            'ListRuns': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRuns,
+                    request_deserializer=gymhost_dot_v1_dot_agent__service__pb2.ListRunsRequest.FromString,
+                    response_serializer=gymhost_dot_v1_dot_agent__service__pb2.ListRunsResponse.SerializeToString,
+            ),
+            'CancelRun': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelRun,
+                    request_deserializer=gymhost_dot_v1_dot_agent__service__pb2.CancelRunRequest.FromString,
+                    response_serializer=gymhost_dot_v1_dot_agent__service__pb2.CancelRunResponse.SerializeToString,
+            ),
+            'WatchRun': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchRun,
+                    request_deserializer=gymhost_dot_v1_dot_agent__service__pb2.WatchRunRequest.FromString,
+                    response_serializer=gymhost_dot_v1_dot_agent__service__pb2.WatchRunResponse.SerializeToString,
+            ),
+            'ExportRunCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportRunCheckpoint,
+                    request_deserializer=gymhost_dot_v1_dot_agent__service__pb2.ExportRunCheckpointRequest.FromString,
+                    response_serializer=gymhost_dot_v1_dot_agent__service__pb2.ExportRunCheckpointResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -666,6 +756,141 @@ class AgentService:
             '/gymhost.v1.AgentService/Evaluate',
             gymhost_dot_v1_dot_agent__service__pb2.EvaluateRequest.SerializeToString,
             gymhost_dot_v1_dot_agent__service__pb2.EvaluateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gymhost.v1.AgentService/GetRun',
+            gymhost_dot_v1_dot_agent__service__pb2.GetRunRequest.SerializeToString,
+            gymhost_dot_v1_dot_agent__service__pb2.GetRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRuns(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gymhost.v1.AgentService/ListRuns',
+            gymhost_dot_v1_dot_agent__service__pb2.ListRunsRequest.SerializeToString,
+            gymhost_dot_v1_dot_agent__service__pb2.ListRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gymhost.v1.AgentService/CancelRun',
+            gymhost_dot_v1_dot_agent__service__pb2.CancelRunRequest.SerializeToString,
+            gymhost_dot_v1_dot_agent__service__pb2.CancelRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchRun(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gymhost.v1.AgentService/WatchRun',
+            gymhost_dot_v1_dot_agent__service__pb2.WatchRunRequest.SerializeToString,
+            gymhost_dot_v1_dot_agent__service__pb2.WatchRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportRunCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gymhost.v1.AgentService/ExportRunCheckpoint',
+            gymhost_dot_v1_dot_agent__service__pb2.ExportRunCheckpointRequest.SerializeToString,
+            gymhost_dot_v1_dot_agent__service__pb2.ExportRunCheckpointResponse.FromString,
             options,
             channel_credentials,
             insecure,
