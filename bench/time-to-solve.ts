@@ -11,10 +11,13 @@
  *
  * "Solved", identically on both sides (bench/README.md, "time-to-solve.ts"):
  * - Checkpoints at the first episode end at or after every multiple of --chunk env steps
- *   (gymhost: `train(env, agent, {steps: next - done})` returns there, since it finishes the
- *   episode in progress; SB3: a callback inside one `learn(total_timesteps=cap)`); the last
- *   one at the first episode end at or after the cap (SB3: or where learn() stops, at the
- *   next multiple of its train_freq 256, if the episode is still running).
+ *   (gymhost: one `train(env, agent, {steps, onEpisode, signal})` call for the whole run,
+ *   whose onEpisode callback evaluates there while training waits for it, and aborts the
+ *   run once solved; SB3: a callback inside one `learn(total_timesteps=cap)`); the last one
+ *   at the first episode end at or after the cap (SB3: or where learn() stops, at the next
+ *   multiple of its train_freq 256, if the episode is still running). train() stops at
+ *   exactly its `steps` budget, cutting the running episode, so gymhost's budget is set past
+ *   the cap and the abort at that last episode end is what stops it.
  * - At a checkpoint: --screen greedy episodes (reset seeds 10000 + i); if their mean return is
  *   >= 475, --confirm greedy episodes (reset seeds 1000000 + i); solved when that mean is
  *   >= 475 (CartPole-v1's reward threshold), on the standard CartPole-v1 (500-step limit,
@@ -263,34 +266,46 @@ async function runGymhostSeed(seed: number, p: Protocol): Promise<SeedRun> {
   const agent: Agent = await createAgent(preset.kind, env.observationSpace, actions, { ...preset.config, seed });
   const setup_s = (performance.now() - t0) / 1000;
 
+  // One train() call for the whole run; the checkpoints are taken in its onEpisode callback
+  // (training waits for the returned promise), at the first episode end at or after every
+  // multiple of p.chunk, and at the first episode end at or after the cap, where the run is
+  // stopped (abort; the episode has ended normally by then). train() stops at exactly its
+  // `steps` budget, cutting the episode in progress, so the budget is set well past the cap
+  // (a CartPole-v1 episode is at most 500 steps) and is never what ends the run.
   let steps = 0;
-  let trainMs = 0;
   let evalMs = 0;
   let next = p.chunk;
-  let first = true;
+  let trainS = 0;
   const checkpoints: Checkpoint[] = [];
   let solved = false;
+  const stop = new AbortController();
+  let t0Train = 0;
+  const checkpoint = async (): Promise<void> => {
+    const te = performance.now();
+    trainS = (te - t0Train - evalMs) / 1000;
+    const screen = (await evaluate(evalEnv, agent, { episodes: p.screen, seed: SCREEN_SEED })).mean;
+    let confirm: number | null = null;
+    if (screen >= p.threshold) confirm = (await evaluate(evalEnv, agent, { episodes: p.confirm, seed: CONFIRM_SEED })).mean;
+    evalMs += performance.now() - te;
+    checkpoints.push({ steps, train_s: trainS, screen, confirm });
+    if (confirm !== null && confirm >= p.threshold) solved = true;
+  };
   try {
-    while (steps < p.cap) {
-      const budget = Math.min(next, p.cap) - steps;
-      const t = performance.now();
-      const s = await train(env, agent, { steps: budget, seed: first ? seed : undefined });
-      trainMs += performance.now() - t;
-      first = false;
-      steps += s.steps;
-      next = (Math.floor(steps / p.chunk) + 1) * p.chunk;
-
-      const te = performance.now();
-      const screen = (await evaluate(evalEnv, agent, { episodes: p.screen, seed: SCREEN_SEED })).mean;
-      let confirm: number | null = null;
-      if (screen >= p.threshold) confirm = (await evaluate(evalEnv, agent, { episodes: p.confirm, seed: CONFIRM_SEED })).mean;
-      evalMs += performance.now() - te;
-      checkpoints.push({ steps, train_s: trainMs / 1000, screen, confirm });
-      if (confirm !== null && confirm >= p.threshold) {
-        solved = true;
-        break;
-      }
-    }
+    t0Train = performance.now();
+    const summary = await train(env, agent, {
+      steps: p.cap + 100_000,
+      seed,
+      signal: stop.signal,
+      onEpisode: async (record) => {
+        steps += record.length;
+        if (steps < next && steps < p.cap) return;
+        next = (Math.floor(steps / p.chunk) + 1) * p.chunk;
+        await checkpoint();
+        if (solved || steps >= p.cap) stop.abort();
+      },
+    });
+    if (summary.state.steps !== steps) throw new Error(`gymhost seed ${seed}: train() did ${summary.state.steps} steps, the episodes add up to ${steps}`);
+    if (!stop.signal.aborted) throw new Error(`gymhost seed ${seed}: train() stopped at its budget (${summary.state.steps} steps) before the first episode end after the cap`);
   } finally {
     agent.dispose();
   }
@@ -298,11 +313,11 @@ async function runGymhostSeed(seed: number, p: Protocol): Promise<SeedRun> {
     seed,
     solved,
     steps: solved ? steps : null,
-    train_s: solved ? trainMs / 1000 : null,
+    train_s: solved ? trainS : null,
     eval_s: evalMs / 1000,
     setup_s,
     total_steps: steps,
-    total_train_s: trainMs / 1000,
+    total_train_s: trainS,
     checkpoints,
   };
 }

@@ -27,6 +27,8 @@ Usage:
   gymhost grade ASSIGNMENT_DIR --submissions DIR --out OUT [--jobs N]
   gymhost grade ASSIGNMENT_DIR --gradescope [--gradescope-root DIR] | --bundle FILE
                 autograding (gymhost grade --help)
+  gymhost backup FILE [--data-dir DIR]
+                a consistent copy of the server's database, also while it serves
   gymhost train ...   train an agent in-process (gymhost train --help)
   gymhost eval ...    evaluate a saved agent greedily
   gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
@@ -70,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve') return serve(rest);
   if (command === 'users') return usersCommand(rest);
+  if (command === 'backup') return (await import('./cli/backup-command.js')).backupCommand(rest);
   if (command === 'grade') return (await import('./grading/grade-command.js')).gradeCommand(rest);
   if (command === 'bench') return bench(rest);
   if (command === 'train' || command === 'eval') {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer } from '../server/server.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { withUser, writeUsersFile, type UsersFile } from '../server/auth/users-file.js';
 import { AssignmentError, loadAssignment, type Assignment } from './assignment.js';
 import { buildBundle } from './bundle.js';
@@ -137,6 +138,8 @@ async function gradeAll(assignment: Assignment, subs: Job[], python: string, job
   const usersFile = path.join(tmp, 'users.json');
   writeUsersFile(usersFile, users);
   const server: RunningServer = await startServer({ host: '127.0.0.1', grpcPort: 0, httpPort: 0, usersFile, logLevel: 'warn' });
+  // The server's episode logs of every graded run, also kept in OUT/gymhost.db (appeals).
+  const logs = subs.length ? new SqliteStore(path.dirname(subs[0].out)) : undefined;
   const done: { job: Job; result: SubmissionResult }[] = [];
   const started = performance.now();
   try {
@@ -147,6 +150,7 @@ async function gradeAll(assignment: Assignment, subs: Job[], python: string, job
         const job = subs[i];
         const result = await gradeSubmission(assignment, job.dir, { user: userName(job.name, i), token: tokens[i] }, { server, python, grader: { user: 'grader', role: 'admin' } });
         writeResults(job, result);
+        await logs?.putGradingLog({ assignment: assignment.name, submission: job.name, createdAt: Date.now(), log: { score: result.score, maxScore: result.maxScore, parts: result.logs } });
         done.push({ job, result });
         if (progress) {
           process.stderr.write(`[${done.length}/${subs.length}] ${job.name}: ${result.score}/${result.maxScore} (${result.executionTime.toFixed(1)} s; ${((performance.now() - started) / 1000).toFixed(0)} s in all)\n`);
@@ -156,6 +160,7 @@ async function gradeAll(assignment: Assignment, subs: Job[], python: string, job
     await Promise.all(Array.from({ length: Math.min(jobs, subs.length) }, worker));
   } finally {
     await server.close(1000);
+    await logs?.close();
     rmSync(tmp, { recursive: true, force: true });
   }
   done.sort((a, b) => subs.indexOf(a.job) - subs.indexOf(b.job));

@@ -10,6 +10,7 @@ import type { EnvService } from './services/env-service.js';
 import type { AgentService } from './services/agent-service.js';
 import { TrainingRun } from './services/training-run.js';
 import type { Logger } from './observability/logger.js';
+import type { UsageTracker } from './usage.js';
 
 /** What a start-up restored, and how long it took. */
 export interface RestoreReport {
@@ -36,6 +37,8 @@ export class Persistence {
     private readonly agents: AgentService,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    /** Users' running totals, saved with the rest. */
+    private readonly usage?: UsageTracker,
   ) {}
 
   /** Loads everything the store holds into the services; runs that were running resume. */
@@ -47,6 +50,10 @@ export class Persistence {
       failed++;
       this.logger.error({ err: (err as Error)?.message ?? String(err), id }, `could not restore ${what}; it stays in the store`);
     };
+    for (const u of state.users) {
+      if (u.role !== 'student' && u.role !== 'instructor' && u.role !== 'admin') continue;
+      this.usage?.totals.set(u.name, { role: u.role, firstSeen: u.firstSeen, lastSeen: u.lastSeen, requests: u.requests, envSteps: u.envSteps, trainingSteps: u.trainingSteps });
+    }
     for (const r of state.rewards) {
       try {
         this.envs.restoreReward(r);
@@ -121,6 +128,12 @@ export class Persistence {
         this.savedAgents.set(c.id, c.lastUsedAt);
       }
       for (const id of this.savedAgents.keys()) if (!live.has(id)) this.savedAgents.delete(id);
+      const users = [...(this.usage?.changedTotals ?? [])].flatMap((name) => {
+        const t = this.usage!.totals.get(name);
+        return t ? [{ name, ...t }] : [];
+      });
+      this.usage?.changedTotals.clear();
+      if (users.length) await this.store.putUsers(users);
       if (envStates.length) await this.store.putEnvStates(envStates);
       if (agentSnapshots.length) await this.store.putAgentSnapshots(agentSnapshots);
     } catch (err) {

@@ -142,7 +142,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const checkpointMs = (options.checkpointSeconds ?? 2) * 1000;
   const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool, store });
   const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs });
-  const persistence = new Persistence(store, envs, agents, logger, checkpointMs);
+  const persistence = new Persistence(store, envs, agents, logger, checkpointMs, usage);
   let restored: RestoreReport;
   try {
     restored = await persistence.restore();

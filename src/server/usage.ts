@@ -29,6 +29,17 @@ const WHAT: Record<ResourceKind, string> = {
   concurrentTrains: 'Train calls running at once',
 };
 
+/** A user's running totals (kept in the store across restarts). */
+export interface UserTotals {
+  role: Role;
+  /** Epoch ms. */
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+  envSteps: number;
+  trainingSteps: number;
+}
+
 /** Token bucket of one user's request rate. */
 interface Bucket {
   tokens: number;
@@ -45,6 +56,9 @@ export class UsageTracker {
   private readonly sources = new Map<ResourceKind, () => Iterable<Held>>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly now: () => number;
+  /** Running totals by user, and the users whose totals changed since the last save. */
+  readonly totals = new Map<string, UserTotals>();
+  readonly changedTotals = new Set<string>();
 
   constructor(
     /** Quotas of a user. */
@@ -55,6 +69,25 @@ export class UsageTracker {
     now?: () => number,
   ) {
     this.now = now ?? (() => performance.now());
+  }
+
+  /** The totals of `caller` (made on first sight). */
+  totalsOf(user: string, role: Role): UserTotals {
+    let t = this.totals.get(user);
+    if (!t) {
+      const now = Date.now();
+      this.totals.set(user, (t = { role, firstSeen: now, lastSeen: now, requests: 0, envSteps: 0, trainingSteps: 0 }));
+    }
+    return t;
+  }
+
+  /** Adds env steps of `owner`'s sessions (Step, StepBatch) or of its training runs. */
+  countSteps(owner: string, steps: number, kind: 'env' | 'training'): void {
+    const t = this.totals.get(owner);
+    if (!t) return;
+    if (kind === 'env') t.envSteps += steps;
+    else t.trainingSteps += steps;
+    this.changedTotals.add(owner);
   }
 
   /** Registers where resources of `kind` are listed (the stores call it once). */
@@ -130,7 +163,7 @@ export class UsageTracker {
    */
   takeRequest(caller: Caller, count = 1): void {
     const q = this.quotas(caller);
-    if (q.requestsPerSecond <= 0) return;
+    if (q.requestsPerSecond <= 0) return this.counted(caller, count);
     const now = this.now();
     const burst = Math.max(1, q.requestBurst);
     let b = this.buckets.get(caller.user);
@@ -139,7 +172,7 @@ export class UsageTracker {
     b.at = now;
     if (b.tokens >= count) {
       b.tokens -= count;
-      return;
+      return this.counted(caller, count);
     }
     const waitSeconds = (count - b.tokens) / q.requestsPerSecond;
     const err = quotaError(
@@ -149,6 +182,14 @@ export class UsageTracker {
     );
     err.retryAfterSeconds = Math.max(0.001, waitSeconds);
     throw err;
+  }
+
+  private counted(caller: Caller, count: number): void {
+    const t = this.totalsOf(caller.user, caller.role);
+    t.requests += count;
+    t.lastSeen = Date.now();
+    t.role = caller.role;
+    this.changedTotals.add(caller.user);
   }
 
   /** Tokens left in `caller`'s bucket now (for GetUsage). */

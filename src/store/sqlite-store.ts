@@ -163,6 +163,12 @@ export class SqliteStore implements Store {
     this.write('save grading log', () => this.statements.putGradingLog.run(row.assignment, row.submission, row.createdAt, JSON.stringify(row.log)));
   }
 
+  /** A consistent copy of the database in `file` (SQLite's online backup; the server may keep writing). Returns its pages. */
+  async backup(file: string): Promise<number> {
+    const result = await this.db.backup(file);
+    return result.totalPages;
+  }
+
   async close(): Promise<void> {
     if (!this.db.open) return;
     if (this.durable) {

@@ -378,19 +378,15 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
       const summary = out.summary!;
       const why = stopped();
       if (why) {
-        throw new DomainError(
-          'UNAVAILABLE',
-          `${why}; run ${summary.run} stopped after ${summary.episodes} episodes (${summary.steps} steps) and resumes from its last checkpoint when the server starts again (GetRun)`,
-          '',
-          'SHUTTING_DOWN',
-        );
+        const resumes = agents.runsResumeAfterRestart ? ` and resumes from its last checkpoint when the server starts again (GetRun ${summary.run})` : '';
+        throw new DomainError('UNAVAILABLE', `${why}; the run was stopped after ${summary.episodes} episodes (${summary.steps} steps)${resumes}`, '', 'SHUTTING_DOWN');
       }
       return { event: { $case: 'summary', value: summary } };
     }),
     watchRun: serverStream<WatchRunRequest, WatchRunResponse>(gate, A('WatchRun'), async (req, caller, write, signal, stopped) => {
       await agents.watchRun(req, caller, (event) => write({ event }), signal);
       const why = stopped();
-      if (why) throw new DomainError('UNAVAILABLE', `${why}; the run resumes from its last checkpoint when the server starts again`, '', 'SHUTTING_DOWN');
+      if (why) throw new DomainError('UNAVAILABLE', `${why}; the run was stopped${agents.runsResumeAfterRestart ? ' and resumes from its last checkpoint when the server starts again' : ''}`, '', 'SHUTTING_DOWN');
       return undefined;
     }),
   });

@@ -154,7 +154,9 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
         gate.streams.add(open);
         try {
           await streamNdjson(res, (msg) => canonicalToRest(streamType!, stream.codec.toJSON(msg)), (emit) => stream.run(services, message, caller, emit, controller.signal), () =>
-            shutdown ? new DomainError('UNAVAILABLE', `${shutdown}; the run resumes from its last checkpoint when the server starts again`, '', 'SHUTTING_DOWN') : undefined,
+            shutdown
+              ? new DomainError('UNAVAILABLE', `${shutdown}; the run was stopped${services.agents.runsResumeAfterRestart ? ' and resumes from its last checkpoint when the server starts again' : ''}`, '', 'SHUTTING_DOWN')
+              : undefined,
           );
         } finally {
           gate.streams.delete(open);

@@ -472,6 +472,7 @@ export class AgentService {
       const result = await session.exclusive(() => this.runLoop(run, session, env, user, controller.signal, onEvent));
       touch();
       this.metrics?.trainingSteps.inc(result.steps);
+      this.usage?.countSteps(run.owner, result.steps, 'training');
       run.loop = result.loop;
       if (result.cancelled) state = 'cancelled';
     } catch (err) {
@@ -625,6 +626,11 @@ export class AgentService {
     this.execute(run, session, env, run.owner, controller).catch(() => undefined);
   }
 
+  /** Whether a run stopped by a shutdown resumes when the server starts again (the store keeps data). */
+  get runsResumeAfterRestart(): boolean {
+    return this.store?.durable === true;
+  }
+
   /** Stops every running run so that it resumes from its last checkpoint on the next start (SIGTERM). */
   async stopRunsForShutdown(): Promise<void> {
     const running = [...this.runs.values()].filter((r) => r.running && r.controller);
@@ -660,9 +666,13 @@ export class AgentService {
     const run = this.runOf(req.id, caller, 'read');
     await emit({ $case: 'run', value: run.toProto() });
     if (!run.running) return;
+    let behind: Promise<void> | undefined;
     const unwatch = run.watch((e) => {
-      // A slow watcher does not hold the run: it misses episodes while its stream is full.
-      void emit(e);
+      // A slow watcher does not hold the run: it misses episode records while its stream is
+      // full (evaluations and the final run always go out).
+      if (behind && e.$case === 'episode') return;
+      const out = emit(e);
+      if (out instanceof Promise) behind = out.finally(() => (behind = undefined));
     });
     try {
       await Promise.race([run.whenEnded(), new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()))]);

@@ -439,6 +439,7 @@ export class EnvService {
   private counted(session: EnvSession, steps: number, fn: () => void): void {
     const m = this.metrics;
     if (!m) return fn();
+    this.usage?.countSteps(session.owner, steps, 'env');
     if (session.rewardOrigin === 'builtin') {
       fn();
     } else {
@@ -459,6 +460,7 @@ export class EnvService {
     if (!m) return answer;
     return answer.then(
       (res) => {
+        this.usage?.countSteps(session.owner, steps, 'env');
         if (session.rewardOrigin !== 'builtin') m.rewardCalls.inc({ origin: session.rewardOrigin, result: 'ok' });
         m.envSteps.inc(steps);
         return res;

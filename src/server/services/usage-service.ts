@@ -1,8 +1,8 @@
 import type { Authenticator } from '../auth/authenticator.js';
 import { mayAccess, type Caller, type Role as DomainRole } from '../../core/sessions/caller.js';
 import { notFound } from '../../core/errors.js';
-import { Role, type GetUsageRequest, type GetUsageResponse, type Usage } from '../../gen/gymhost/v1/usage_service.js';
-import type { UsageCounts, UsageTracker } from '../usage.js';
+import { Role, type GetUsageRequest, type GetUsageResponse, type Usage, type UsageTotals } from '../../gen/gymhost/v1/usage_service.js';
+import type { UsageCounts, UsageTracker, UserTotals } from '../usage.js';
 import type { Quotas } from '../auth/quotas.js';
 
 const ROLE_TO_PROTO: Record<DomainRole, Role> = { student: Role.ROLE_STUDENT, instructor: Role.ROLE_INSTRUCTOR, admin: Role.ROLE_ADMIN };
@@ -35,6 +35,7 @@ export class UsageService {
       serverMemoryBudgetBytes: this.usage.memoryBudget,
       serverMemoryUsedBytes: all.get('')?.memoryBytes ?? 0,
       authentication: this.auth.enabled,
+      totals: totalsToProto(this.usage.totals.get(subject.user)),
     };
   }
 }
@@ -51,4 +52,14 @@ function countsToProto(u: UsageCounts | undefined): Usage {
 
 function quotasToProto(q: Quotas): Usage {
   return { envSessions: q.envSessions, agents: q.agents, rewards: q.rewards, concurrentTrains: q.concurrentTrains, memoryBytes: q.memoryBytes };
+}
+
+function totalsToProto(t: UserTotals | undefined): UsageTotals {
+  return {
+    firstSeenTime: t ? new Date(t.firstSeen) : undefined,
+    lastSeenTime: t ? new Date(t.lastSeen) : undefined,
+    requests: t?.requests ?? 0,
+    envSteps: t?.envSteps ?? 0,
+    trainingSteps: t?.trainingSteps ?? 0,
+  };
 }

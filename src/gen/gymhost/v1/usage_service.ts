@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "gymhost.v1";
 
@@ -110,6 +111,22 @@ export interface GetUsageResponse {
   serverMemoryUsedBytes: number;
   /** Whether the server authenticates callers (false: one anonymous user). */
   authentication: boolean;
+  /** What the user has done since the server first saw it (kept across restarts). */
+  totals?: UsageTotals | undefined;
+}
+
+/** A user's running totals. */
+export interface UsageTotals {
+  firstSeenTime?: Date | undefined;
+  lastSeenTime?:
+    | Date
+    | undefined;
+  /** Requests admitted (StepStream messages count one each). */
+  requests: number;
+  /** Env steps of the user's sessions taken by its calls (Step, StepBatch: num_envs each). */
+  envSteps: number;
+  /** Env steps of the user's training runs. */
+  trainingSteps: number;
 }
 
 function createBaseUsage(): Usage {
@@ -336,6 +353,7 @@ function createBaseGetUsageResponse(): GetUsageResponse {
     serverMemoryBudgetBytes: 0,
     serverMemoryUsedBytes: 0,
     authentication: false,
+    totals: undefined,
   };
 }
 
@@ -370,6 +388,9 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     }
     if (message.authentication !== false) {
       writer.uint32(80).bool(message.authentication);
+    }
+    if (message.totals !== undefined) {
+      UsageTotals.encode(message.totals, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -467,6 +488,14 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
             message.authentication = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.totals = UsageTotals.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -511,6 +540,7 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
         ? globalThis.Number(object.server_memory_used_bytes)
         : 0,
       authentication: isSet(object.authentication) ? globalThis.Boolean(object.authentication) : false,
+      totals: isSet(object.totals) ? UsageTotals.fromJSON(object.totals) : undefined,
     };
   },
 
@@ -546,6 +576,9 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     if (message.authentication !== false) {
       obj.authentication = message.authentication;
     }
+    if (message.totals !== undefined) {
+      obj.totals = UsageTotals.toJSON(message.totals);
+    }
     return obj;
   },
 
@@ -564,6 +597,158 @@ export const GetUsageResponse: MessageFns<GetUsageResponse> = {
     message.serverMemoryBudgetBytes = object.serverMemoryBudgetBytes ?? 0;
     message.serverMemoryUsedBytes = object.serverMemoryUsedBytes ?? 0;
     message.authentication = object.authentication ?? false;
+    message.totals = (object.totals !== undefined && object.totals !== null)
+      ? UsageTotals.fromPartial(object.totals)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUsageTotals(): UsageTotals {
+  return { firstSeenTime: undefined, lastSeenTime: undefined, requests: 0, envSteps: 0, trainingSteps: 0 };
+}
+
+export const UsageTotals: MessageFns<UsageTotals> = {
+  encode(message: UsageTotals, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.firstSeenTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.firstSeenTime), writer.uint32(10).fork()).join();
+    }
+    if (message.lastSeenTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastSeenTime), writer.uint32(18).fork()).join();
+    }
+    if (message.requests !== 0) {
+      writer.uint32(24).int64(message.requests);
+    }
+    if (message.envSteps !== 0) {
+      writer.uint32(32).int64(message.envSteps);
+    }
+    if (message.trainingSteps !== 0) {
+      writer.uint32(40).int64(message.trainingSteps);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageTotals {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUsageTotals();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.firstSeenTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lastSeenTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.requests = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.envSteps = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.trainingSteps = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UsageTotals {
+    return {
+      firstSeenTime: isSet(object.firstSeenTime)
+        ? fromJsonTimestamp(object.firstSeenTime)
+        : isSet(object.first_seen_time)
+        ? fromJsonTimestamp(object.first_seen_time)
+        : undefined,
+      lastSeenTime: isSet(object.lastSeenTime)
+        ? fromJsonTimestamp(object.lastSeenTime)
+        : isSet(object.last_seen_time)
+        ? fromJsonTimestamp(object.last_seen_time)
+        : undefined,
+      requests: isSet(object.requests) ? globalThis.Number(object.requests) : 0,
+      envSteps: isSet(object.envSteps)
+        ? globalThis.Number(object.envSteps)
+        : isSet(object.env_steps)
+        ? globalThis.Number(object.env_steps)
+        : 0,
+      trainingSteps: isSet(object.trainingSteps)
+        ? globalThis.Number(object.trainingSteps)
+        : isSet(object.training_steps)
+        ? globalThis.Number(object.training_steps)
+        : 0,
+    };
+  },
+
+  toJSON(message: UsageTotals): unknown {
+    const obj: any = {};
+    if (message.firstSeenTime !== undefined) {
+      obj.firstSeenTime = message.firstSeenTime.toISOString();
+    }
+    if (message.lastSeenTime !== undefined) {
+      obj.lastSeenTime = message.lastSeenTime.toISOString();
+    }
+    if (message.requests !== 0) {
+      obj.requests = Math.round(message.requests);
+    }
+    if (message.envSteps !== 0) {
+      obj.envSteps = Math.round(message.envSteps);
+    }
+    if (message.trainingSteps !== 0) {
+      obj.trainingSteps = Math.round(message.trainingSteps);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UsageTotals>, I>>(base?: I): UsageTotals {
+    return UsageTotals.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UsageTotals>, I>>(object: I): UsageTotals {
+    const message = createBaseUsageTotals();
+    message.firstSeenTime = object.firstSeenTime ?? undefined;
+    message.lastSeenTime = object.lastSeenTime ?? undefined;
+    message.requests = object.requests ?? 0;
+    message.envSteps = object.envSteps ?? 0;
+    message.trainingSteps = object.trainingSteps ?? 0;
     return message;
   },
 };
@@ -638,6 +823,28 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -22,23 +22,26 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egymhost/v1/usage_service.proto\x12\ngymhost.v1\"o\n\x05Usage\x12\x14\n\x0c\x65nv_sessions\x18\x01 \x01(\x03\x12\x0e\n\x06\x61gents\x18\x02 \x01(\x03\x12\x0f\n\x07rewards\x18\x03 \x01(\x03\x12\x19\n\x11\x63oncurrent_trains\x18\x04 \x01(\x03\x12\x14\n\x0cmemory_bytes\x18\x05 \x01(\x03\"\x1f\n\x0fGetUsageRequest\x12\x0c\n\x04user\x18\x01 \x01(\t\"\xad\x02\n\x10GetUsageResponse\x12\x0c\n\x04user\x18\x01 \x01(\t\x12\x1e\n\x04role\x18\x02 \x01(\x0e\x32\x10.gymhost.v1.Role\x12\x1f\n\x04used\x18\x03 \x01(\x0b\x32\x11.gymhost.v1.Usage\x12 \n\x05quota\x18\x04 \x01(\x0b\x32\x11.gymhost.v1.Usage\x12\x1b\n\x13requests_per_second\x18\x05 \x01(\x01\x12\x15\n\rrequest_burst\x18\x06 \x01(\x03\x12\x16\n\x0erequest_tokens\x18\x07 \x01(\x01\x12\"\n\x1aserver_memory_budget_bytes\x18\x08 \x01(\x03\x12 \n\x18server_memory_used_bytes\x18\t \x01(\x03\x12\x16\n\x0e\x61uthentication\x18\n \x01(\x08*S\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x10\n\x0cROLE_STUDENT\x10\x01\x12\x13\n\x0fROLE_INSTRUCTOR\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x32U\n\x0cUsageService\x12\x45\n\x08GetUsage\x12\x1b.gymhost.v1.GetUsageRequest\x1a\x1c.gymhost.v1.GetUsageResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1egymhost/v1/usage_service.proto\x12\ngymhost.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"o\n\x05Usage\x12\x14\n\x0c\x65nv_sessions\x18\x01 \x01(\x03\x12\x0e\n\x06\x61gents\x18\x02 \x01(\x03\x12\x0f\n\x07rewards\x18\x03 \x01(\x03\x12\x19\n\x11\x63oncurrent_trains\x18\x04 \x01(\x03\x12\x14\n\x0cmemory_bytes\x18\x05 \x01(\x03\"\x1f\n\x0fGetUsageRequest\x12\x0c\n\x04user\x18\x01 \x01(\t\"\xd6\x02\n\x10GetUsageResponse\x12\x0c\n\x04user\x18\x01 \x01(\t\x12\x1e\n\x04role\x18\x02 \x01(\x0e\x32\x10.gymhost.v1.Role\x12\x1f\n\x04used\x18\x03 \x01(\x0b\x32\x11.gymhost.v1.Usage\x12 \n\x05quota\x18\x04 \x01(\x0b\x32\x11.gymhost.v1.Usage\x12\x1b\n\x13requests_per_second\x18\x05 \x01(\x01\x12\x15\n\rrequest_burst\x18\x06 \x01(\x03\x12\x16\n\x0erequest_tokens\x18\x07 \x01(\x01\x12\"\n\x1aserver_memory_budget_bytes\x18\x08 \x01(\x03\x12 \n\x18server_memory_used_bytes\x18\t \x01(\x03\x12\x16\n\x0e\x61uthentication\x18\n \x01(\x08\x12\'\n\x06totals\x18\x0b \x01(\x0b\x32\x17.gymhost.v1.UsageTotals\"\xb3\x01\n\x0bUsageTotals\x12\x33\n\x0f\x66irst_seen_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0elast_seen_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08requests\x18\x03 \x01(\x03\x12\x11\n\tenv_steps\x18\x04 \x01(\x03\x12\x16\n\x0etraining_steps\x18\x05 \x01(\x03*S\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x10\n\x0cROLE_STUDENT\x10\x01\x12\x13\n\x0fROLE_INSTRUCTOR\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x32U\n\x0cUsageService\x12\x45\n\x08GetUsage\x12\x1b.gymhost.v1.GetUsageRequest\x1a\x1c.gymhost.v1.GetUsageResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gymhost.v1.usage_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=496
-  _globals['_ROLE']._serialized_end=579
-  _globals['_USAGE']._serialized_start=46
-  _globals['_USAGE']._serialized_end=157
-  _globals['_GETUSAGEREQUEST']._serialized_start=159
-  _globals['_GETUSAGEREQUEST']._serialized_end=190
-  _globals['_GETUSAGERESPONSE']._serialized_start=193
-  _globals['_GETUSAGERESPONSE']._serialized_end=494
-  _globals['_USAGESERVICE']._serialized_start=581
-  _globals['_USAGESERVICE']._serialized_end=666
+  _globals['_ROLE']._serialized_start=752
+  _globals['_ROLE']._serialized_end=835
+  _globals['_USAGE']._serialized_start=79
+  _globals['_USAGE']._serialized_end=190
+  _globals['_GETUSAGEREQUEST']._serialized_start=192
+  _globals['_GETUSAGEREQUEST']._serialized_end=223
+  _globals['_GETUSAGERESPONSE']._serialized_start=226
+  _globals['_GETUSAGERESPONSE']._serialized_end=568
+  _globals['_USAGETOTALS']._serialized_start=571
+  _globals['_USAGETOTALS']._serialized_end=750
+  _globals['_USAGESERVICE']._serialized_start=837
+  _globals['_USAGESERVICE']._serialized_end=922
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,6 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -38,7 +41,7 @@ class GetUsageRequest(_message.Message):
     def __init__(self, user: _Optional[str] = ...) -> None: ...
 
 class GetUsageResponse(_message.Message):
-    __slots__ = ("user", "role", "used", "quota", "requests_per_second", "request_burst", "request_tokens", "server_memory_budget_bytes", "server_memory_used_bytes", "authentication")
+    __slots__ = ("user", "role", "used", "quota", "requests_per_second", "request_burst", "request_tokens", "server_memory_budget_bytes", "server_memory_used_bytes", "authentication", "totals")
     USER_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     USED_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +52,7 @@ class GetUsageResponse(_message.Message):
     SERVER_MEMORY_BUDGET_BYTES_FIELD_NUMBER: _ClassVar[int]
     SERVER_MEMORY_USED_BYTES_FIELD_NUMBER: _ClassVar[int]
     AUTHENTICATION_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
     user: str
     role: Role
     used: Usage
@@ -59,4 +63,19 @@ class GetUsageResponse(_message.Message):
     server_memory_budget_bytes: int
     server_memory_used_bytes: int
     authentication: bool
-    def __init__(self, user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., used: _Optional[_Union[Usage, _Mapping]] = ..., quota: _Optional[_Union[Usage, _Mapping]] = ..., requests_per_second: _Optional[float] = ..., request_burst: _Optional[int] = ..., request_tokens: _Optional[float] = ..., server_memory_budget_bytes: _Optional[int] = ..., server_memory_used_bytes: _Optional[int] = ..., authentication: _Optional[bool] = ...) -> None: ...
+    totals: UsageTotals
+    def __init__(self, user: _Optional[str] = ..., role: _Optional[_Union[Role, str]] = ..., used: _Optional[_Union[Usage, _Mapping]] = ..., quota: _Optional[_Union[Usage, _Mapping]] = ..., requests_per_second: _Optional[float] = ..., request_burst: _Optional[int] = ..., request_tokens: _Optional[float] = ..., server_memory_budget_bytes: _Optional[int] = ..., server_memory_used_bytes: _Optional[int] = ..., authentication: _Optional[bool] = ..., totals: _Optional[_Union[UsageTotals, _Mapping]] = ...) -> None: ...
+
+class UsageTotals(_message.Message):
+    __slots__ = ("first_seen_time", "last_seen_time", "requests", "env_steps", "training_steps")
+    FIRST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    LAST_SEEN_TIME_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    ENV_STEPS_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_STEPS_FIELD_NUMBER: _ClassVar[int]
+    first_seen_time: _timestamp_pb2.Timestamp
+    last_seen_time: _timestamp_pb2.Timestamp
+    requests: int
+    env_steps: int
+    training_steps: int
+    def __init__(self, first_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., requests: _Optional[int] = ..., env_steps: _Optional[int] = ..., training_steps: _Optional[int] = ...) -> None: ...
