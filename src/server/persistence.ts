@@ -105,42 +105,70 @@ export class Persistence {
 
   private async save(): Promise<void> {
     try {
-      const envStates: { id: string; state: Uint8Array }[] = [];
-      const live = new Set<string>();
-      for (const c of this.envs.saveCandidates()) {
-        live.add(c.id);
-        // A session a run drives is saved with the run's checkpoints.
-        if (c.busy || this.savedEnvs.get(c.id) === c.lastUsedAt) continue;
-        try {
-          envStates.push({ id: c.id, state: await c.state() });
-          this.savedEnvs.set(c.id, c.lastUsedAt);
-        } catch (err) {
-          this.logger.warn({ err: (err as Error)?.message, id: c.id }, 'could not read an env session to save it');
-        }
-      }
-      for (const id of this.savedEnvs.keys()) if (!live.has(id)) this.savedEnvs.delete(id);
-      const agentSnapshots: { id: string; snapshot: Uint8Array }[] = [];
-      live.clear();
-      for (const c of this.agents.saveCandidates()) {
-        live.add(c.id);
-        if (c.training || this.savedAgents.get(c.id) === c.lastUsedAt) continue;
-        agentSnapshots.push({ id: c.id, snapshot: await c.snapshot() });
-        this.savedAgents.set(c.id, c.lastUsedAt);
-      }
-      for (const id of this.savedAgents.keys()) if (!live.has(id)) this.savedAgents.delete(id);
       const users = [...(this.usage?.changedTotals ?? [])].flatMap((name) => {
         const t = this.usage!.totals.get(name);
         return t ? [{ name, ...t }] : [];
       });
       this.usage?.changedTotals.clear();
       if (users.length) await this.store.putUsers(users);
-      if (envStates.length) await this.store.putEnvStates(envStates);
-      if (agentSnapshots.length) await this.store.putAgentSnapshots(agentSnapshots);
+      // Written in batches of about SAVE_BATCH_BYTES, yielding to the event loop in between, so
+      // that a save of many sessions and agents never holds the request thread for long.
+      const batch = new SaveBatch((rows) => this.store.putEnvStates(rows.map((r) => ({ id: r.id, state: r.bytes }))));
+      const live = new Set<string>();
+      for (const c of this.envs.saveCandidates()) {
+        live.add(c.id);
+        // A session a run drives is saved with the run's checkpoints.
+        if (c.busy || this.savedEnvs.get(c.id) === c.lastUsedAt) continue;
+        try {
+          await batch.add(c.id, await c.state());
+          this.savedEnvs.set(c.id, c.lastUsedAt);
+        } catch (err) {
+          this.logger.warn({ err: (err as Error)?.message, id: c.id }, 'could not read an env session to save it');
+        }
+      }
+      await batch.flush();
+      for (const id of this.savedEnvs.keys()) if (!live.has(id)) this.savedEnvs.delete(id);
+      const agents = new SaveBatch((rows) => this.store.putAgentSnapshots(rows.map((r) => ({ id: r.id, snapshot: r.bytes }))));
+      live.clear();
+      for (const c of this.agents.saveCandidates()) {
+        live.add(c.id);
+        if (c.training || this.savedAgents.get(c.id) === c.lastUsedAt) continue;
+        await agents.add(c.id, await c.snapshot());
+        this.savedAgents.set(c.id, c.lastUsedAt);
+      }
+      await agents.flush();
+      for (const id of this.savedAgents.keys()) if (!live.has(id)) this.savedAgents.delete(id);
     } catch (err) {
       // Saved again at the next tick: forget what this one thought it saved.
       this.savedEnvs.clear();
       this.savedAgents.clear();
       this.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'periodic save failed; retrying at the next one');
     }
+  }
+}
+
+/** Bytes of one periodic-save transaction (about a few milliseconds of writing). */
+const SAVE_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Rows written SAVE_BATCH_BYTES at a time, each write followed by a turn of the event loop. */
+class SaveBatch {
+  private rows: { id: string; bytes: Uint8Array }[] = [];
+  private bytes = 0;
+
+  constructor(private readonly write: (rows: { id: string; bytes: Uint8Array }[]) => Promise<void>) {}
+
+  async add(id: string, bytes: Uint8Array): Promise<void> {
+    this.rows.push({ id, bytes });
+    this.bytes += bytes.byteLength;
+    if (this.bytes >= SAVE_BATCH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    this.bytes = 0;
+    await this.write(rows);
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }

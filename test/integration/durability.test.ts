@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -315,6 +315,43 @@ describe('durable state', () => {
     } finally {
       await kill(s);
     }
+  });
+
+  test("users' totals survive a restart; `gymhost backup` copies a serving database into one another server starts from", async () => {
+    const dir = tmp();
+    let s = await serve(dir);
+    const env = await must(s.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
+    await must(s.http, 'POST', `/v1/envs/${env.id}:reset`, {});
+    for (let i = 0; i < 5; i++) await must(s.http, 'POST', `/v1/envs/${env.id}:step`, { action: 1 });
+    const before = (await must(s.http, 'GET', '/v1/usage')).totals;
+    assert.equal(Number(before.envSteps), 5);
+    assert.ok(Number(before.requests) >= 8);
+    const copy = path.join(tmp(), 'backup.db');
+    const backup = spawnSync(process.execPath, [BIN, 'backup', copy, '--data-dir', dir], { encoding: 'utf8' });
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.match(backup.stdout, /backed up .*gymhost\.db to .*backup\.db/);
+    s.child.kill('SIGTERM');
+    assert.equal(await s.exit, 0);
+    s = await serve(dir);
+    try {
+      const after = (await must(s.http, 'GET', '/v1/usage')).totals;
+      assert.equal(Number(after.envSteps), 5);
+      assert.ok(Number(after.requests) > Number(before.requests), 'counted before the restart and since');
+      assert.equal(after.firstSeenTime, before.firstSeenTime);
+    } finally {
+      await kill(s);
+    }
+    const restored = tmp();
+    writeFileSync(path.join(restored, DATABASE_FILE), readFileSync(copy));
+    s = await serve(restored);
+    try {
+      assert.equal((await must(s.http, 'GET', `/v1/envs/${env.id}`)).id, env.id, 'the backup holds the session');
+    } finally {
+      await kill(s);
+    }
+    const refused = spawnSync(process.execPath, [BIN, 'backup', copy, '--data-dir', dir], { encoding: 'utf8' });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /exists; give a new file/);
   });
 
   test('a corrupt or read-only database stops start-up with a clear error', async () => {
