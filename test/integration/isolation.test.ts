@@ -57,7 +57,13 @@ async function aliceResources(t: TransportName, as = tokens.alice) {
   const agentId: string = agent.id ?? agent.agent.id;
   const rewardName = `r_${t}_${Math.random().toString(36).slice(2, 8)}`;
   ok(await rpc.call(t, 'RegisterReward', { name: rewardName, envId: 'CartPole-v1', source: '() => 1' }, as), 'RegisterReward');
-  return { envId, vecId, agentId, rewardName };
+  // A finished training run of her own, on a session and agent of its own.
+  const grid = ok(await rpc.call(t, 'CreateEnv', { envId: 'GridWorld-v0', seed: 1 }, as), 'CreateEnv grid');
+  const gridId: string = grid.id ?? grid.env.id;
+  const tab = ok(await rpc.call(t, 'CreateAgent', { kind: 'tabular', env: gridId, seed: 1 }, as), 'CreateAgent tabular');
+  const started = ok(await rpc.call(t, 'Train', { id: tab.id ?? tab.agent.id, episodes: 2, evalEverySteps: 10, evalEpisodes: 1, async: true }, as), 'Train async');
+  const runId: string = Array.isArray(started) ? started[0].run.id : started.id;
+  return { envId, vecId, agentId, rewardName, runId };
 }
 
 for (const t of ['grpc', 'rest'] as const) {
@@ -71,6 +77,7 @@ for (const t of ['grpc', 'rest'] as const) {
         ['ListAgents', {}], ['DeleteAgent', { id: 'x' }], ['ChooseAction', { id: 'x', state: 0 }], ['UpdateQ', { id: 'x', state: 0, action: 0, reward: 0, nextState: 0 }],
         ['EndEpisode', { id: 'x', episodeReturn: 0, length: 1 }], ['GetHistory', { id: 'x' }], ['GetQ', { id: 'x' }], ['ExportAgent', { id: 'x' }],
         ['ImportAgent', { data: 'AAAA' }], ['Train', { id: 'x', episodes: 1 }], ['Evaluate', { id: 'x' }], ['GetUsage', {}],
+        ['GetRun', { id: 'x' }], ['ListRuns', {}], ['CancelRun', { id: 'x' }], ['ExportRunCheckpoint', { id: 'x' }],
       ];
       for (const [name, req] of calls) {
         for (const token of [undefined, 'gh_not-a-token', 'Basic dXNlcjpwYXNz']) {
@@ -90,7 +97,7 @@ for (const t of ['grpc', 'rest'] as const) {
       const a = await aliceResources(t);
       const bob = tokens.bob;
       const missing = 'AAAAAAAAAAAA';
-      const byId: [string, (id: string) => Record<string, unknown>, 'env' | 'vec' | 'agent'][] = [
+      const byId: [string, (id: string) => Record<string, unknown>, 'env' | 'vec' | 'agent' | 'run'][] = [
         ['GetEnv', (id) => ({ id }), 'env'],
         ['Reset', (id) => ({ id }), 'env'],
         ['Step', (id) => ({ id, action: 1 }), 'env'],
@@ -112,9 +119,12 @@ for (const t of ['grpc', 'rest'] as const) {
         ['ExportAgent', (id) => ({ id }), 'agent'],
         ['Train', (id) => ({ id, episodes: 1 }), 'agent'],
         ['Evaluate', (id) => ({ id, episodes: 1 }), 'agent'],
+        ['GetRun', (id) => ({ id }), 'run'],
+        ['CancelRun', (id) => ({ id }), 'run'],
+        ['ExportRunCheckpoint', (id) => ({ id }), 'run'],
       ];
       for (const [name, build, kind] of byId) {
-        const id = kind === 'env' ? a.envId : kind === 'vec' ? a.vecId : a.agentId;
+        const id = kind === 'env' ? a.envId : kind === 'vec' ? a.vecId : kind === 'run' ? a.runId : a.agentId;
         const theirs = await rpc.call(t, name, build(id), bob);
         notFound(theirs, `${name} on alice's ${kind} as bob`);
         const none = await rpc.call(t, name, build(missing), bob);
@@ -145,6 +155,9 @@ for (const t of ['grpc', 'rest'] as const) {
       const agents = ok(await rpc.call(t, 'ListAgents', {}, bob), 'ListAgents');
       assert.deepEqual((agents.agents ?? []).map((e: any) => e.owner).filter((o: string) => o !== 'bob'), []);
       notFound(await rpc.call(t, 'GetUsage', { user: 'alice' }, bob), 'GetUsage of alice');
+      const runs = ok(await rpc.call(t, 'ListRuns', {}, bob), 'ListRuns');
+      assert.deepEqual((runs.runs ?? []).map((r: any) => r.owner).filter((o: string) => o !== 'bob'), []);
+      assert.equal(ok(await rpc.call(t, 'GetRun', { id: a.runId }, tokens.alice), 'alice GetRun').id ?? a.runId, a.runId);
       if (t === 'grpc') notFound(await rpc.stepStream({ step: { id: a.envId, action: 0 } }, bob), 'StepStream step on alice\'s env');
       // Alice still has everything, untouched by bob's attempts.
       const got = ok(await rpc.call(t, 'GetEnv', { id: a.envId }, tokens.alice), 'alice GetEnv');
