@@ -194,7 +194,8 @@ function readObservation(env: EnvBatch, out: Float64Array): void {
   for (let k = 0; k < out.length; k++) out[k] = obs[k];
 }
 
-const mean = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : Number.NaN);
+/** Mean of `xs` (NaN when empty). */
+export const meanOf = (xs: readonly number[]): number => (xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : Number.NaN);
 
 /**
  * Runs the seed's training loop of `agent` on `env` (one env copy), with evaluations and
@@ -353,7 +354,7 @@ export async function train(env: EnvBatch, agent: Agent, options: TrainOptions):
     episodes: returns.length,
     steps: totalSteps - (resumed?.steps ?? 0),
     wallTimeMs: performance.now() - start,
-    meanReturn100: mean(recent),
+    meanReturn100: meanOf(recent),
     lastReturn: returns.length ? returns[returns.length - 1] : Number.NaN,
     cancelled,
     returns,

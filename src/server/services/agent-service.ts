@@ -3,7 +3,7 @@ import { DomainError, failedPrecondition, invalidArgument, notFound } from '../.
 import type { AgentRow, Store } from '../../store/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { EnvBatchState } from '../../core/envs/types.js';
-import type { RunEvaluationRecord, TrainLoopState } from '../../core/training/train.js';
+import { meanOf, type RunEvaluationRecord, type TrainLoopState } from '../../core/training/train.js';
 import { runLoop, type RunLoopEvent, type RunLoopOptions, type RunLoopResult } from './run-loop.js';
 import { TrainingRun, evaluationToProto as runEvaluationToProto, runStateName, type RunStateName } from './training-run.js';
 import { mayAccess, seesEveryone } from '../../core/sessions/caller.js';
@@ -853,8 +853,7 @@ function remainingBudget(o: RunLoopOptions): boolean {
 }
 
 function idleResult(loop: TrainLoopState): Omit<RunLoopResult, 'best'> & { best?: AgentSnapshot } {
-  const recent = loop.recentReturns;
-  return { loop, cancelled: false, steps: 0, episodes: 0, wallTimeMs: 0, meanReturn100: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : Number.NaN, lastReturn: loop.lastReturn };
+  return { loop, cancelled: false, steps: 0, episodes: 0, wallTimeMs: 0, meanReturn100: meanOf(loop.recentReturns), lastReturn: loop.lastReturn };
 }
 
 /** A blocking Train call's summary of its (ended) run. */

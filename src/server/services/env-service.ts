@@ -216,8 +216,10 @@ export class EnvService {
   }
 
   /** Writes a session's spec (after SetReward); its state is saved by the periodic save. */
-  private async saveSpec(session: AnyEnvSession, state?: Uint8Array): Promise<void> {
-    await this.store?.putEnv({ id: session.id, owner: session.owner, spec: specOf(session), createdAt: session.createdAt, state: state ?? (session instanceof EnvSession ? v8.serialize(session.exportState()) : undefined) });
+  private async saveSpec(session: AnyEnvSession): Promise<void> {
+    if (!this.store) return;
+    const state = session instanceof EnvSession ? session.exportState() : await this.pool!.run('env.export', { id: session.id }, { user: session.owner, worker: session.worker });
+    await this.store.putEnv({ id: session.id, owner: session.owner, spec: specOf(session), createdAt: session.createdAt, state: v8.serialize(state) });
   }
 
   /** Live sessions as the periodic save sees them: id, last use, and a way to get their state. */
@@ -909,27 +911,14 @@ interface SavedSpec {
 }
 
 function specOf(s: AnyEnvSession): Record<string, unknown> {
-  const spec: SavedSpec =
+  const modes =
     s instanceof EnvSession
       ? {
-          envId: s.type.id,
-          config: { ...s.config },
-          rewardFunction: s.rewardFunction,
-          rewardParams: { ...s.rewardParams },
-          numEnvs: s.numEnvs,
           renderMode: renderModeToProto(s.params.renderMode),
           autoresetMode: s.params.autoresetMode === 'same_step' ? AutoresetMode.AUTORESET_MODE_SAME_STEP : AutoresetMode.AUTORESET_MODE_NEXT_STEP,
           seed: s.params.seed ?? null,
         }
-      : {
-          envId: s.type.id,
-          config: { ...s.config },
-          rewardFunction: s.rewardFunction,
-          rewardParams: { ...s.rewardParams },
-          numEnvs: s.numEnvs,
-          renderMode: s.createRequest.renderMode,
-          autoresetMode: s.createRequest.autoresetMode,
-          seed: s.createRequest.seed ?? null,
-        };
+      : { renderMode: s.createRequest.renderMode, autoresetMode: s.createRequest.autoresetMode, seed: s.createRequest.seed ?? null };
+  const spec: SavedSpec = { envId: s.type.id, config: { ...s.config }, rewardFunction: s.rewardFunction, rewardParams: { ...s.rewardParams }, numEnvs: s.numEnvs, ...modes };
   return { ...spec };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RunEvaluationRecord, TrainLoopState } from '../../core/training/train.js';
+import { meanOf, type RunEvaluationRecord, type TrainLoopState } from '../../core/training/train.js';
 import type { RunRow } from '../../store/store.js';
 import {
   RunState,
@@ -133,7 +133,6 @@ export class TrainingRun {
 
   toProto(): TrainingRunMsg {
     const l = this.loop;
-    const recent = l.recentReturns;
     return {
       id: this.id,
       owner: this.owner,
@@ -143,7 +142,7 @@ export class TrainingRun {
       request: this.request,
       episodes: l.episodes,
       steps: l.steps,
-      meanReturn100: recent.length ? recent.reduce((x, y) => x + y, 0) / recent.length : Number.NaN,
+      meanReturn100: meanOf(l.recentReturns),
       lastReturn: l.lastReturn,
       evaluations: l.evaluations.map(evaluationToProto),
       bestEvaluation: l.bestEvaluation >= 0 ? l.bestEvaluation : undefined,
