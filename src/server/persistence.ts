@@ -14,6 +14,8 @@ import type { UsageTracker } from './usage.js';
 
 /** What a start-up restored, and how long it took. */
 export interface RestoreReport {
+  /** Whether the last server stopped cleanly (sessions then come back without SESSION_RESTORED). */
+  readonly cleanShutdown: boolean;
   readonly envs: number;
   readonly agents: number;
   readonly rewards: number;
@@ -30,6 +32,8 @@ export class Persistence {
   private readonly savedAgents = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private saving: Promise<void> | undefined;
+  /** Set when a save failed (stop() then does not record a clean shutdown). */
+  private failedSave = false;
 
   constructor(
     readonly store: Store,
@@ -63,7 +67,7 @@ export class Persistence {
     }
     await Promise.all(
       state.envs.map((row) =>
-        this.envs.restoreEnv(row).catch((err) => skip('an env session', row.id, err)),
+        this.envs.restoreEnv(row, state.cleanShutdown).catch((err) => skip('an env session', row.id, err)),
       ),
     );
     await Promise.all(
@@ -80,7 +84,9 @@ export class Persistence {
       if (run.running) resumed++;
       this.agents.resumeRun(run);
     }
-    return { envs: state.envs.length, agents: state.agents.length, rewards: state.rewards.length, runs: state.runs.length, resumedRuns: resumed, failed, ms: performance.now() - start };
+    // Until the next clean stop, a crash may lose what was not saved yet.
+    if (this.store.durable) await this.store.setCleanShutdown(false);
+    return { cleanShutdown: state.cleanShutdown, envs: state.envs.length, agents: state.agents.length, rewards: state.rewards.length, runs: state.runs.length, resumedRuns: resumed, failed, ms: performance.now() - start };
   }
 
   /** Saves periodically until stop(); the timer does not keep the process alive. */
@@ -96,11 +102,14 @@ export class Persistence {
     return this.saving;
   }
 
-  /** Stops saving after a last save. */
+  /** Stops saving after a last save; when that save succeeds, the store records a clean shutdown. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.store.durable) await this.saveNow();
+    if (!this.store.durable) return;
+    this.failedSave = false;
+    await this.saveNow();
+    if (!this.failedSave) await this.store.setCleanShutdown(true).catch((err) => this.logger.warn({ err: (err as Error)?.message }, 'could not record the clean shutdown'));
   }
 
   private async save(): Promise<void> {
@@ -140,6 +149,7 @@ export class Persistence {
       for (const id of this.savedAgents.keys()) if (!live.has(id)) this.savedAgents.delete(id);
     } catch (err) {
       // Saved again at the next tick: forget what this one thought it saved.
+      this.failedSave = true;
       this.savedEnvs.clear();
       this.savedAgents.clear();
       this.logger.warn({ err: (err as Error)?.message ?? String(err) }, 'periodic save failed; retrying at the next one');

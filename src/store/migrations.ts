@@ -68,4 +68,11 @@ export const MIGRATIONS: readonly string[] = [
     log TEXT NOT NULL
   );
   `,
+  // 2: facts about the database itself: whether the last server stopped cleanly (everything saved).
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];

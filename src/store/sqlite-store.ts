@@ -84,7 +84,12 @@ export class SqliteStore implements Store {
         envSteps: r.env_steps as number,
         trainingSteps: r.training_steps as number,
       })),
+      cleanShutdown: (s.getMeta.get('clean_shutdown') as { value?: string } | undefined)?.value === 'true',
     };
+  }
+
+  async setCleanShutdown(clean: boolean): Promise<void> {
+    this.write('record the shutdown', () => this.statements.putMeta.run('clean_shutdown', String(clean)));
   }
 
   async putEnv(row: EnvRow): Promise<void> {
@@ -116,7 +121,11 @@ export class SqliteStore implements Store {
   }
 
   async deleteAgent(id: string): Promise<void> {
-    this.write('delete agent', () => this.statements.deleteAgent.run(id));
+    this.write('delete agent', () => {
+      this.statements.deleteAgent.run(id);
+      // The agents its runs saved go with it (the runs' records stay).
+      this.statements.deleteAgentCheckpoints.run(id);
+    });
   }
 
   async putReward(row: RewardRow): Promise<void> {
@@ -137,6 +146,8 @@ export class SqliteStore implements Store {
     this.write('checkpoint training run', () => {
       const s = this.statements;
       s.putRun.run(...runToRow(w.run));
+      // One 'last' copy per agent: its latest run's.
+      s.dropOlderLast.run(w.run.agent, w.run.id);
       s.setAgentSnapshot.run(w.agent.snapshot, w.agent.id);
       if (w.env) s.setEnvState.run(w.env.state, w.env.id);
       s.putCheckpoint.run(w.run.id, 'last', (w.run.body.steps as number) ?? 0, 'null', w.agent.snapshot);
@@ -278,6 +289,10 @@ function prepare(db: Database.Database) {
     putRun: db.prepare('INSERT OR REPLACE INTO runs (id, owner, agent, env, state, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     putCheckpoint: db.prepare('INSERT OR REPLACE INTO run_checkpoints (run_id, which, steps, evaluation, snapshot) VALUES (?, ?, ?, ?, ?)'),
     getCheckpoint: db.prepare('SELECT * FROM run_checkpoints WHERE run_id = ? AND which = ?'),
+    dropOlderLast: db.prepare("DELETE FROM run_checkpoints WHERE which = 'last' AND run_id IN (SELECT id FROM runs WHERE agent = ? AND id <> ?)"),
+    deleteAgentCheckpoints: db.prepare('DELETE FROM run_checkpoints WHERE run_id IN (SELECT id FROM runs WHERE agent = ?)'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     allUsers: db.prepare('SELECT * FROM users ORDER BY name'),
     putUser: db.prepare('INSERT OR REPLACE INTO users (name, role, first_seen, last_seen, requests, env_steps, training_steps) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     putGradingLog: db.prepare('INSERT INTO grading_logs (assignment, submission, created_at, log) VALUES (?, ?, ?, ?)'),

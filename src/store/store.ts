@@ -106,6 +106,8 @@ export interface StoredState {
   readonly rewards: RewardRow[];
   readonly runs: RunRow[];
   readonly users: UserRow[];
+  /** Whether the server that wrote it last stopped cleanly, having saved everything. */
+  readonly cleanShutdown: boolean;
 }
 
 export interface Store {
@@ -131,5 +133,7 @@ export interface Store {
   getRunCheckpoint(runId: string, which: 'best' | 'last'): Promise<RunCheckpointRow | undefined>;
   putUsers(rows: readonly UserRow[]): Promise<void>;
   putGradingLog(row: GradingLogRow): Promise<void>;
+  /** Records whether everything is saved (true at a clean shutdown, false while serving). */
+  setCleanShutdown(clean: boolean): Promise<void>;
   close(): Promise<void>;
 }

@@ -296,17 +296,35 @@ describe('durable state', () => {
     }
   });
 
-  test('SIGTERM during a run: the server drains, and the run resumes from its checkpoint on the next start', async () => {
+  test('SIGTERM during a run: the server drains, saves every session as it is, and the run resumes from its checkpoint on the next start', async () => {
     const dir = tmp();
     let s = await serve(dir, ['--checkpoint-seconds', '0.2']);
     const env = await must(s.http, 'POST', '/v1/envs', { envId: 'GridWorld-v0', config: { world: 'small_maze' }, seed: 2 });
     const agent = await must(s.http, 'POST', '/v1/agents', { kind: 'tabular', env: env.id, seed: 2 });
     const run = await must(s.http, 'POST', `/v1/agents/${agent.id}:train`, { episodes: 10_000, async: true });
+    // A client's session inside an episode: a clean stop saves it as it is.
+    const cart = await must(s.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 3 });
+    await must(s.http, 'POST', `/v1/envs/${cart.id}:reset`, {});
+    await must(s.http, 'POST', `/v1/envs/${cart.id}:step`, { action: 0 });
     await until(async () => (Number((await must(s.http, 'GET', `/v1/runs/${run.id}`)).checkpointSteps) > 0 ? true : undefined), 'a checkpoint');
     s.child.kill('SIGTERM');
     assert.equal(await s.exit, 0);
+    // The agent on disk is the run's last checkpoint, not what the run did after it.
+    const store = new SqliteStore(dir);
+    try {
+      const all = await store.loadAll();
+      assert.equal(all.cleanShutdown, true);
+      const loop = (all.runs.find((r) => r.id === run.id)!.body as { loop: TrainLoopState }).loop;
+      const saved = decodeSnapshot(all.agents.find((a) => a.id === agent.id)!.snapshot);
+      assert.equal((saved.state as { totalSteps: number }).totalSteps, loop.steps);
+    } finally {
+      await store.close();
+    }
     s = await serve(dir);
     try {
+      const stepped = await must(s.http, 'POST', `/v1/envs/${cart.id}:step`, { action: 1 });
+      assert.equal(stepped.terminated, false, 'after a clean stop the episode goes on');
+      assert.equal(Number((await must(s.http, 'GET', `/v1/envs/${cart.id}`)).totalSteps), 2);
       const resumed = await must(s.http, 'GET', `/v1/runs/${run.id}`);
       assert.equal(resumed.state, 'RUN_STATE_RUNNING');
       assert.equal(Number(resumed.resumes), 1);

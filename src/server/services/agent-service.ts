@@ -481,7 +481,8 @@ export class AgentService {
       if (!(err instanceof DomainError)) this.logger?.error({ err, run: run.id }, 'training run failed');
     }
     if (stoppedForShutdown()) {
-      this.release(run, session, env);
+      // The agent and env stay claimed: the last saves of the shutdown leave them at the run's
+      // last checkpoint, which the run resumes from on the next start.
       run.detach();
       return;
     }
@@ -591,6 +592,8 @@ export class AgentService {
         signal,
       },
     );
+    // Stopped for a shutdown: what the worker did since the last checkpoint is dropped.
+    if (signal.aborted && signal.reason === 'shutdown') return out.result;
     session.replaceAgent(await importAgent(out.snapshot));
     if (local && out.envState) {
       local.batch.importState(out.envState);
@@ -688,7 +691,9 @@ export class AgentService {
     const row = await this.store?.getRunCheckpoint(run.id, which);
     if (!row) {
       throw failedPrecondition(
-        which === 'best' ? `run ${run.id} has no evaluated agent: give eval_every_steps to Train to keep the best one` : `run ${run.id} has no checkpoint${this.store?.durable ? ' yet' : ' (the server keeps no data: --data-dir :memory:)'}`,
+        which === 'best'
+          ? `run ${run.id} has no evaluated agent: give eval_every_steps to Train to keep the best one (or its agent was deleted)`
+          : `run ${run.id} has no saved last checkpoint: only an agent's latest run keeps one, and not after the agent is deleted`,
         'NO_CHECKPOINT',
         'checkpoint',
       );

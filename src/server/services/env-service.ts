@@ -235,9 +235,10 @@ export class EnvService {
 
   /**
    * Puts a session back from its row (start-up), with its id and its state at the last
-   * save; one that was inside an episode refuses steps until a Reset (SESSION_RESTORED).
+   * save; after a crash (not `clean`), one that was inside an episode refuses steps until a
+   * Reset (SESSION_RESTORED).
    */
-  async restoreEnv(row: EnvRow): Promise<void> {
+  async restoreEnv(row: EnvRow, clean = false): Promise<void> {
     const spec = row.spec as unknown as SavedSpec;
     const type = envTypeById(spec.envId);
     const state = row.state ? (v8.deserialize(Buffer.from(row.state)) as EnvSessionState) : undefined;
@@ -256,7 +257,7 @@ export class EnvService {
     const config = resolveOptions(type.configOptions, req.config, 'config');
     const described = type.describe(config);
     if (this.pool && (reward.origin !== 'builtin' || req.numEnvs * spaceSize(described.observationSpace) > HOST_ON_WORKER_NUMBERS)) {
-      await this.createHosted(type, req, owner, reward, config, described, req.numEnvs, state, row.id, { restored: true, createdAt: row.createdAt });
+      await this.createHosted(type, req, owner, reward, config, described, req.numEnvs, state, row.id, { restored: !clean, createdAt: row.createdAt });
       return;
     }
     const session = new EnvSession(
@@ -278,7 +279,7 @@ export class EnvService {
     );
     if (state) {
       session.importState(state);
-      session.restoredMidEpisode = session.episodeInProgress;
+      session.restoredMidEpisode = !clean && session.episodeInProgress;
     }
     session.createdAt = row.createdAt;
     this.sessions.restore(session);
@@ -305,7 +306,7 @@ export class EnvService {
     numEnvs: number,
     state?: EnvSessionState,
     id = SessionStore.newId(),
-    restore?: { restored: true; createdAt: number },
+    restore?: { restored: boolean; createdAt: number },
   ): Promise<CreateEnvResponse> {
     const pool = this.pool!;
     const sandboxBytes = reward.impl?.kind === 'sandbox' ? this.rewards.limits.memoryBytes : 0;
@@ -315,7 +316,7 @@ export class EnvService {
     const hostReq: CreateEnvRequest = { ...req, config, rewardFunction: reward.name, rewardParams: reward.params };
     const env = (await pool.run(
       'env.host',
-      { id, owner: caller.user, req: hostReq, reward: rewardSpecOf(reward), maxNumEnvs: this.limits.maxNumEnvs, maxBatchObservationBytes: this.maxBatchObservationBytes, state, restored: restore !== undefined },
+      { id, owner: caller.user, req: hostReq, reward: rewardSpecOf(reward), maxNumEnvs: this.limits.maxNumEnvs, maxBatchObservationBytes: this.maxBatchObservationBytes, state, restored: restore?.restored },
       { user: caller.user, worker },
     )) as Env;
     const session = new RemoteEnvSession(id, caller.user, worker, type, config, described.observationSpace, described.actionSpace, numEnvs, described.maxEpisodeSteps, reward, bytes, hostReq, (s) =>
