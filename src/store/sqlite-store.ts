@@ -17,7 +17,8 @@ export interface SqliteStoreOptions {
  * The embedded store: one SQLite database (better-sqlite3) in write-ahead-log mode with
  * synchronous=FULL, so a write is on disk when its call returns. Schema migrations are
  * versioned (PRAGMA user_version) and run at start-up. `dataDir` ':memory:' keeps it in
- * memory (nothing survives the process).
+ * memory (nothing survives the process): it then keeps only what the server reads back while
+ * it runs (training runs and their saved agents), not sessions, agents, rewards or totals.
  *
  * better-sqlite3 is synchronous: a write blocks the thread for its fsync (about a
  * millisecond); the methods return promises so that a networked backend fits the interface.
@@ -93,10 +94,12 @@ export class SqliteStore implements Store {
   }
 
   async putEnv(row: EnvRow): Promise<void> {
+    if (!this.durable) return;
     this.write('save env session', () => this.statements.putEnv.run(row.id, row.owner, JSON.stringify(row.spec), row.createdAt, row.state ?? null));
   }
 
   async putEnvStates(rows: readonly { id: string; state: Uint8Array }[]): Promise<void> {
+    if (!this.durable) return;
     this.write('save env session states', () => {
       for (const r of rows) this.statements.setEnvState.run(r.state, r.id);
     });
@@ -111,10 +114,12 @@ export class SqliteStore implements Store {
   }
 
   async putAgent(row: AgentRow): Promise<void> {
+    if (!this.durable) return;
     this.write('save agent', () => this.statements.putAgent.run(row.id, row.owner, row.env, row.preset, row.createdAt, row.memoryBytes, row.snapshot));
   }
 
   async putAgentSnapshots(rows: readonly { id: string; snapshot: Uint8Array }[]): Promise<void> {
+    if (!this.durable) return;
     this.write('save agents', () => {
       for (const r of rows) this.statements.setAgentSnapshot.run(r.snapshot, r.id);
     });
@@ -129,6 +134,7 @@ export class SqliteStore implements Store {
   }
 
   async putReward(row: RewardRow): Promise<void> {
+    if (!this.durable) return;
     this.write('save reward function', () =>
       this.statements.putReward.run(row.owner, row.name, row.sessionId, row.envTypeId, row.source, row.description, JSON.stringify(row.params), row.createdAt),
     );
@@ -165,6 +171,7 @@ export class SqliteStore implements Store {
   }
 
   async putUsers(rows: readonly UserRow[]): Promise<void> {
+    if (!this.durable) return;
     this.write('save user totals', () => {
       for (const u of rows) this.statements.putUser.run(u.name, u.role, u.firstSeen, u.lastSeen, u.requests, u.envSteps, u.trainingSteps);
     });
