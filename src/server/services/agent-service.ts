@@ -233,19 +233,13 @@ export class AgentService {
 
   /** Writes a new agent's row before its creation is answered; undoes the creation if that fails. */
   private async saveNew(session: AgentSession): Promise<void> {
-    if (!this.store) return;
+    if (!this.store?.durable) return;
     try {
       await this.store.putAgent(agentRow(session));
     } catch (err) {
       this.agents.discard(session.id);
       throw err;
     }
-  }
-
-  /** The agent row of a live agent (its snapshot now). */
-  snapshotRow(id: string): { id: string; snapshot: Uint8Array } | undefined {
-    const session = [...this.agents.values()].find((a) => a.id === id);
-    return session && { id, snapshot: encodeSnapshot(session.agent.exportSnapshot()) };
   }
 
   /** Live agents as the periodic save sees them: id, last use, whether a run holds them, and a way to snapshot them. */

@@ -200,13 +200,13 @@ export class EnvService {
       this.limits.maxNumEnvs,
     );
     this.sessions.add(session);
-    if (!this.store) return { env: envToProto(session) };
+    if (!this.store?.durable) return { env: envToProto(session) };
     return this.saveNew(session).then(() => ({ env: envToProto(session) }));
   }
 
   /** Writes a new session's row before its creation is answered; undoes the creation if that fails. */
   private async saveNew(session: AnyEnvSession): Promise<void> {
-    if (!this.store) return;
+    if (!this.store?.durable) return;
     try {
       await this.store.putEnv({ id: session.id, owner: session.owner, spec: specOf(session), createdAt: session.createdAt });
     } catch (err) {
@@ -217,7 +217,7 @@ export class EnvService {
 
   /** Writes a session's spec (after SetReward); its state is saved by the periodic save. */
   private async saveSpec(session: AnyEnvSession): Promise<void> {
-    if (!this.store) return;
+    if (!this.store?.durable) return;
     const state = session instanceof EnvSession ? session.exportState() : await this.pool!.run('env.export', { id: session.id }, { user: session.owner, worker: session.worker });
     await this.store.putEnv({ id: session.id, owner: session.owner, spec: specOf(session), createdAt: session.createdAt, state: v8.serialize(state) });
   }
@@ -513,7 +513,7 @@ export class EnvService {
    */
   setReward(req: SetRewardRequest, caller: Caller): SetRewardResponse | Promise<SetRewardResponse> {
     const answer = this.setRewardNow(req, caller);
-    if (!this.store) return answer;
+    if (!this.store?.durable) return answer;
     // The new reward is part of the session's spec: saved before the change is answered.
     return Promise.resolve(answer).then(async (res) => {
       const session = this.sessions.get(req.id, caller);
