@@ -46,10 +46,11 @@
  * S seconds for them to go quiet before each measurement.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { BackgroundMeter, processCpuSeconds, waitIdle as waitIdleFor } from './background.js';
 import { REPO_ROOT, fmtMachine, isMain, machine, median, parseCommonArgs, textTable, type Machine } from './lib.js';
 
 const PRESET_DQN = 'fast-cartpole-dqn';
@@ -63,31 +64,8 @@ const SB3_PYTHON = process.env.GYMHOST_BENCH_TORCH_PYTHON || path.join(REPO_ROOT
 const SB3_SCRIPT = path.join(REPO_ROOT, 'bench', 'peer_sb3_evalcallback.py');
 
 const log = (s: string) => process.stderr.write(s + '\n');
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---- CPU accounting -----------------------------------------------------------------------------
-
-/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or undefined. */
-function machineBusySeconds(): number | undefined {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
-    return (f[0] + f[1] + f[2] + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / 100; // USER_HZ
-  } catch {
-    return undefined;
-  }
-}
-
-/** utime + stime (+ cutime + cstime of reaped children) of a process, seconds; 0 when it is gone. */
-function processCpuSeconds(pid: number | 'self', withChildren: boolean): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number); // f[0] is field 3
-    return (f[11] + f[12] + (withChildren ? f[13] + f[14] : 0)) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 /** The servers this benchmark runs (their CPU is ours, not background). */
 const live = new Map<number, ChildProcess>();
@@ -99,60 +77,11 @@ function ourCpuSeconds(): number {
   return s;
 }
 
-/** Accumulates the cores other processes used during measured intervals. */
-class Background {
-  /** Cores other processes used during the last measured interval alone. */
-  last: number | null = null;
-  private otherS = 0;
-  private wallS = 0;
-  private ok = machineBusySeconds() !== undefined;
+/** Accumulates the cores other processes used while this benchmark measured. */
+const newBackground = () => new BackgroundMeter(ourCpuSeconds);
 
-  async measure<T>(fn: () => Promise<T> | T): Promise<T> {
-    const b0 = machineBusySeconds();
-    const c0 = ourCpuSeconds();
-    const t0 = performance.now();
-    const r = await fn();
-    const wall = (performance.now() - t0) / 1000;
-    const b1 = machineBusySeconds();
-    const c1 = ourCpuSeconds();
-    if (b0 === undefined || b1 === undefined) this.ok = false;
-    else {
-      const other = Math.max(0, b1 - b0 - (c1 - c0));
-      this.otherS += other;
-      this.wallS += wall;
-      this.last = wall > 0 ? other / wall : null;
-    }
-    return r;
-  }
-
-  cores(): number | null {
-    return this.ok && this.wallS > 0 ? this.otherS / this.wallS : null;
-  }
-}
-
-/** Waits up to maxS seconds until other processes use less than BUSY_CORES (2 s samples). */
-async function waitIdle(maxS: number): Promise<void> {
-  if (maxS <= 0 || machineBusySeconds() === undefined) return;
-  const t0 = performance.now();
-  let told = false;
-  for (;;) {
-    const b0 = machineBusySeconds()!;
-    const c0 = ourCpuSeconds();
-    await sleep(2000);
-    const other = (machineBusySeconds()! - b0 - (ourCpuSeconds() - c0)) / 2;
-    const waited = (performance.now() - t0) / 1000;
-    if (other < BUSY_CORES) {
-      if (told) log(`  (machine idle again after ${waited.toFixed(0)} s)`);
-      return;
-    }
-    if (waited >= maxS) {
-      log(`  (still ${other.toFixed(2)} cores busy with other processes after ${waited.toFixed(0)} s; going on)`);
-      return;
-    }
-    if (!told) log(`  (other processes use ${other.toFixed(2)} cores; waiting up to ${maxS} s for an idle machine)`);
-    told = true;
-  }
-}
+/** Waits up to maxS seconds until other processes use less than BUSY_CORES. */
+const waitIdle = (maxS: number) => waitIdleFor(maxS, BUSY_CORES, ourCpuSeconds, log);
 
 // ---- Servers ------------------------------------------------------------------------------------
 
@@ -420,7 +349,7 @@ async function partCost(o: Options): Promise<CostResult> {
     for (const c of configs) servers.push(await startServer({ dataDir: c.dataDir, checkpointSeconds: c.checkpointSeconds }));
     for (const s of servers) for (let w = 0; w < 2; w++) await trainOnce(s.http, 1000 + w, Math.min(5000, o.steps));
     const runs: CostRun[][] = configs.map(() => []);
-    const bgs = configs.map(() => new Background());
+    const bgs = configs.map(() => newBackground());
     for (let rep = 0; rep < o.reps; rep++) {
       for (let k = 0; k < configs.length; k++) {
         const c = (rep + k) % configs.length;
@@ -586,7 +515,7 @@ async function partRestart(o: Options): Promise<RestartResult> {
   log(`\n[2/3] restart: filling a data dir with ${o.sessions} env sessions and ${o.agents} agents (${nDqn} DQN trained ${o.fillSteps} steps each, ${o.agents - nDqn} tabular)`);
   await warmClient();
   const dir = tempDir('restart');
-  const bg = new Background();
+  const bg = newBackground();
   const checks: string[] = [];
   let probe = '';
   try {
@@ -818,8 +747,8 @@ async function partKeepBest(o: Options): Promise<KeepBestResult> {
   log(`\n[3/3] keep_best: seeds ${o.seeds.join(',')}, budget ${o.budget}, evaluate every ${o.evalEvery} steps on ${o.evalEpisodes} episodes, stop at ${THRESHOLD}; fresh check ${o.fresh} episodes`);
   const dir = tempDir('keepbest');
   const server = await startServer({ dataDir: dir, checkpointSeconds: 2 });
-  const gBg = new Background();
-  const sBg = new Background();
+  const gBg = newBackground();
+  const sBg = newBackground();
   const gRuns: KeepBestRun[] = [];
   const sRuns: KeepBestRun[] = [];
   let peer: PeerOut | undefined;

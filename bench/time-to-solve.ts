@@ -38,7 +38,7 @@
  * --wait-idle S waits up to S seconds before each run for the others to go quiet.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAgent } from '../src/core/agents/create-agent.js';
 import { presetByName } from '../src/core/agents/presets.js';
@@ -47,6 +47,7 @@ import { cartPoleType } from '../src/core/envs/cartpole.js';
 import type { EnvBatch } from '../src/core/envs/types.js';
 import { withTerminalReward } from '../src/core/training/reward-wrappers.js';
 import { evaluate, train } from '../src/core/training/train.js';
+import { BackgroundMeter, processCpuSeconds, waitIdle as waitIdleFor } from './background.js';
 import { REPO_ROOT, fmtMachine, isMain, machine, markdownTable, parseCommonArgs, type Machine } from './lib.js';
 
 export const PRESET = 'fast-cartpole-dqn';
@@ -162,88 +163,17 @@ function sideOf(runs: SeedRun[], backgroundCores: number | null): Side {
 
 // ---- Background load --------------------------------------------------------------------------
 
-/** Busy CPU seconds of the whole machine so far (Linux), or undefined. */
-function machineBusySeconds(): number | undefined {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait.
-    return (f[0] + f[1] + f[2] + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / 100; // USER_HZ
-  } catch {
-    return undefined;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
- * Waits (up to maxS seconds) until other processes use less than BUSY_CORES, sampled over
- * 2 s windows while we are idle. Returns the seconds waited, or -1 if it gave up.
+ * CPU seconds of this process plus its waited-for children (utime, stime, cutime, cstime), so
+ * a spawnSync'd peer is counted whole, start-up and exit included.
  */
-async function waitIdle(maxS: number, log: (s: string) => void): Promise<number> {
-  if (maxS <= 0 || machineBusySeconds() === undefined) return 0;
-  const t0 = performance.now();
-  let told = false;
-  for (;;) {
-    const b0 = machineBusySeconds()!;
-    const c0 = ownCpuSeconds() ?? 0;
-    await sleep(2000);
-    const other = (machineBusySeconds()! - b0 - ((ownCpuSeconds() ?? 0) - c0)) / 2;
-    const waited = (performance.now() - t0) / 1000;
-    if (other < BUSY_CORES) {
-      if (told) log(`  (machine idle again after ${waited.toFixed(0)} s)`);
-      return waited;
-    }
-    if (waited >= maxS) {
-      log(`  (still ${other.toFixed(2)} cores busy with other processes after ${waited.toFixed(0)} s; going on)`);
-      return -1;
-    }
-    if (!told) log(`  (other processes use ${other.toFixed(2)} cores; waiting up to ${maxS} s for an idle machine)`);
-    told = true;
-  }
-}
-
-/**
- * CPU seconds of this process plus its waited-for children (Linux /proc/self/stat: utime,
- * stime, cutime, cstime), so a spawnSync'd peer is counted whole, start-up and exit included.
- */
-function ownCpuSeconds(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number); // f[0] is field 3 (state)
-    return (f[11] + f[12] + f[13] + f[14]) / 100; // USER_HZ
-  } catch {
-    return undefined;
-  }
-}
+const ownCpuSeconds = () => processCpuSeconds('self', true);
 
 /** Accumulates the CPU that processes other than ours used during measured intervals. */
-class Background {
-  private otherS = 0;
-  private wallS = 0;
-  private ok = true;
+const newBackground = () => new BackgroundMeter(ownCpuSeconds);
 
-  /** Runs fn (in this process or a child it waits for). */
-  async measure<T>(fn: () => Promise<T> | T): Promise<T> {
-    const b0 = machineBusySeconds();
-    const c0 = ownCpuSeconds();
-    const t0 = performance.now();
-    const r = await fn();
-    const wall = (performance.now() - t0) / 1000;
-    const b1 = machineBusySeconds();
-    const c1 = ownCpuSeconds();
-    const own = c0 === undefined || c1 === undefined ? undefined : c1 - c0;
-    if (b0 === undefined || b1 === undefined || own === undefined) this.ok = false;
-    else {
-      this.otherS += Math.max(0, b1 - b0 - own);
-      this.wallS += wall;
-    }
-    return r;
-  }
-
-  cores(): number | null {
-    return this.ok && this.wallS > 0 ? this.otherS / this.wallS : null;
-  }
-}
+/** Waits (up to maxS seconds) until other processes use less than BUSY_CORES; the seconds waited, or -1. */
+const waitIdle = (maxS: number, log: (s: string) => void) => waitIdleFor(maxS, BUSY_CORES, ownCpuSeconds, log);
 
 // ---- The two sides --------------------------------------------------------------------------
 
@@ -470,8 +400,8 @@ export async function timeToSolve(argv: string[]): Promise<TimeToSolveResult> {
   log(`Time to solve CartPole-v1: gymhost ${PRESET} vs SB3 DQN (rl-zoo), seeds ${p.seeds.join(',')}, cap ${p.cap} steps${args.noPeer ? ' (no peer)' : ''}`);
   const gRuns: SeedRun[] = [];
   const sRuns: SeedRun[] = [];
-  const gBg = new Background();
-  const sBg = new Background();
+  const gBg = newBackground();
+  const sBg = newBackground();
   let peer: PeerOutput | undefined;
   let peerError: string | undefined;
   for (const seed of p.seeds) {
