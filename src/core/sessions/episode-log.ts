@@ -21,14 +21,24 @@ export interface EpisodeLogEntry {
   readonly endTime: number;
 }
 
-/** Saved accumulators of an EpisodeLog (rollback of a failed step, moving a session). */
-export interface EpisodeLogState {
+/** The per-copy accumulators of an EpisodeLog: running returns and lengths, open flags, seeds. */
+interface EpisodeAccumulators {
   readonly returns: Float64Array;
   readonly lengths: Float64Array;
   readonly open: Uint8Array;
   readonly seeds: Float64Array;
   readonly seeded: Uint8Array;
+}
+
+/** A whole EpisodeLog's state (moving a session, saving it). */
+export interface EpisodeLogState extends EpisodeAccumulators {
   readonly entries: readonly EpisodeLogEntry[];
+  readonly ended: number;
+}
+
+/** What rollback() needs: the accumulators and the log's length at mark(). */
+export interface EpisodeLogMark extends EpisodeAccumulators {
+  readonly size: number;
   readonly ended: number;
 }
 
@@ -114,48 +124,37 @@ export class EpisodeLog {
   }
 
   save(): EpisodeLogState {
-    return {
-      returns: this.returns.slice(),
-      lengths: this.lengths.slice(),
-      open: this.open.slice(),
-      seeds: this.seeds.slice(),
-      seeded: this.seeded.slice(),
-      entries: [...this.entries],
-      ended: this.ended,
-    };
+    return { ...this.accumulators(), entries: [...this.entries], ended: this.ended };
   }
 
   restore(s: EpisodeLogState): void {
-    this.returns.set(s.returns);
-    this.lengths.set(s.lengths);
-    this.open.set(s.open);
-    this.seeds.set(s.seeds);
-    this.seeded.set(s.seeded);
+    this.setAccumulators(s);
     this.entries = [...s.entries];
     this.ended = s.ended;
   }
 
-  /** Undoes what happened since `s` was saved, cheaply: `s` must come from save() just before. */
-  rollback(s: { returns: Float64Array; lengths: Float64Array; open: Uint8Array; seeds: Float64Array; seeded: Uint8Array; size: number; ended: number }): void {
-    this.returns.set(s.returns);
-    this.lengths.set(s.lengths);
-    this.open.set(s.open);
-    this.seeds.set(s.seeds);
-    this.seeded.set(s.seeded);
+  /** Undoes what happened since `s` was saved, cheaply: `s` must come from mark() just before. */
+  rollback(s: EpisodeLogMark): void {
+    this.setAccumulators(s);
     this.entries.length = s.size;
     this.ended = s.ended;
   }
 
   /** Accumulators for rollback(): the running episodes and the log's length (entries are only appended meanwhile). */
-  mark(): { returns: Float64Array; lengths: Float64Array; open: Uint8Array; seeds: Float64Array; seeded: Uint8Array; size: number; ended: number } {
-    return {
-      returns: this.returns.slice(),
-      lengths: this.lengths.slice(),
-      open: this.open.slice(),
-      seeds: this.seeds.slice(),
-      seeded: this.seeded.slice(),
-      size: this.entries.length,
-      ended: this.ended,
-    };
+  mark(): EpisodeLogMark {
+    return { ...this.accumulators(), size: this.entries.length, ended: this.ended };
+  }
+
+  /** Copies of the per-copy accumulators (running returns, lengths, open flags, seeds). */
+  private accumulators(): EpisodeAccumulators {
+    return { returns: this.returns.slice(), lengths: this.lengths.slice(), open: this.open.slice(), seeds: this.seeds.slice(), seeded: this.seeded.slice() };
+  }
+
+  private setAccumulators(s: EpisodeAccumulators): void {
+    this.returns.set(s.returns);
+    this.lengths.set(s.lengths);
+    this.open.set(s.open);
+    this.seeds.set(s.seeds);
+    this.seeded.set(s.seeded);
   }
 }
