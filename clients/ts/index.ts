@@ -749,12 +749,13 @@ export class Agents {
   }
 
   /**
-   * A run's events as an async iterable: the `run` as it is, then its `episode`s and
-   * `evaluation`s as they happen, then the `run` as it ended (the last event). Aborting
-   * `signal` or leaving the loop early stops watching (not the run).
+   * A run's events as an async iterable: the `run` as it is, (with `replay`) its past
+   * `episode`s, then its `episode`s and `evaluation`s as they happen, then the `run` as it
+   * ended (the last event). Aborting `signal` or leaving the loop early stops watching (not
+   * the run).
    */
-  async *watchRun(id: string, opts: { signal?: AbortSignal; timeoutMs?: number | null } = {}): AsyncGenerator<WatchRunEvent> {
-    for await (const message of this.c.serverStream(this.s, this.s.watchRun, { id }, opts)) {
+  async *watchRun(id: string, opts: { replay?: boolean; signal?: AbortSignal; timeoutMs?: number | null } = {}): AsyncGenerator<WatchRunEvent> {
+    for await (const message of this.c.serverStream(this.s, this.s.watchRun, { id, replay: opts.replay ?? false }, opts)) {
       if (message.event) yield message.event;
     }
   }

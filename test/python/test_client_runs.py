@@ -387,3 +387,28 @@ def test_best_checkpoint_needs_evaluations(small_maze) -> None:
             agent.export_run_checkpoint(summary.run, "worst")
         last = agent.export_run_checkpoint(summary.run, "last")
         assert last.steps == summary.steps
+
+
+# ---- what a viewer draws from: replayed run histories, recorded states and scenes ----------------
+
+
+def test_watch_run_with_replay_yields_every_past_episode_once(small_maze) -> None:
+    with gymhost.Agent("tabular", env=small_maze, seed=0) as agent:
+        summary = agent.train(episodes=25)
+        events = list(agent.watch_run(summary.run, replay=True))
+        assert isinstance(events[0], gymhost.TrainingRun)
+        episodes = events[1:]
+        assert all(isinstance(e, gymhost.EpisodeRecord) for e in episodes)
+        assert [e.episode for e in episodes] == list(range(1, 26))
+        assert sum(e.length for e in episodes) == summary.steps
+
+
+def test_recorded_greedy_episode_has_states_and_the_scene(address: str) -> None:
+    rows = ["S..H", ".H..", "...G"]
+    with gymhost.make("GridWorld-v0", address=address, map="\n".join(rows)) as env, gymhost.Agent("tabular", env=env, seed=1) as agent:
+        agent.train(episodes=20)
+        result = agent.evaluate(episodes=2, seed=4, record_trajectories=True)
+        assert result.scene["kind"] == "grid" and result.scene["rows"] == rows
+        for t in result.trajectories:
+            assert t.states.shape == (len(t.actions) + 1, 2)
+            np.testing.assert_array_equal(t.states[:, 0] * 4 + t.states[:, 1], t.observations)

@@ -354,6 +354,24 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     return drawCartPole(s[o], s[o + 2], this.length);
   }
 
+  /** The track (x in [-x_threshold, x_threshold] m) and the pole's half length (m) and failure angle (rad). */
+  scene(): Record<string, unknown> {
+    return {
+      kind: 'cart_pole',
+      state_names: ['x', 'x_dot', 'theta', 'theta_dot'],
+      action_names: ['push left', 'push right'],
+      x_threshold: X_THRESHOLD,
+      theta_threshold_radians: THETA_THRESHOLD_RADIANS,
+      pole_half_length: this.length,
+    };
+  }
+
+  /** [x, x_dot, theta, theta_dot] of copy i (float64 state, not the float32 observation). */
+  drawState(i: number, out: number[]): void {
+    const o = 4 * i;
+    out.push(this.state[o], this.state[o + 1], this.state[o + 2], this.state[o + 3]);
+  }
+
   /**
    * Switches to reward function `name` from the next step on: a built-in (see
    * cartPoleRewards) or, with `impl`, a plugin or sandboxed function (params already

@@ -430,6 +430,22 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     return mode === 'ansi' ? this.renderAnsi(i) : this.renderRgb(i);
   }
 
+  /** The map: `rows` of '.', 'H', 'S', 'G' (width x height cells). */
+  scene(): Record<string, unknown> {
+    const rows: string[] = [];
+    for (let r = 0; r < this.height; r++) {
+      let line = '';
+      for (let c = 0; c < this.width; c++) line += CELL_KIND_CHARS[this.cells[r * this.width + c]];
+      rows.push(line);
+    }
+    return { kind: 'grid', state_names: ['row', 'col'], action_names: ['up', 'down', 'left', 'right'], width: this.width, height: this.height, rows };
+  }
+
+  /** [row, col] of copy i. */
+  drawState(i: number, out: number[]): void {
+    out.push(this.row[i], this.col[i]);
+  }
+
   /**
    * Switches the reward function from the next step on: a built-in or, with `impl`, a plugin
    * or sandboxed function (params already resolved against its schema). A sandboxed

@@ -52,6 +52,13 @@ export interface EnvBatch {
   info(i: number): Record<string, unknown>;
   /** Copy i's current frame. */
   render(i: number, mode: RenderModeName): RgbFrame | string;
+  /**
+   * What a viewer draws states over (Evaluate's scene, JSON): `kind`, `state_names`,
+   * `action_names` and the kind's own keys. The same for every copy.
+   */
+  scene(): Record<string, unknown>;
+  /** Appends copy i's drawable state (scene().state_names order) to `out`. */
+  drawState(i: number, out: number[]): void;
   /** Switches the reward function between episodes (already validated params). */
   setReward(name: string, params: OptionValues): void;
   /**

@@ -75,6 +75,14 @@ class TerminalRewardEnv implements EnvBatch {
     return this.inner.render(i, mode);
   }
 
+  scene(): Record<string, unknown> {
+    return this.inner.scene();
+  }
+
+  drawState(i: number, out: number[]): void {
+    this.inner.drawState(i, out);
+  }
+
   setReward(name: string, params: OptionValues): void {
     this.inner.setReward(name, params);
   }

@@ -385,6 +385,9 @@ export interface Trajectory {
   readonly observations: Float32Array | Int32Array;
   readonly actions: number[];
   readonly rewards: number[];
+  /** [(length + 1) * stateSize] the env's drawable states (EnvBatch.drawState), as observations. */
+  readonly states: Float32Array;
+  readonly stateSize: number;
 }
 
 export interface EvaluationResult {
@@ -396,6 +399,8 @@ export interface EvaluationResult {
   readonly returns: number[];
   readonly lengths: number[];
   readonly trajectories?: Trajectory[];
+  /** With trajectories: what a viewer draws their states over (EnvBatch.scene). */
+  readonly scene?: Record<string, unknown>;
   /** True when the signal stopped it early (the statistics cover the episodes finished). */
   readonly cancelled: boolean;
 }
@@ -426,6 +431,8 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
     batch.reset(0, seed + e, resetOptions);
     readObservation(batch, s);
     const obs: number[] = options.recordTrajectories ? Array.from(s) : [];
+    const states: number[] = [];
+    if (options.recordTrajectories) batch.drawState(0, states);
     const actions: number[] = [];
     const rewards: number[] = [];
     let ret = 0;
@@ -439,6 +446,7 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
       len++;
       if (options.recordTrajectories) {
         for (let k = 0; k < size; k++) obs.push(s[k]);
+        batch.drawState(0, states);
         actions.push(a);
         rewards.push(r);
       }
@@ -460,6 +468,8 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
         observations: batch.observations instanceof Int32Array ? Int32Array.from(obs) : Float32Array.from(obs),
         actions,
         rewards,
+        states: Float32Array.from(states),
+        stateSize: states.length / (actions.length + 1),
       });
     }
     if (options.signal?.aborted) cancelled = true;
@@ -474,7 +484,7 @@ export async function evaluate(env: EnvBatch | (() => EnvBatch), agent: Agent, o
     max: n ? Math.max(...returns) : Number.NaN,
     returns,
     lengths,
-    ...(options.recordTrajectories ? { trajectories } : {}),
+    ...(options.recordTrajectories ? { trajectories, scene: batch.scene() } : {}),
     cancelled,
   };
 }

@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { ComputePool } from '../workers/pool.js';
 import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
 import { buildOpenApi } from './openapi.js';
+import { mountDashboard } from '../../web/dashboard.js';
 import { encodePng } from './png.js';
 import { BodyBuffers, bodyReader, parseJsonBody } from './body.js';
 import { agentRoutes, envRoutes, usageRoutes, type Route, type Services } from './routes.js';
@@ -30,7 +31,7 @@ export interface RestOptions {
 /** Bodies larger than this are parsed on a worker thread (parsing takes about 1 ms per 100 KiB). */
 export const PARSE_ON_WORKER_BYTES = 64 * 1024;
 
-/** Express app mirroring every RPC, plus /healthz, /metrics, /openapi.json and /docs. */
+/** Express app mirroring every RPC, plus /healthz, /metrics, /openapi.json, /docs and the dashboard at /. */
 export function createRestApp(services: Services, options: RestOptions): express.Express {
   const { gate } = options;
   const serviceOf = new Map<Route, string>();
@@ -78,6 +79,7 @@ export function createRestApp(services: Services, options: RestOptions): express
     res.type('html').send(DOCS_PAGE);
   });
   app.use('/docs/assets', express.static(swaggerDir, { index: false }));
+  mountDashboard(app);
 
   // Custom methods first: Express's `:id` would also match "abc:step".
   const ordered = [...routes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
@@ -231,13 +233,14 @@ async function streamNdjson(
   res.end(last === undefined ? undefined : line(last));
 }
 
-/** Query-string values are strings: turn numeric ones into numbers for numeric fields. */
+/** Query-string values are strings: numeric ones become numbers for numeric fields, "true"/"false" booleans for bool fields. */
 function queryToJson(query: Record<string, unknown>, type: ReturnType<typeof messageType>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(query)) {
     const field = fieldByName(type, key);
     const numeric = field && !field.resolvedType && field.type !== 'string' && field.type !== 'bool';
-    out[key] = numeric && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    if (field?.type === 'bool' && (value === 'true' || value === 'false')) out[key] = value === 'true';
+    else out[key] = numeric && typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
   }
   return out;
 }

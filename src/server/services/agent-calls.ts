@@ -210,6 +210,8 @@ export function evaluationToProto(result: EvaluationResult, observationSpace: Sp
       observations: toTensor(t.observations, [t.actions.length + 1, ...obsShape]),
       actions: t.actions,
       rewards: t.rewards,
+      states: toTensor(t.states, [t.actions.length + 1, t.stateSize]),
     })),
+    scene: result.scene,
   };
 }

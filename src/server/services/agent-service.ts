@@ -66,6 +66,7 @@ import type {
   TrainSummary,
   WatchRunRequest,
   WatchRunResponse,
+  EpisodeRecord,
   UpdateQRequest,
   UpdateQResponse,
 } from '../../gen/gymhost/v1/agent_service.js';
@@ -156,6 +157,9 @@ class AgentSession implements StoredSession {
  * thread (about a quarter of a millisecond); costlier calls run on a worker thread.
  */
 export const INLINE_WORK = 1_000_000;
+
+/** Live events a replaying WatchRun holds while it sends the past; episode records past this are dropped. */
+const MAX_QUEUED_WATCH_EVENTS = 10_000;
 /** Parameters up to which a new network is initialised on the request thread. */
 const INLINE_PARAMETERS = 100_000;
 
@@ -447,6 +451,7 @@ export class AgentService {
         const recent = [...l.recentReturns, e.record.episodeReturn].slice(-100);
         run.loop = { ...l, episodes: l.episodes + 1, steps: l.steps + e.record.length, recentReturns: recent, lastReturn: e.record.episodeReturn };
         run.updatedAt = Date.now();
+        run.history.push(e.record);
         return run.publish({ $case: 'episode', value: e.record });
       }
       if (e.kind === 'evaluation') {
@@ -661,10 +666,22 @@ export class AgentService {
   /** WatchRun: the run now, its events as they come, the run as it ended; resolves when it has ended. */
   async watchRun(req: WatchRunRequest, caller: Caller, emit: (e: WatchRunResponse['event']) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
     const run = this.runOf(req.id, caller, 'read');
-    await emit({ $case: 'run', value: run.toProto() });
-    if (!run.running) return;
+    const first = run.toProto();
+    if (!run.running) {
+      await emit({ $case: 'run', value: first });
+      if (req.replay) await this.replay(run.history.records(), emit, signal);
+      return;
+    }
+    // Watch from now on; with replay, events that come while the past is sent wait in `queued`.
+    let queued: WatchRunResponse['event'][] | undefined = req.replay ? [] : undefined;
+    const past = req.replay ? run.history.records() : [];
     let behind: Promise<void> | undefined;
     const unwatch = run.watch((e) => {
+      if (queued) {
+        // A watcher far behind misses episode records (evaluations and the final run always go out).
+        if (e.$case !== 'episode' || queued.length < MAX_QUEUED_WATCH_EVENTS) queued.push(e);
+        return;
+      }
       // A slow watcher does not hold the run: it misses episode records while its stream is
       // full (evaluations and the final run always go out).
       if (behind && e.$case === 'episode') return;
@@ -672,9 +689,24 @@ export class AgentService {
       if (out instanceof Promise) behind = out.finally(() => (behind = undefined));
     });
     try {
+      await emit({ $case: 'run', value: first });
+      if (queued) {
+        await this.replay(past, emit, signal);
+        while (queued.length > 0 && !signal?.aborted) await emit(queued.shift());
+        queued = undefined;
+      }
       await Promise.race([run.whenEnded(), new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()))]);
     } finally {
       unwatch();
+    }
+  }
+
+  /** Sends past episode records of a run, waiting whenever the stream is full. */
+  private async replay(records: readonly EpisodeRecord[], emit: (e: WatchRunResponse['event']) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    for (const value of records) {
+      if (signal?.aborted) return;
+      const out = emit({ $case: 'episode', value });
+      if (out instanceof Promise) await out;
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { meanOf, type RunEvaluationRecord, type TrainLoopState } from '../../core/training/train.js';
 import type { RunRow } from '../../store/store.js';
+import { RunHistory } from './run-history.js';
 import {
   RunState,
   TrainRequest,
@@ -60,6 +61,8 @@ export class TrainingRun {
   checkpointSteps = 0;
   checkpointTime: number | undefined;
   resumes = 0;
+  /** Its episode records (bounded; WatchRun replays them). */
+  history = new RunHistory();
   /** Stops the loop; the reason says why ('cancel', 'shutdown', or the error). */
   controller: AbortController | undefined;
   private readonly watchers = new Set<RunWatcher>();
@@ -174,6 +177,7 @@ export class TrainingRun {
         checkpointTime: this.checkpointTime ?? null,
         resumes: this.resumes,
         steps: this.loop.steps,
+        history: this.history.toJSON(),
       },
       createdAt: this.createdAt,
       updatedAt: this.updatedAt,
@@ -189,6 +193,7 @@ export class TrainingRun {
     run.checkpointSteps = typeof b.checkpointSteps === 'number' ? b.checkpointSteps : 0;
     run.checkpointTime = typeof b.checkpointTime === 'number' ? b.checkpointTime : undefined;
     run.resumes = typeof b.resumes === 'number' ? b.resumes : 0;
+    run.history = RunHistory.fromJSON(b.history);
     run.updatedAt = row.updatedAt;
     if (!run.running) run.markEnded();
     return run;

@@ -233,6 +233,9 @@ class Trajectory:
     observations: np.ndarray
     actions: np.ndarray
     rewards: np.ndarray
+    #: [length + 1, k] float32 drawable states, named by EvaluateResult.scene["state_names"]
+    #: (GridWorld: row, col; CartPole: x, x_dot, theta, theta_dot).
+    states: np.ndarray
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,6 +247,9 @@ class EvaluateResult:
     returns: np.ndarray
     lengths: np.ndarray
     trajectories: list[Trajectory]
+    #: With record_trajectories: what the states are drawn over (``kind`` "grid" with
+    #: ``rows``, or "cart_pole" with ``x_threshold`` and ``pole_half_length``); else {}.
+    scene: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -591,9 +597,9 @@ class Agent:
         """Stops a running run; returns it as it ended (see :meth:`Client.cancel_run`)."""
         return self.client.cancel_run(run_id)
 
-    def watch_run(self, run_id: str, timeout: float | None = None) -> Iterator[TrainingRun | EpisodeRecord | RunEvaluation]:
+    def watch_run(self, run_id: str, timeout: float | None = None, replay: bool = False) -> Iterator[TrainingRun | EpisodeRecord | RunEvaluation]:
         """A run's events as a generator (see :meth:`Client.watch_run`)."""
-        return self.client.watch_run(run_id, timeout=timeout)
+        return self.client.watch_run(run_id, timeout=timeout, replay=replay)
 
     def export_run_checkpoint(self, run_id: str, checkpoint: str | int = "best") -> RunCheckpoint:
         """The agent as a run saved it (see :meth:`Client.export_run_checkpoint`);
@@ -617,9 +623,18 @@ class Agent:
         )
         obs_dtype = np.int64 if self._discrete_states else self.observation_space.dtype
         trajectories = [
-            Trajectory(tensor_to_numpy(t.observations, obs_dtype), np.array(t.actions, dtype=np.int64), np.array(t.rewards, dtype=np.float64)) for t in r.trajectories
+            Trajectory(
+                tensor_to_numpy(t.observations, obs_dtype),
+                np.array(t.actions, dtype=np.int64),
+                np.array(t.rewards, dtype=np.float64),
+                tensor_to_numpy(t.states, np.float32),
+            )
+            for t in r.trajectories
         ]
-        return EvaluateResult(r.mean_reward, r.std_reward, r.min_reward, r.max_reward, np.array(r.returns, dtype=np.float64), np.array(r.lengths, dtype=np.int64), trajectories)
+        scene = struct_to_dict(r.scene) if r.HasField("scene") else {}
+        return EvaluateResult(
+            r.mean_reward, r.std_reward, r.min_reward, r.max_reward, np.array(r.returns, dtype=np.float64), np.array(r.lengths, dtype=np.int64), trajectories, scene
+        )
 
     # ---- inspection --------------------------------------------------------------------------------
 

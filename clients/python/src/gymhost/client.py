@@ -220,15 +220,16 @@ class Client:
 
         return TrainingRun._from(self.call(self.agent_stub.CancelRun, apb.CancelRunRequest(id=run_id), idempotent=True).run)
 
-    def watch_run(self, run_id: str, timeout: float | None = None) -> Iterator[Any]:
-        """WatchRun as a generator: the :class:`TrainingRun` as it is, then its
-        :class:`EpisodeRecord` and :class:`RunEvaluation` events as they happen, then the
-        TrainingRun as it ended (the last item). Closing the generator stops watching, not
-        the run. ``timeout``: a deadline in seconds for the whole call (default none)."""
+    def watch_run(self, run_id: str, timeout: float | None = None, replay: bool = False) -> Iterator[Any]:
+        """WatchRun as a generator: the :class:`TrainingRun` as it is, (with ``replay``) its
+        past :class:`EpisodeRecord` events, then its EpisodeRecord and
+        :class:`RunEvaluation` events as they happen, then the TrainingRun as it ended (the
+        last item). Closing the generator stops watching, not the run. ``timeout``: a
+        deadline in seconds for the whole call (default none)."""
         from .agent import EpisodeRecord, RunEvaluation, TrainingRun
         from .v1 import agent_service_pb2 as apb
 
-        for message in self.server_stream(self.agent_stub.WatchRun, apb.WatchRunRequest(id=run_id), timeout=timeout):
+        for message in self.server_stream(self.agent_stub.WatchRun, apb.WatchRunRequest(id=run_id, replay=replay), timeout=timeout):
             kind = message.WhichOneof("event")
             if kind == "run":
                 yield TrainingRun._from(message.run)

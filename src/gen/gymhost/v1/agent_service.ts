@@ -519,6 +519,12 @@ export interface CancelRunResponse {
 
 export interface WatchRunRequest {
   id: string;
+  /**
+   * First send the run's past episode records (after the first run event), then follow it.
+   * A run keeps up to 100,000 records: past that it keeps every second episode's, then every
+   * fourth's, and so on (each record's `episode` says which it is).
+   */
+  replay: boolean;
 }
 
 export interface WatchRunResponse {
@@ -562,6 +568,11 @@ export interface Trajectory {
   observations?: Tensor | undefined;
   actions: number[];
   rewards: number[];
+  /**
+   * [length + 1, k] float32: the env's drawable state at each observation, named by the
+   * response's scene.state_names (GridWorld: row, col; CartPole: x, x_dot, theta, theta_dot).
+   */
+  states?: Tensor | undefined;
 }
 
 export interface EvaluateResponse {
@@ -572,6 +583,13 @@ export interface EvaluateResponse {
   returns: number[];
   lengths: number[];
   trajectories: Trajectory[];
+  /**
+   * With record_trajectories: what a viewer draws the trajectories' states over, from the env
+   * type: `kind` ("grid" or "cart_pole"), `state_names`, `action_names`, and the kind's own
+   * keys (grid: width, height, rows of '.', 'H', 'S', 'G'; cart_pole: x_threshold,
+   * theta_threshold_radians, pole_half_length).
+   */
+  scene?: { [key: string]: any } | undefined;
 }
 
 function createBaseAgent(): Agent {
@@ -5469,13 +5487,16 @@ export const CancelRunResponse: MessageFns<CancelRunResponse> = {
 };
 
 function createBaseWatchRunRequest(): WatchRunRequest {
-  return { id: "" };
+  return { id: "", replay: false };
 }
 
 export const WatchRunRequest: MessageFns<WatchRunRequest> = {
   encode(message: WatchRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.replay !== false) {
+      writer.uint32(16).bool(message.replay);
     }
     return writer;
   },
@@ -5501,6 +5522,14 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replay = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5514,13 +5543,19 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
   },
 
   fromJSON(object: any): WatchRunRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      replay: isSet(object.replay) ? globalThis.Boolean(object.replay) : false,
+    };
   },
 
   toJSON(message: WatchRunRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.replay !== false) {
+      obj.replay = message.replay;
     }
     return obj;
   },
@@ -5531,6 +5566,7 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
   fromPartial<I extends Exact<DeepPartial<WatchRunRequest>, I>>(object: I): WatchRunRequest {
     const message = createBaseWatchRunRequest();
     message.id = object.id ?? "";
+    message.replay = object.replay ?? false;
     return message;
   },
 };
@@ -5999,7 +6035,7 @@ export const EvaluateRequest: MessageFns<EvaluateRequest> = {
 };
 
 function createBaseTrajectory(): Trajectory {
-  return { observations: undefined, actions: [], rewards: [] };
+  return { observations: undefined, actions: [], rewards: [], states: undefined };
 }
 
 export const Trajectory: MessageFns<Trajectory> = {
@@ -6020,6 +6056,9 @@ export const Trajectory: MessageFns<Trajectory> = {
         writer.double(v);
       }
       writer.join();
+    }
+    if (message.states !== undefined) {
+      Tensor.encode(message.states, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -6081,6 +6120,14 @@ export const Trajectory: MessageFns<Trajectory> = {
 
             break;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.states = Tensor.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6098,6 +6145,7 @@ export const Trajectory: MessageFns<Trajectory> = {
       observations: isSet(object.observations) ? Tensor.fromJSON(object.observations) : undefined,
       actions: globalThis.Array.isArray(object?.actions) ? object.actions.map((e: any) => globalThis.Number(e)) : [],
       rewards: globalThis.Array.isArray(object?.rewards) ? object.rewards.map((e: any) => globalThis.Number(e)) : [],
+      states: isSet(object.states) ? Tensor.fromJSON(object.states) : undefined,
     };
   },
 
@@ -6112,6 +6160,9 @@ export const Trajectory: MessageFns<Trajectory> = {
     if (message.rewards?.length) {
       obj.rewards = message.rewards.map((e) => floatToJson(e));
     }
+    if (message.states !== undefined) {
+      obj.states = Tensor.toJSON(message.states);
+    }
     return obj;
   },
 
@@ -6125,12 +6176,24 @@ export const Trajectory: MessageFns<Trajectory> = {
       : undefined;
     message.actions = object.actions?.map((e) => e) || [];
     message.rewards = object.rewards?.map((e) => e) || [];
+    message.states = (object.states !== undefined && object.states !== null)
+      ? Tensor.fromPartial(object.states)
+      : undefined;
     return message;
   },
 };
 
 function createBaseEvaluateResponse(): EvaluateResponse {
-  return { meanReward: 0, stdReward: 0, minReward: 0, maxReward: 0, returns: [], lengths: [], trajectories: [] };
+  return {
+    meanReward: 0,
+    stdReward: 0,
+    minReward: 0,
+    maxReward: 0,
+    returns: [],
+    lengths: [],
+    trajectories: [],
+    scene: undefined,
+  };
 }
 
 export const EvaluateResponse: MessageFns<EvaluateResponse> = {
@@ -6163,6 +6226,9 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
     }
     for (const v of message.trajectories) {
       Trajectory.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.scene !== undefined) {
+      Struct.encode(Struct.wrap(message.scene), writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -6256,6 +6322,14 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
             message.trajectories.push(Trajectory.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.scene = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6297,6 +6371,7 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
       trajectories: globalThis.Array.isArray(object?.trajectories)
         ? object.trajectories.map((e: any) => Trajectory.fromJSON(e))
         : [],
+      scene: isObject(object.scene) ? object.scene : undefined,
     };
   },
 
@@ -6323,6 +6398,9 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
     if (message.trajectories?.length) {
       obj.trajectories = message.trajectories.map((e) => Trajectory.toJSON(e));
     }
+    if (message.scene !== undefined) {
+      obj.scene = message.scene;
+    }
     return obj;
   },
 
@@ -6338,6 +6416,7 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
     message.returns = object.returns?.map((e) => e) || [];
     message.lengths = object.lengths?.map((e) => e) || [];
     message.trajectories = object.trajectories?.map((e) => Trajectory.fromPartial(e)) || [];
+    message.scene = object.scene ?? undefined;
     return message;
   },
 };

@@ -499,10 +499,12 @@ class CancelRunResponse(_message.Message):
     def __init__(self, run: _Optional[_Union[TrainingRun, _Mapping]] = ...) -> None: ...
 
 class WatchRunRequest(_message.Message):
-    __slots__ = ("id",)
+    __slots__ = ("id", "replay")
     ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
     id: str
-    def __init__(self, id: _Optional[str] = ...) -> None: ...
+    replay: bool
+    def __init__(self, id: _Optional[str] = ..., replay: _Optional[bool] = ...) -> None: ...
 
 class WatchRunResponse(_message.Message):
     __slots__ = ("run", "episode", "evaluation")
@@ -549,17 +551,19 @@ class EvaluateRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., env: _Optional[str] = ..., episodes: _Optional[int] = ..., seed: _Optional[int] = ..., record_trajectories: _Optional[bool] = ...) -> None: ...
 
 class Trajectory(_message.Message):
-    __slots__ = ("observations", "actions", "rewards")
+    __slots__ = ("observations", "actions", "rewards", "states")
     OBSERVATIONS_FIELD_NUMBER: _ClassVar[int]
     ACTIONS_FIELD_NUMBER: _ClassVar[int]
     REWARDS_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
     observations: _spaces_pb2.Tensor
     actions: _containers.RepeatedScalarFieldContainer[int]
     rewards: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, observations: _Optional[_Union[_spaces_pb2.Tensor, _Mapping]] = ..., actions: _Optional[_Iterable[int]] = ..., rewards: _Optional[_Iterable[float]] = ...) -> None: ...
+    states: _spaces_pb2.Tensor
+    def __init__(self, observations: _Optional[_Union[_spaces_pb2.Tensor, _Mapping]] = ..., actions: _Optional[_Iterable[int]] = ..., rewards: _Optional[_Iterable[float]] = ..., states: _Optional[_Union[_spaces_pb2.Tensor, _Mapping]] = ...) -> None: ...
 
 class EvaluateResponse(_message.Message):
-    __slots__ = ("mean_reward", "std_reward", "min_reward", "max_reward", "returns", "lengths", "trajectories")
+    __slots__ = ("mean_reward", "std_reward", "min_reward", "max_reward", "returns", "lengths", "trajectories", "scene")
     MEAN_REWARD_FIELD_NUMBER: _ClassVar[int]
     STD_REWARD_FIELD_NUMBER: _ClassVar[int]
     MIN_REWARD_FIELD_NUMBER: _ClassVar[int]
@@ -567,6 +571,7 @@ class EvaluateResponse(_message.Message):
     RETURNS_FIELD_NUMBER: _ClassVar[int]
     LENGTHS_FIELD_NUMBER: _ClassVar[int]
     TRAJECTORIES_FIELD_NUMBER: _ClassVar[int]
+    SCENE_FIELD_NUMBER: _ClassVar[int]
     mean_reward: float
     std_reward: float
     min_reward: float
@@ -574,4 +579,5 @@ class EvaluateResponse(_message.Message):
     returns: _containers.RepeatedScalarFieldContainer[float]
     lengths: _containers.RepeatedScalarFieldContainer[int]
     trajectories: _containers.RepeatedCompositeFieldContainer[Trajectory]
-    def __init__(self, mean_reward: _Optional[float] = ..., std_reward: _Optional[float] = ..., min_reward: _Optional[float] = ..., max_reward: _Optional[float] = ..., returns: _Optional[_Iterable[float]] = ..., lengths: _Optional[_Iterable[int]] = ..., trajectories: _Optional[_Iterable[_Union[Trajectory, _Mapping]]] = ...) -> None: ...
+    scene: _struct_pb2.Struct
+    def __init__(self, mean_reward: _Optional[float] = ..., std_reward: _Optional[float] = ..., min_reward: _Optional[float] = ..., max_reward: _Optional[float] = ..., returns: _Optional[_Iterable[float]] = ..., lengths: _Optional[_Iterable[int]] = ..., trajectories: _Optional[_Iterable[_Union[Trajectory, _Mapping]]] = ..., scene: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
