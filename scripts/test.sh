@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: proto lint + generated-code check, typecheck, the Python venv
-# (setup-python.sh), TS unit and integration tests (node:test via tsx), then the Python tests.
+# (setup-python.sh), Chromium (setup-chromium.sh), TS unit, integration and browser tests
+# (node:test via tsx), then the Python tests.
 # Every section runs even when an earlier one failed; the script fails at the end, naming
 # the sections that failed.
 set -uo pipefail
@@ -50,6 +51,8 @@ section "proto: buf lint, buf breaking against main, generated code up to date" 
 section "typecheck" npx tsc -p .
 # The Python environment first: the grading tests (TypeScript) run student code with it.
 section "Python environment (.venv)" bash scripts/setup-python.sh
+# The dashboard's browser tests (TypeScript) drive Debian's chromium.
+section "Chromium for the browser tests" bash scripts/setup-chromium.sh
 section "TypeScript tests" ts_tests
 section "Python tests" python_tests
 
