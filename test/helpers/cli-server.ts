@@ -29,6 +29,8 @@ export interface Served {
   http: string;
   /** Every line it has written to stdout so far. */
   lines: () => string[];
+  /** What it has written to stderr so far. */
+  stderr: () => string;
   exit: Promise<number | null>;
 }
 
@@ -47,5 +49,5 @@ export async function serve(args: string[]): Promise<Served> {
     });
     void exit.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
-  return { child, grpc: m[1], http: m[2], lines: () => out.split('\n'), exit };
+  return { child, grpc: m[1], http: m[2], lines: () => out.split('\n'), stderr: () => err, exit };
 }

@@ -8,14 +8,12 @@
  * writes with RESOURCE_EXHAUSTED while reads go on.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { importAgent } from '../../src/core/agents/create-agent.js';
 import { decodeSnapshot } from '../../src/core/agents/snapshot-codec.js';
 import { envTypeById } from '../../src/core/envs/registry.js';
@@ -24,34 +22,11 @@ import type { TrainLoopState } from '../../src/core/training/train.js';
 import { runLoop } from '../../src/server/services/run-loop.js';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
 import { startServer } from '../../src/server/server.js';
+import { BIN, serve as serveCli, type Served } from '../helpers/cli-server.js';
 
-const BIN = fileURLToPath(new URL('../../bin/gymhost.js', import.meta.url));
-
-interface Served {
-  child: ReturnType<typeof spawn>;
-  http: string;
-  exit: Promise<number | null>;
-  stderr: () => string;
-}
-
-/** `gymhost serve --data-dir DIR ARGS` on free loopback ports; resolves once it serves. */
-async function serve(dataDir: string, args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--grpc-port', '0', '--http-port', '0', '--workers', '1', '--log-level', 'warn', '--data-dir', dataDir, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exit = once(child, 'exit').then(([code]) => code as number | null);
-  const http = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const found = /HTTP on (\S+)/.exec(out);
-      if (found) resolve(found[1]);
-    });
-    void exit.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { child, http, exit, stderr: () => err };
+/** `gymhost serve --data-dir DIR ARGS` (warnings and errors logged only) on free loopback ports. */
+function serve(dataDir: string, args: string[] = []): Promise<Served> {
+  return serveCli(['--log-level', 'warn', '--data-dir', dataDir, ...args]);
 }
 
 async function kill(s: Served): Promise<void> {
