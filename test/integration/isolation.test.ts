@@ -1,8 +1,8 @@
 /**
  * Identities and isolation, on every RPC over both transports: two students (alice, bob)
  * and an instructor (prof). A resource of another user is NOT_FOUND exactly like a missing
- * one; instructors read and delete everyone's but change only their own; no token (or a
- * wrong one) is UNAUTHENTICATED everywhere but health.
+ * one; instructors read and delete everyone's but change only their own (PERMISSION_DENIED
+ * READ_ONLY); no token (or a wrong one) is UNAUTHENTICATED everywhere but health.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -41,6 +41,13 @@ function notFound(o: Outcome, what: string): void {
   assert.equal(o.code, 'NOT_FOUND', `${what}: expected NOT_FOUND, got ${o.code} ${JSON.stringify(o.body)}`);
   const message = o.detail?.message ?? '';
   assert.doesNotMatch(message, /owner|owned|permission|belongs|student|instructor/i, `${what}: the message must not reveal ownership: ${message}`);
+}
+
+/** A resource the caller may read but not change (an instructor's write to a student's): PERMISSION_DENIED READ_ONLY saying so. */
+function readOnly(o: Outcome, what: string): void {
+  assert.equal(o.code, 'PERMISSION_DENIED', `${what}: expected PERMISSION_DENIED, got ${o.code} ${JSON.stringify(o.body)}`);
+  assert.equal(o.detail?.reason, 'READ_ONLY', what);
+  assert.match(o.detail?.message ?? '', /another user: instructors may read and delete it, not change or use it/, what);
 }
 
 const CARTPOLE_STATE = [0.01, 0.02, 0.03, 0.04];
@@ -166,7 +173,7 @@ for (const t of ['grpc', 'rest'] as const) {
       ok(await rpc.call(t, 'GetAgent', { id: a.agentId }, tokens.alice), 'alice GetAgent');
     });
 
-    test('an instructor reads and deletes everyone\'s resources but changes none of them', async () => {
+    test('an instructor reads and deletes everyone\'s resources but changes none of them (PERMISSION_DENIED, not a pretended NOT_FOUND)', async () => {
       const a = await aliceResources(t);
       const prof = tokens.prof;
       const reads: [string, Record<string, unknown>][] = [
@@ -194,8 +201,8 @@ for (const t of ['grpc', 'rest'] as const) {
         ['EndEpisode', { id: a.agentId, episodeReturn: 1, length: 1 }],
         ['Train', { id: a.agentId, episodes: 1 }],
       ];
-      for (const [name, req] of writes) notFound(await rpc.call(t, name, req, prof), `prof ${name}`);
-      if (t === 'grpc') notFound(await rpc.stepStream({ step: { id: a.envId, action: 0 } }, prof), 'prof StepStream');
+      for (const [name, req] of writes) readOnly(await rpc.call(t, name, req, prof), `prof ${name}`);
+      if (t === 'grpc') readOnly(await rpc.stepStream({ step: { id: a.envId, action: 0 } }, prof), 'prof StepStream');
       // Lists: everyone's, filterable by owner.
       const all = ok(await rpc.call(t, 'ListEnvs', {}, prof), 'prof ListEnvs');
       assert.ok((all.envs ?? []).some((e: any) => e.id === a.envId && e.owner === 'alice'));

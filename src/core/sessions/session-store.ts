@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DomainError, notFound, resourceExhausted } from '../errors.js';
-import { mayAccess, seesEveryone, type Access, type Caller } from './caller.js';
+import { mayAccess, readOnly, seesEveryone, type Access, type Caller } from './caller.js';
 
 export { ANONYMOUS, type Access, type Caller } from './caller.js';
 
@@ -97,6 +97,9 @@ export class SessionStore<T extends StoredSession> {
     if (session && this.isExpired(session)) {
       this.remove(session, 'expired');
       session = undefined;
+    }
+    if (session && !mayAccess(caller, session.owner, access) && mayAccess(caller, session.owner, 'read')) {
+      throw readOnly(`${this.options.kind} '${id}'`, field);
     }
     if (!session || !mayAccess(caller, session.owner, access)) {
       if (!id) throw new DomainError('INVALID_ARGUMENT', `${field} is required`, field, 'MISSING_ID');

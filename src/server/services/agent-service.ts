@@ -6,7 +6,7 @@ import type { EnvBatchState } from '../../core/envs/types.js';
 import { meanOf, type RunEvaluationRecord, type TrainLoopState } from '../../core/training/train.js';
 import { runLoop, type RunLoopEvent, type RunLoopOptions, type RunLoopResult } from './run-loop.js';
 import { TrainingRun, evaluationToProto as runEvaluationToProto, runStateName, type RunStateName } from './training-run.js';
-import { mayAccess, seesEveryone } from '../../core/sessions/caller.js';
+import { mayAccess, readOnly, seesEveryone } from '../../core/sessions/caller.js';
 import { createAgent, importAgent } from '../../core/agents/create-agent.js';
 import { agentConfigOptions } from '../../core/agents/agent-config.js';
 import { presets, type AgentPreset as Preset } from '../../core/agents/presets.js';
@@ -728,10 +728,11 @@ export class AgentService {
     return { format: SNAPSHOT_FORMAT, data: Buffer.from(row.snapshot), steps: row.steps, evaluation: evaluation ? runEvaluationToProto(evaluation) : undefined };
   }
 
-  /** Run `id` if `caller` may access it; NOT_FOUND like a missing id otherwise. */
+  /** Run `id` if `caller` may access it; PERMISSION_DENIED if it may only read it; NOT_FOUND like a missing id otherwise. */
   private runOf(id: string, caller: Caller, access: Access): TrainingRun {
     if (!id) throw invalidArgument('id', 'id is required', 'MISSING_ID');
     const run = this.runs.get(id);
+    if (run && !mayAccess(caller, run.owner, access) && mayAccess(caller, run.owner, 'read')) throw readOnly(`training run '${id}'`, 'id');
     if (!run || !mayAccess(caller, run.owner, access)) throw notFound('id', `training run '${id}' does not exist`, 'RUN_NOT_FOUND');
     return run;
   }
