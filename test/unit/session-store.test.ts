@@ -97,7 +97,9 @@ test('roles: an instructor reads and deletes everyone\'s sessions but changes on
   assert.deepEqual(store.list(teacher).map((s) => s.id), ['a', 'b', 't']);
   assert.deepEqual(store.list(root).map((s) => s.id), ['a', 'b', 't']);
   assert.equal(store.get('a', teacher, 'id', 'read').id, 'a');
-  assert.equal(codeOf(() => store.get('a', teacher, 'id', 'write')).code, 'NOT_FOUND');
+  const denied = codeOf(() => store.get('a', teacher, 'id', 'write'));
+  assert.equal(denied.code, 'PERMISSION_DENIED', 'an instructor sees the session, so it is told it may not change it');
+  assert.match(denied.message, /env session 'a' belongs to another user/);
   assert.equal(codeOf(() => store.get('t', alice, 'id', 'read')).code, 'NOT_FOUND', 'students do not see instructors\' sessions');
   assert.equal(store.get('b', root, 'id', 'write').id, 'b');
   store.delete('a', teacher);
