@@ -1,0 +1,68 @@
+/**
+ * NumpyGenerator against the real NumPy (the test venv's): for many seeds, small and up to
+ * 2^53 - 1, the same 64-bit outputs and the same uniform(low, high) float64s, bit for bit,
+ * as np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed))); and a restored
+ * state continues the stream.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { NumpyGenerator } from '../../src/core/numpy-random.js';
+
+const PYTHON = fileURLToPath(new URL('../../.venv/bin/python', import.meta.url));
+
+const SEEDS = [...Array.from({ length: 200 }, (_, i) => i), 1234, 99_999, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5, 123_456_789_012, 2 ** 53 - 1];
+const DRAWS = 12;
+
+test('NumpyGenerator draws what NumPy draws, over many seeds', () => {
+  assert.ok(existsSync(PYTHON), `${PYTHON} is missing: run 'bash scripts/setup-python.sh'`);
+  const script = `
+import json, sys
+import numpy as np
+out = []
+for seed in json.loads(sys.argv[1]):
+    g = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    ints = [str(x) for x in g.integers(0, 2**64, size=${DRAWS}, dtype=np.uint64)]
+    floats = [x.hex() for x in g.uniform(-0.05, 0.05, size=(4,)).tolist()] + [x.hex() for x in g.uniform(2.5, 7.0, size=(3,)).tolist()]
+    out.append({"ints": ints, "floats": floats})
+print(json.dumps(out))
+`;
+  const r = spawnSync(PYTHON, ['-c', script, JSON.stringify(SEEDS)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const expected = JSON.parse(r.stdout) as { ints: string[]; floats: string[] }[];
+  SEEDS.forEach((seed, k) => {
+    const g = new NumpyGenerator(seed);
+    const ints = Array.from({ length: DRAWS }, () => g.nextUint64().toString());
+    assert.deepEqual(ints, expected[k].ints, `seed ${seed}: 64-bit outputs`);
+    const floats = [...Array.from({ length: 4 }, () => g.uniform(-0.05, 0.05)), ...Array.from({ length: 3 }, () => g.uniform(2.5, 7.0))];
+    const want = expected[k].floats.map(fromPythonHex);
+    assert.deepEqual(floats, want, `seed ${seed}: uniform draws`);
+  });
+});
+
+test('a saved state continues the same stream; a bad state is refused and changes nothing', () => {
+  const a = new NumpyGenerator(7);
+  a.random();
+  const saved = a.getState();
+  const next = [a.random(), a.random()];
+  const b = new NumpyGenerator(0);
+  assert.ok(b.setState(saved));
+  assert.deepEqual([b.random(), b.random()], next);
+  for (const bad of [null, ['1'], ['1', '2'], ['xyz', '3'], ['1', 'f'.repeat(33)]]) {
+    const before = b.getState();
+    assert.equal(b.setState(bad), false, JSON.stringify(bad));
+    assert.deepEqual(b.getState(), before);
+  }
+  assert.throws(() => new NumpyGenerator(-1), /seed must be an integer/);
+  assert.throws(() => new NumpyGenerator(2 ** 53), /seed must be an integer/);
+});
+
+/** Python's float.hex() ("0x1.c0a...p-7", "-0x0.0p+0") as a number. */
+function fromPythonHex(text: string): number {
+  const m = /^(-?)0x([01])\.([0-9a-f]*)p([+-]\d+)$/.exec(text);
+  if (!m) throw new Error(`not a float.hex(): ${text}`);
+  const mantissa = Number(m[2]) + (m[3] ? parseInt(m[3], 16) / 16 ** m[3].length : 0);
+  return (m[1] ? -1 : 1) * mantissa * 2 ** Number(m[4]);
+}
