@@ -128,6 +128,7 @@ describe('a recorded greedy episode carries drawable states and the scene', () =
       assert.equal(scene.kind, 'cart_pole');
       assert.equal(scene.x_threshold, 2.4);
       assert.equal(scene.pole_half_length, 0.5);
+      assert.equal(scene.tau, 0.02);
       assert.equal(ev.trajectories.length, 2);
       for (const t of ev.trajectories) {
         const n = t.actions.length + 1;

@@ -354,7 +354,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     return drawCartPole(s[o], s[o + 2], this.length);
   }
 
-  /** The track (x in [-x_threshold, x_threshold] m) and the pole's half length (m) and failure angle (rad). */
+  /** The track (x in [-x_threshold, x_threshold] m), the pole's half length (m) and failure angle (rad), and tau (s between states). */
   scene(): Record<string, unknown> {
     return {
       kind: 'cart_pole',
@@ -363,6 +363,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
       x_threshold: X_THRESHOLD,
       theta_threshold_radians: THETA_THRESHOLD_RADIANS,
       pole_half_length: this.length,
+      tau: this.tau,
     };
   }
 

@@ -587,7 +587,7 @@ export interface EvaluateResponse {
    * With record_trajectories: what a viewer draws the trajectories' states over, from the env
    * type: `kind` ("grid" or "cart_pole"), `state_names`, `action_names`, and the kind's own
    * keys (grid: width, height, rows of '.', 'H', 'S', 'G'; cart_pole: x_threshold,
-   * theta_threshold_radians, pole_half_length).
+   * theta_threshold_radians, pole_half_length, tau: seconds between states).
    */
   scene?: { [key: string]: any } | undefined;
 }
