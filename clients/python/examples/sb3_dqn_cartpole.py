@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Stable-Baselines3 DQN trained on a remote CartPole-v1 (a gymhost RemoteEnv).
 
-Needs the ``sb3`` extra: ``pip install "gymhost[sb3]"`` (PyTorch + stable-baselines3). The
+Needs the ``sb3`` extra: ``pip install "./clients/python[sb3]"`` (PyTorch + stable-baselines3). The
 hyperparameters are rl-baselines3-zoo's tuned CartPole-v1 DQN, which reaches 500 in 5e4
 steps. SB3 sees an ordinary gymnasium.Env: its own env checker passes, and the env steps
 over a StepStream.
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         from stable_baselines3.common.evaluation import evaluate_policy
         from stable_baselines3.common.monitor import Monitor
     except ImportError:
-        raise SystemExit('this example needs Stable-Baselines3: pip install "gymhost[sb3]"') from None
+        raise SystemExit('this example needs Stable-Baselines3: pip install "./clients/python[sb3]"') from None
 
     env = gymhost.make("CartPole-v1", address=args.address, stream=True)
     check_env(env)  # SB3's own checker

@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--animate", metavar="FILE", help="save a greedy run as .html or .gif")
     parser.add_argument("--plot", metavar="FILE", help="save the history of total episode rewards (.png, needs matplotlib)")
     args = parser.parse_args(argv)
+    # Check the extras the end of the run needs before the training, not after it.
+    try:
+        gymhost.require_plotting(matplotlib=bool(args.plot), pillow=bool(args.animate and args.animate.lower().endswith(".gif")))
+    except ImportError as err:
+        parser.error(str(err))
 
     preset = gymhost.presets(address=args.address)["seed-tabular-gridworld"]
     env = preset.make_env(address=args.address)  # small_maze, random_start, the seed's rewards

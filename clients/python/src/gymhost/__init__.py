@@ -41,7 +41,7 @@ from .errors import (
     UnavailableError,
     UnknownError,
 )
-from .plots import plot_history
+from .plots import plot_history, require_plotting
 from .vector import RemoteVectorEnv, make_vec
 
 __version__ = "0.1.0"
@@ -82,6 +82,7 @@ __all__ = [
     "make",
     "make_vec",
     "plot_history",
+    "require_plotting",
     "presets",
 ]
 

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .plots import PLOTS_INSTALL
+
 __all__ = ["Animation", "animate_run", "encode_png", "policy_of"]
 
 
@@ -132,7 +134,7 @@ class Animation:
             try:
                 from PIL import Image
             except ImportError:
-                raise ImportError("saving a .gif needs Pillow: pip install 'gymhost[plots]' (or pillow)") from None
+                raise ImportError(f"saving a .gif needs Pillow: {PLOTS_INSTALL}") from None
             images = [Image.fromarray(np.asarray(f, dtype=np.uint8)).convert("P", palette=Image.Palette.ADAPTIVE, colors=64) for f in self.frames]
             # GIF frame delays are whole hundredths of a second; at least 20 ms.
             duration = max(20, int(round(1000 / (fps or self.fps) / 10)) * 10)

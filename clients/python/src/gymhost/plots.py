@@ -6,6 +6,28 @@ from typing import Any
 
 import numpy as np
 
+#: What installs the plotting extra (matplotlib, Pillow), from the repository's root.
+PLOTS_INSTALL = 'pip install "./clients/python[plots]"'
+
+
+def require_plotting(*, matplotlib: bool = True, pillow: bool = False) -> None:
+    """Raises ImportError naming the install command unless matplotlib (and, with
+    ``pillow``, Pillow) can be imported. Scripts call it before long work whose output needs
+    them (a plot or a GIF at the end of training)."""
+    missing = []
+    if matplotlib:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            missing.append("matplotlib")
+    if pillow:
+        try:
+            import PIL  # noqa: F401
+        except ImportError:
+            missing.append("Pillow")
+    if missing:
+        raise ImportError(f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: {PLOTS_INSTALL}")
+
 
 def _returns(source: Any) -> tuple[np.ndarray, str]:
     from .agent import Agent, History
@@ -44,7 +66,7 @@ def plot_history(source: Any, *, window: int = 20, ax: Any = None, title: str | 
     try:
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("plot_history needs matplotlib: pip install 'gymhost[plots]'") from None
+        raise ImportError(f"plot_history needs matplotlib: {PLOTS_INSTALL}") from None
     returns, label = _returns(source)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
