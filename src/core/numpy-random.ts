@@ -72,8 +72,10 @@ export function seedSequenceState(seed: number, nWords32: number): Uint32Array {
 
 /** A NumPy Generator over PCG64, seeded as `np.random.default_rng(seed)`. */
 export class NumpyGenerator {
-  private state = 0n;
-  private inc = 1n;
+  /** Words of a saved state (saveTo / loadFrom): the 128-bit state, then the 128-bit increment, 32 bits each, low first. */
+  readonly stateWords = 8;
+  /** The state and increment as saveTo writes them; the arithmetic runs on BigInts made from them. */
+  private readonly words = new Uint32Array(8);
 
   constructor(seed: number) {
     this.seed(seed);
@@ -86,22 +88,32 @@ export class NumpyGenerator {
     const u64 = (k: number) => (BigInt(w[2 * k + 1]) << 32n) | BigInt(w[2 * k]);
     const initState = (u64(0) << 64n) | u64(1);
     const initSeq = (u64(2) << 64n) | u64(3);
-    this.state = 0n;
-    this.inc = ((initSeq << 1n) | 1n) & MASK128;
-    this.step();
-    this.state = (this.state + initState) & MASK128;
-    this.step();
+    const inc = ((initSeq << 1n) | 1n) & MASK128;
+    let state = (0n * PCG_MULT + inc) & MASK128;
+    state = (state + initState) & MASK128;
+    state = (state * PCG_MULT + inc) & MASK128;
+    this.store(state, inc);
   }
 
-  private step(): void {
-    this.state = (this.state * PCG_MULT + this.inc) & MASK128;
+  private store(state: bigint, inc: bigint): void {
+    for (let k = 0; k < 4; k++) {
+      this.words[k] = Number((state >> BigInt(32 * k)) & MASK32);
+      this.words[4 + k] = Number((inc >> BigInt(32 * k)) & MASK32);
+    }
   }
 
-  /** The next 64-bit output (XSL-RR of the advanced state). */
+  private load(offset: number): bigint {
+    const w = this.words;
+    return (BigInt(w[offset + 3]) << 96n) | (BigInt(w[offset + 2]) << 64n) | (BigInt(w[offset + 1]) << 32n) | BigInt(w[offset]);
+  }
+
+  /** The next 64-bit output: the state advances, then XSL-RR of the new state. */
   nextUint64(): bigint {
-    this.step();
-    const hi = this.state >> 64n;
-    const x = (hi ^ this.state) & MASK64;
+    const inc = this.load(4);
+    const state = (this.load(0) * PCG_MULT + inc) & MASK128;
+    this.store(state, inc);
+    const hi = state >> 64n;
+    const x = (hi ^ state) & MASK64;
     const rot = hi >> 58n;
     return ((x >> rot) | (x << ((64n - rot) & 63n))) & MASK64;
   }
@@ -116,18 +128,19 @@ export class NumpyGenerator {
     return low + (high - low) * this.random();
   }
 
-  /** The generator's state and increment as hex strings (for snapshots). */
-  getState(): [string, string] {
-    return [this.state.toString(16), this.inc.toString(16)];
+  /** Writes the state's stateWords words at into[offset...] (no allocation). */
+  saveTo(into: Float64Array, offset: number): void {
+    for (let k = 0; k < 8; k++) into[offset + k] = this.words[k];
   }
 
-  /** Restores getState's value; false (unchanged) unless it is two hex strings of at most 128 bits with an odd increment. */
-  setState(value: unknown): boolean {
-    if (!Array.isArray(value) || value.length !== 2 || !value.every((x) => typeof x === 'string' && /^[0-9a-f]{1,32}$/.test(x))) return false;
-    const inc = BigInt(`0x${value[1]}`);
-    if ((inc & 1n) === 0n) return false;
-    this.state = BigInt(`0x${value[0]}`);
-    this.inc = inc;
+  /** Restores saveTo's words; false (unchanged) unless they are 32-bit unsigned integers with an odd increment. */
+  loadFrom(from: ArrayLike<number>, offset: number): boolean {
+    for (let k = 0; k < 8; k++) {
+      const x = from[offset + k];
+      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) return false;
+    }
+    if ((from[offset + 4] & 1) === 0) return false;
+    for (let k = 0; k < 8; k++) this.words[k] = from[offset + k];
     return true;
   }
 }

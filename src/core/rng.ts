@@ -42,6 +42,22 @@ export class Rng {
     return true;
   }
 
+  /** Words of a saved state (saveTo / loadFrom). */
+  readonly stateWords = 4;
+
+  /** Writes the state's 4 words (as unsigned 32-bit integers) at into[offset...] (no allocation). */
+  saveTo(into: Float64Array, offset: number): void {
+    into[offset] = this.s0 >>> 0;
+    into[offset + 1] = this.s1 >>> 0;
+    into[offset + 2] = this.s2 >>> 0;
+    into[offset + 3] = this.s3 >>> 0;
+  }
+
+  /** Restores saveTo's words (see setState). */
+  loadFrom(from: ArrayLike<number>, offset: number): boolean {
+    return this.setState([from[offset], from[offset + 1], from[offset + 2], from[offset + 3]]);
+  }
+
   /** Uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

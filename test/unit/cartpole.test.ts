@@ -13,6 +13,7 @@ import type { RgbFrame } from '../../src/core/envs/types.js';
 import { DomainError } from '../../src/core/errors.js';
 import { resolveOptions, type OptionValues } from '../../src/core/options.js';
 import { gymnasiumReward, newCartPoleFacts, suttonBartoRewardFunction } from '../../src/core/rewards/cartpole.js';
+import { NumpyGenerator } from '../../src/core/numpy-random.js';
 import { Rng } from '../../src/core/rng.js';
 
 const GYM = { name: 'gymnasium', params: {} };
@@ -351,8 +352,8 @@ describe('CartPole-v1 reset', () => {
       reseeded.reset(i, 10 + i, {});
     }
     assert.deepEqual(Array.from(created.observations), Array.from(reseeded.observations));
-    // The start state is drawn from the copy's own Rng: 4 uniforms in [low, high).
-    const rng = new Rng(10);
+    // The start state is drawn from the copy's own np_random: 4 uniforms in [low, high).
+    const rng = new NumpyGenerator(10);
     const expected = [0, 1, 2, 3].map(() => Math.fround(rng.uniform(-0.05, 0.05)));
     assert.deepEqual(Array.from(created.observations.subarray(0, 4)), expected);
   });

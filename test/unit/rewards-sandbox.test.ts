@@ -13,6 +13,7 @@ import { RewardRegistry } from '../../src/core/rewards/registry.js';
 import { loadSandbox, reserveSandboxes, SandboxProgram } from '../../src/core/rewards/sandbox.js';
 import { EnvSession, type AutoresetMode } from '../../src/core/sessions/env-session.js';
 import { Rng } from '../../src/core/rng.js';
+import type { SavableRng } from '../../src/core/rewards/external.js';
 
 const GRID = 'GridWorld-v0';
 const CART = 'CartPole-v1';
@@ -82,7 +83,11 @@ function stateOf(s: EnvSession) {
     totalSteps: s.totalSteps,
     totalEpisodes: s.totalEpisodes,
     cartState: b instanceof CartPoleBatch ? Array.from(b.state) : undefined,
-    rngs: ((b as unknown as { rngs: Rng[] }).rngs ?? []).map((r) => r.getState().map((x) => x | 0).join()),
+    rngs: ((b as unknown as { rngs: SavableRng[] }).rngs ?? []).map((r) => {
+      const words = new Float64Array(r.stateWords);
+      r.saveTo(words, 0);
+      return words.join();
+    }),
   };
 }
 

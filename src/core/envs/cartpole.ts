@@ -11,7 +11,7 @@ import {
 } from '../rewards/cartpole.js';
 import { flushSandboxedRewards, restoreRngs, runRewardTransaction, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
 import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
-import { Rng } from '../rng.js';
+import { NumpyGenerator } from '../numpy-random.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
 import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
 
@@ -173,6 +173,10 @@ function actionSpace(): DiscreteSpace {
  * an error, INVALID_ARGUMENT on `options.low`). low == high starts every component at exactly
  * that value whatever the PRNG draws, which is how parity with Gymnasium is tested.
  */
+/** PRNG words a copy saves (NumpyGenerator.stateWords), and what gymhost before NumPy's generator saved. */
+const RNG_WORDS = 8;
+const OLD_RNG_WORDS = 4;
+
 /** Saved state of a CartPoleBatch (rollback snapshots and exportState). */
 interface SavedCopies {
   state: Float64Array;
@@ -212,7 +216,8 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   private readonly tau: number;
   private readonly semiImplicit: boolean;
 
-  private readonly rngs: Rng[];
+  /** Copy i's `np_random`: NumPy's PCG64 generator, as Gymnasium's env has after reset(seed). */
+  private readonly rngs: NumpyGenerator[];
   /** [numEnvs] steps in the current episode (TimeLimit's _elapsed_steps). */
   private readonly elapsed: Int32Array;
   /** [numEnvs] Gymnasium's steps_beyond_terminated; -1 for None. */
@@ -277,7 +282,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     this.started = new Uint8Array(numEnvs);
     const base = seed ?? randomInt(0, 2 ** 48 - 1);
     this.rngs = [];
-    for (let i = 0; i < numEnvs; i++) this.rngs.push(new Rng(base + i));
+    for (let i = 0; i < numEnvs; i++) this.rngs.push(new NumpyGenerator(base + i));
     this.setReward(reward.name, reward.params, reward.impl);
   }
 
@@ -451,7 +456,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
       ints: new Int32Array(2 * n),
       flags: new Uint8Array(4 * n),
       rewards: new Float64Array(n),
-      rngs: new Float64Array(4 * n),
+      rngs: new Float64Array(RNG_WORDS * n),
     };
     snap.state.set(this.state);
     snap.ints.set(this.elapsed, 0);
@@ -491,9 +496,11 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     const s = state as Partial<SavedCopies>;
     const fits = s.state instanceof Float64Array && s.state.length === 4 * n && s.ints instanceof Int32Array && s.ints.length === 2 * n
       && s.flags instanceof Uint8Array && s.flags.length === 4 * n && s.rewards instanceof Float64Array && s.rewards.length === n
-      && s.rngs instanceof Float64Array && s.rngs.length === 4 * n;
+      && s.rngs instanceof Float64Array && (s.rngs.length === RNG_WORDS * n || s.rngs.length === OLD_RNG_WORDS * n);
     if (!fits) throw new Error(`CartPoleBatch.importState: not the state of ${n} CartPole copies`);
-    this.apply(s as SavedCopies);
+    // A state saved before the PRNG became NumPy's (4 words a copy) keeps its physics; later
+    // unseeded resets draw from this batch's own generators.
+    this.apply(s.rngs!.length === RNG_WORDS * n ? (s as SavedCopies) : { ...(s as SavedCopies), rngs: this.capture(undefined).rngs });
   }
 
   /** One Gymnasium CartPoleEnv.step + TimeLimit step of copy i; allocation-free. */

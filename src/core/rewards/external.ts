@@ -6,7 +6,6 @@
 
 import { DomainError } from '../errors.js';
 import type { OptionValues } from '../options.js';
-import type { Rng } from '../rng.js';
 import { RewardCallFailure, SandboxProgram, type SandboxCodec } from './sandbox.js';
 import type { SandboxLimits } from './types.js';
 
@@ -143,12 +142,19 @@ export function flushSandboxedRewards(sandboxed: SandboxedReward | undefined, re
   if (sandboxed !== undefined && sandboxed.recorder.count > 0) sandboxed.flush(rewards);
 }
 
-/** Copies the PRNG states of `rngs` into `into` (4 words each). */
-export function saveRngs(rngs: readonly Rng[], into: Float64Array): void {
-  for (let i = 0; i < rngs.length; i++) into.set(rngs[i].getState(), 4 * i);
+/** A PRNG whose state a batch saves and restores: `stateWords` numbers. */
+export interface SavableRng {
+  readonly stateWords: number;
+  saveTo(into: Float64Array, offset: number): void;
+  loadFrom(from: ArrayLike<number>, offset: number): boolean;
+}
+
+/** Copies the PRNG states of `rngs` into `into` (stateWords words each, in order; no allocation). */
+export function saveRngs(rngs: readonly SavableRng[], into: Float64Array): void {
+  for (let i = 0; i < rngs.length; i++) rngs[i].saveTo(into, i * rngs[i].stateWords);
 }
 
 /** Puts back PRNG states saved by saveRngs. */
-export function restoreRngs(rngs: readonly Rng[], from: Float64Array): void {
-  for (let i = 0; i < rngs.length; i++) rngs[i].setState(Array.from(from.subarray(4 * i, 4 * i + 4)));
+export function restoreRngs(rngs: readonly SavableRng[], from: Float64Array): void {
+  for (let i = 0; i < rngs.length; i++) rngs[i].loadFrom(from, i * rngs[i].stateWords);
 }

@@ -133,7 +133,8 @@ class RemoteVectorEnv(VectorEnv):
             response = self._stream.request(pb.StepStreamRequest(reset=request))
         else:
             response = self.client.call(self.client.env_stub.Reset, request, idempotent=seed is not None)
-        return tensor_to_numpy(response.observation.tensor, self._obs_dtype), {}
+        # A one-copy session answers Reset with a single observation; the vector API's is [1, ...].
+        return tensor_to_numpy(response.observation.tensor, self._obs_dtype).reshape(self.observation_space.shape), {}
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         a = np.asarray(actions)
@@ -165,7 +166,7 @@ class RemoteVectorEnv(VectorEnv):
                     raise errors.from_rpc_error(err) from None
                 raise
         n = self.num_envs
-        obs = _array(r.observations, self._obs_dtype)
+        obs = _array(r.observations, self._obs_dtype).reshape(self.observation_space.shape)
         rewards = np.frombuffer(r.rewards.data, dtype="<f8").astype(np.float64)
         terminations = np.frombuffer(r.terminated.data, dtype=np.uint8).astype(np.bool_)
         truncations = np.frombuffer(r.truncated.data, dtype=np.uint8).astype(np.bool_)
