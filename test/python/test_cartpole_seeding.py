@@ -78,3 +78,34 @@ def test_vector_copies_are_seeded_seed_plus_i_as_sync_vector_env(address: str, n
             np.testing.assert_array_equal(r_remote, r_local)
             np.testing.assert_array_equal(term_remote, term_local)
             np.testing.assert_array_equal(trunc_remote, trunc_local)
+
+
+def test_registered_specs_carry_gymnasiums_fields(address: str) -> None:
+    """gymnasium.make("gymhost/CartPole-v1") has CartPole-v1's spec fields, and a balancing
+    policy's episode ends truncated on step 500 exactly as gymnasium's own does."""
+    ours, theirs = gym.spec("gymhost/CartPole-v1"), gym.spec("CartPole-v1")
+    assert (ours.max_episode_steps, ours.reward_threshold) == (theirs.max_episode_steps, theirs.reward_threshold) == (500, 475.0)
+    with gymhost.connect(address) as client:
+        served = {t.id: t for t in client.list_env_types().env_types}
+    assert served["CartPole-v1"].max_episode_steps == ours.max_episode_steps
+    assert served["CartPole-v1"].reward_threshold == ours.reward_threshold
+    # GridWorld's limit depends on its layout: the server truncates, gym.make adds no TimeLimit.
+    assert gym.spec("gymhost/GridWorld-v0").max_episode_steps is None
+    assert not served["GridWorld-v0"].HasField("reward_threshold") and gym.spec("gymhost/GridWorld-v0").reward_threshold is None
+
+    local = gym.make("CartPole-v1")
+    remote = gym.make("gymhost/CartPole-v1", address=address)
+    try:
+        o_local, _ = local.reset(seed=3)
+        o_remote, _ = remote.reset(seed=3)
+        for t in range(1, 501):
+            a = int(o_local[2] + 0.5 * o_local[3] > 0)
+            o_local, r_local, term_local, trunc_local, _ = local.step(a)
+            o_remote, r_remote, term_remote, trunc_remote, _ = remote.step(a)
+            np.testing.assert_allclose(o_remote, o_local, atol=1e-6, rtol=0)
+            assert (r_remote, term_remote, trunc_remote) == (r_local, term_local, trunc_local)
+            if term_local or trunc_local:
+                break
+        assert (t, trunc_local, term_local) == (500, True, False)
+    finally:
+        remote.close()

@@ -20,6 +20,8 @@ gymnasium, so ``gymnasium.make("gymhost/CartPole-v1", address=...)`` and
 
 from __future__ import annotations
 
+from typing import Any as _Any
+
 import gymnasium as _gym
 
 from .agent import Agent, EpisodeRecord, EvaluateResult, ExportedAgent, History, Preset, RunCheckpoint, RunEvaluation, TrainingRun, TrainSummary, presets
@@ -86,8 +88,16 @@ __all__ = [
     "presets",
 ]
 
-# gymnasium.make("gymhost/CartPole-v1", address=...) and make_vec(..., "vector_entry_point").
-for _env_id in ("CartPole-v1", "GridWorld-v0"):
+# gymnasium.make("gymhost/CartPole-v1", address=...) and make_vec(..., "vector_entry_point"),
+# with Gymnasium's spec fields: CartPole-v1 as gymnasium registers it (gym.make wraps it in
+# TimeLimit(500), which ends episodes on the same step as the server's own limit). GridWorld's
+# limit depends on the layout (5 x width x height unless config max_episode_steps says
+# otherwise), so it has no fixed TimeLimit: the server truncates it.
+_SPEC_FIELDS: dict[str, dict[str, _Any]] = {
+    "CartPole-v1": {"max_episode_steps": 500, "reward_threshold": 475.0},
+    "GridWorld-v0": {"max_episode_steps": None, "reward_threshold": None},
+}
+for _env_id, _fields in _SPEC_FIELDS.items():
     if f"gymhost/{_env_id}" not in _gym.registry:
         _gym.register(
             id=f"gymhost/{_env_id}",
@@ -95,4 +105,5 @@ for _env_id in ("CartPole-v1", "GridWorld-v0"):
             vector_entry_point="gymhost.vector:RemoteVectorEnv",
             kwargs={"env_id": _env_id},
             nondeterministic=False,
+            **_fields,
         )
