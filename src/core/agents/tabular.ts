@@ -115,7 +115,10 @@ export class TabularAgent implements Agent {
     this.table[k] = this.settings.alpha === 1 ? q : old + this.settings.alpha * (q - old);
     this.steps++;
     if (this.settings.epsilon.unit === 'steps') this.currentEpsilon = epsilonFor(this.settings.epsilon, this.episodes, this.steps);
-    return { loss: Number.NaN, tdError: q - old, newQ: this.table[k], gradientSteps: 0 };
+    // The tabular update is one step of size alpha down the squared TD error; it is the loss.
+    const loss = (q - old) * (q - old);
+    this.tracker.addLosses(loss, 1);
+    return { loss, tdError: q - old, newQ: this.table[k], gradientSteps: 0 };
   }
 
   endEpisode(episodeReturn: number, length: number): EndEpisodeResult {

@@ -19,7 +19,10 @@ export interface Transition {
 }
 
 export interface UpdateResult {
-  /** Loss of the gradient steps this update ran (mean), or NaN when none ran. */
+  /**
+   * DQN: mean loss of the gradient steps this update ran, or NaN when none ran.
+   * Tabular: the squared TD error (q - Q(s, a))^2 before the update (what it reduces).
+   */
   readonly loss: number;
   /** q - Q(s, a) before the update, for the given transition. */
   readonly tdError: number;
@@ -48,7 +51,7 @@ export interface EpisodeRecord {
   readonly return: number;
   /** Steps in the episode. */
   readonly length: number;
-  /** Mean loss of the gradient steps during and at the end of the episode (NaN if none). */
+  /** Mean loss of the episode's updates (DQN: gradient steps; tabular: squared TD errors), NaN if none. */
   readonly loss: number;
   /** Exploration probability used during the episode. */
   readonly epsilon: number;

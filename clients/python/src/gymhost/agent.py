@@ -36,7 +36,7 @@ class EpisodeRecord:
     episode: int
     episode_return: float
     length: int
-    #: Mean loss of the episode's gradient steps (NaN when none ran).
+    #: Mean loss of the episode's updates (DQN: its gradient steps; tabular: squared TD errors); NaN when none ran.
     loss: float
     epsilon: float
     wall_time_ms: float
@@ -82,7 +82,7 @@ class Choice:
 class UpdateResult:
     """UpdateQ's answer."""
 
-    #: Mean loss of the gradient steps run (NaN when none ran).
+    #: DQN: mean loss of the gradient steps run (NaN when none ran); tabular: mean squared TD error.
     loss: float
     #: q - Q(s, a) before each update, one per transition.
     td_errors: np.ndarray
