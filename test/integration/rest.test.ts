@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../../src/server/server.js';
-import { http, startTestServer } from '../helpers/server.js';
+import { call, envClient, http, startTestServer } from '../helpers/server.js';
+import { Env } from '../../src/gen/gymhost/v1/env_service.js';
 
 let server: RunningServer;
 before(async () => {
@@ -248,6 +249,35 @@ describe('REST errors', () => {
     assert.equal(ok.body.reward, -1);
     const got = await http(server, 'GET', `/v1/envs/${id}`);
     assert.equal(got.body.totalSteps, 1, 'rejected steps change nothing');
+  });
+});
+
+describe('REST and gRPC answer the same resource', () => {
+  /** The message a JSON form decodes to, re-encoded, without the fields that move with time. */
+  const normal = (json: unknown): Record<string, unknown> => {
+    const { idleSeconds: _i, lastUsedTime: _l, ...rest } = Env.toJSON(Env.fromJSON(json)) as Record<string, unknown>;
+    return rest;
+  };
+
+  test("CreateEnv, GetEnv and SetReward: the REST body is the gRPC response's env, in proto3 JSON", async () => {
+    const client = envClient(server);
+    try {
+      const created = await http(server, 'POST', '/v1/envs', { envId: 'GridWorld-v0', seed: 3, config: { world: 'small_moat' } });
+      assert.equal(created.status, 200);
+      assert.equal(typeof created.body.id, 'string');
+      const id = created.body.id as string;
+      const viaGrpc = await call(client, client.getEnv, { id });
+      assert.deepEqual(normal(created.body), normal(Env.toJSON(viaGrpc.env!)));
+      assert.deepEqual(normal((await http(server, 'GET', `/v1/envs/${id}`)).body), normal(Env.toJSON(viaGrpc.env!)));
+      const setViaRest = await http(server, 'POST', `/v1/envs/${id}:setReward`, { rewardFunction: 'seed_v2' });
+      const setViaGrpc = await call(client, client.setReward, { id, rewardFunction: 'seed_v2' });
+      assert.equal(setViaRest.body.rewardFunction, 'seed_v2');
+      assert.deepEqual(normal(setViaRest.body), normal(Env.toJSON(setViaGrpc.env!)));
+      const openapi = await http(server, 'GET', '/openapi.json');
+      assert.match(JSON.stringify(openapi.body.paths['/v1/envs'].post.responses), /gymhost\.v1\.Env"/);
+    } finally {
+      client.close();
+    }
   });
 });
 
