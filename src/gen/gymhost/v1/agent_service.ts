@@ -282,7 +282,10 @@ export interface UpdateQRequest {
 }
 
 export interface UpdateQResponse {
-  /** Mean loss of the gradient steps run (NaN when none ran). */
+  /**
+   * DQN: mean loss of the gradient steps run (NaN when none ran, e.g. before learning starts).
+   * Tabular: mean squared TD error (q - Q(s, a))^2 of the transitions, before their updates.
+   */
   loss: number;
   /** q - Q(s, a) before each update, one per transition. */
   tdErrors: number[];
@@ -296,7 +299,10 @@ export interface EpisodeRecord {
   episode: number;
   episodeReturn: number;
   length: number;
-  /** Mean loss of the episode's gradient steps (NaN when none ran). */
+  /**
+   * Mean loss of the episode's updates (DQN: its gradient steps; tabular: the squared TD
+   * errors of its UpdateQ transitions); NaN when none ran.
+   */
   loss: number;
   epsilon: number;
   wallTimeMs: number;
