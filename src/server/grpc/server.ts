@@ -10,6 +10,8 @@ import type { Caller } from '../../core/sessions/caller.js';
 import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
 import { AgentServiceService, type TrainRequest, type TrainResponse, type WatchRunRequest, type WatchRunResponse } from '../../gen/gymhost/v1/agent_service.js';
 import { UsageServiceService } from '../../gen/gymhost/v1/usage_service.js';
+import { EnvironmentService as DmEnvRpcEnvironmentService } from '../../gen/dm_env_rpc/v1/dm_env_rpc.js';
+import { processHandler as dmEnvRpcProcess } from '../dm-env-rpc/process.js';
 import { REQUEST_ID_KEY, toErrorDetail, toGrpcError } from '../errors.js';
 import type { Gate, OpenStream } from '../gate.js';
 import type { EnvService } from '../services/env-service.js';
@@ -246,8 +248,9 @@ export interface GrpcServerOptions {
 }
 
 /**
- * A grpc-js server with EnvService, AgentService, UsageService, grpc.health.v1 and server
- * reflection. Open StepStream and Train calls are in gate.streams (for shutdown).
+ * A grpc-js server with EnvService, AgentService, UsageService, dm_env_rpc.v1.Environment,
+ * grpc.health.v1 and server reflection. Open StepStream, Train and Process calls are in
+ * gate.streams (for shutdown).
  */
 export function createGrpcServer(services: GrpcServices, options: GrpcServerOptions): { server: grpc.Server; health: HealthImplementation } {
   const { envs, agents, usage, gate } = services;
@@ -395,7 +398,12 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
     getUsage: unary(gate, 'UsageService/GetUsage', (req, c) => usage.getUsage(req, c.caller)),
   });
 
-  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING', 'gymhost.v1.AgentService': 'SERVING', 'gymhost.v1.UsageService': 'SERVING' });
+  // DeepMind's dm_env_rpc protocol over the same envs (src/server/dm-env-rpc/, docs/dm-env-rpc.md).
+  server.addService(withSafeDecoding(DmEnvRpcEnvironmentService), {
+    process: dmEnvRpcProcess({ envs, gate, checkDecoded, window }),
+  });
+
+  const health = new HealthImplementation({ '': 'SERVING', 'gymhost.v1.EnvService': 'SERVING', 'gymhost.v1.AgentService': 'SERVING', 'gymhost.v1.UsageService': 'SERVING', 'dm_env_rpc.v1.Environment': 'SERVING' });
   // The health service decodes safely too: undecodable bytes are INVALID_ARGUMENT, not INTERNAL.
   health.addToServer({
     addService: (def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) => server.addService(withSafeDecoding(def), refuseUndecodable(def, impl)),
