@@ -21,6 +21,8 @@ Usage:
                 [--users FILE] [--insecure-no-auth] [--tls-cert PEM --tls-key PEM]
                 [--memory-budget BYTES] [--log-level LEVEL] [--workers N] [--shutdown-grace SECONDS]
                 [--data-dir DIR] [--checkpoint-seconds S] [--data-max-bytes N]
+                [--tensorboard-dir DIR]
+                [--gym-http-api-port P]
   gymhost users add NAME --role student|instructor|admin --file FILE [--quota NAME=VALUE ...]
   gymhost users list|remove NAME|rotate NAME --file FILE
                 manage the users file of --users (tokens: see gymhost users --help)
@@ -39,12 +41,18 @@ Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRP
 GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
 GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS, GYMHOST_USERS,
 GYMHOST_TLS_CERT, GYMHOST_TLS_KEY, GYMHOST_MEMORY_BUDGET, GYMHOST_LOG_LEVEL, GYMHOST_WORKERS,
-GYMHOST_DATA_DIR, GYMHOST_CHECKPOINT_SECONDS, GYMHOST_DATA_MAX_BYTES (flags win).
+GYMHOST_DATA_DIR, GYMHOST_CHECKPOINT_SECONDS, GYMHOST_DATA_MAX_BYTES, GYMHOST_TENSORBOARD_DIR, GYMHOST_GYM_HTTP_API_PORT (flags win).
 --data-dir DIR keeps env sessions, agents, registered rewards, training runs and user totals in
 DIR/gymhost.db (SQLite; default ./gymhost-data; ':memory:' keeps nothing): a restart brings them
 back and resumes running training runs from their last checkpoint, taken every
 --checkpoint-seconds (default 2), when used sessions and agents are saved too.
 --data-max-bytes N caps the database: writes beyond fail with RESOURCE_EXHAUSTED, reads go on.
+--tensorboard-dir DIR (default: off) writes every training run's scalars (CleanRL's tags:
+charts/episodic_return, charts/episodic_length, charts/epsilon, losses/td_loss, eval/mean_return,
+eval/std_return) as TensorBoard event files in DIR/<owner>/<run id>/; view with tensorboard --logdir DIR.
+--gym-http-api-port P (default: off; 0 = a free port) also serves openai/gym-http-api's REST
+dialect on port P, so its clients (gym_http_client.py) drive the same sessions; with --users the
+token goes in their base URL as the password: http://USER:TOKEN@host:P (docs/gym-http-api.md).
 --workers N worker threads run Train, Evaluate, costly agent calls and sessions with plugin or
 sandboxed rewards (default: one per core). On SIGTERM the server drains: /healthz answers 503,
 streams end with UNAVAILABLE, other calls get --shutdown-grace seconds (default 10) to finish.
@@ -122,6 +130,7 @@ async function serve(argv: string[]): Promise<number> {
     });
   });
   console.log(`gymhost ${VERSION} serving gRPC on ${server.grpcAddress} and HTTP on ${server.httpAddress} (docs: ${server.httpAddress}/docs)`);
+  if (server.gymHttpApiAddress) console.log(`gymhost: gym-http-api dialect on ${server.gymHttpApiAddress}`);
   return stopped;
 }
 
@@ -163,6 +172,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'data-dir': { type: 'string' },
       'checkpoint-seconds': { type: 'string' },
       'data-max-bytes': { type: 'string' },
+      'tensorboard-dir': { type: 'string' },
+      'gym-http-api-port': { type: 'string' },
     },
   });
   const int = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
@@ -178,6 +189,10 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     const n = Number(raw);
     if (!Number.isFinite(n) || n < 0.05 || n > 3600) throw new Error(`--${flag} (or ${envName}) must be a number of seconds in [0.05, 3600], got '${raw}'`);
     return n;
+  };
+  const nonEmpty = (flag: string, raw: string | undefined): string | undefined => {
+    if (raw !== undefined && raw.trim() === '') throw new Error(`--${flag} needs a directory, got ''`);
+    return raw;
   };
   const logLevel = values['log-level'] ?? env.GYMHOST_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
@@ -195,6 +210,9 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     dataDir: values['data-dir'] ?? (env.GYMHOST_DATA_DIR || DEFAULT_DATA_DIR),
     checkpointSeconds: seconds('checkpoint-seconds', 'GYMHOST_CHECKPOINT_SECONDS', 2),
     dataMaxBytes: int('data-max-bytes', 'GYMHOST_DATA_MAX_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
+    tensorboardDir: nonEmpty('tensorboard-dir', values['tensorboard-dir']) ?? (env.GYMHOST_TENSORBOARD_DIR || undefined),
+    // Off unless given; '' (e.g. an empty GYMHOST_GYM_HTTP_API_PORT) is off too.
+    gymHttpApiPort: (values['gym-http-api-port'] ?? env.GYMHOST_GYM_HTTP_API_PORT ?? '') === '' ? undefined : int('gym-http-api-port', 'GYMHOST_GYM_HTTP_API_PORT', 0, 0, 65535),
     grpcPort: int('grpc-port', 'GYMHOST_GRPC_PORT', DEFAULT_OPTIONS.grpcPort, 0, 65535),
     httpPort: int('http-port', 'GYMHOST_HTTP_PORT', DEFAULT_OPTIONS.httpPort, 0, 65535),
     maxMessageBytes: int('max-message-bytes', 'GYMHOST_MAX_MESSAGE_BYTES', DEFAULT_OPTIONS.maxMessageBytes, 1024, 1 << 30),

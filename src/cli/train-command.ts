@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DomainError } from '../core/errors.js';
 import { presets } from '../core/agents/presets.js';
@@ -9,6 +10,8 @@ import { ListRunsRequest, RunState, TrainRequest, type EpisodeRecord, type RunEv
 import { AgentService } from '../server/services/agent-service.js';
 import { DEFAULT_LIMITS, EnvService } from '../server/services/env-service.js';
 import { progressBar, textChart } from './chart.js';
+import { safePathComponent } from '../server/observability/tensorboard.js';
+import { RunTensorBoard, type RunTensorBoardOptions } from '../server/services/run-tensorboard.js';
 
 export const TRAIN_USAGE = `gymhost train: train an agent in-process (the same code the server runs)
 
@@ -16,7 +19,7 @@ export const TRAIN_USAGE = `gymhost train: train an agent in-process (the same c
                 [--reward NAME] [--reward-params JSON] [--config JSON] [--seed N]
                 [--episodes N | --steps N] [--eval-every-steps N] [--eval-episodes N]
                 [--eval-seed N] [--keep-best] [--stop-at-mean-reward X] [--save FILE]
-                [--csv FILE] [--json FILE] [--quiet]
+                [--csv FILE] [--json FILE] [--tensorboard DIR] [--quiet]
 
 A preset brings its env, env config, reward and budget; flags override them. --steps N stops
 at exactly N environment steps (the episode in progress is ended there).
@@ -34,7 +37,11 @@ Evaluations (greedy, on a private copy of the env, as Train's eval_* fields):
 
 --save writes the agent (ExportAgent's bytes, which ImportAgent loads) with the env id, env
 config and reward it was trained with, for gymhost eval. --csv / --json write the per-episode
-history (--json also the evaluations). Ctrl-C stops training and still writes the outputs.
+history (--json also the evaluations). --tensorboard DIR writes TensorBoard event files to
+DIR/<env>__<preset or kind>__<seed>__<unix time>/ (CleanRL's run names and tags:
+charts/episodic_return, charts/episodic_length, charts/epsilon, losses/td_loss,
+eval/mean_return and eval/std_return, at the global env step); tensorboard --logdir DIR shows
+them. Ctrl-C stops training and still writes the outputs.
 
   gymhost eval --agent FILE [--env ENV_ID] [--env-config JSON] [--reward NAME]
                [--reward-params JSON] [--episodes 100] [--seed 0] [--json FILE]
@@ -239,7 +246,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       episodes: { type: 'string' }, steps: { type: 'string' }, 'eval-episodes': { type: 'string' }, save: { type: 'string' },
       'eval-every-steps': { type: 'string' }, 'eval-seed': { type: 'string' }, 'keep-best': { type: 'boolean' },
       'stop-at-mean-reward': { type: 'string' },
-      csv: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' },
+      csv: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' }, tensorboard: { type: 'string' },
     },
   });
   const preset = values.preset ? presets.find((p) => p.name === values.preset) : undefined;
@@ -268,9 +275,24 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const envConfig = json('env-config', values['env-config']);
   const rewardParams = json('reward-params', values['reward-params']);
   const agentConfig = json('config', values.config);
+  if (values.tensorboard !== undefined && values.tensorboard.trim() === '') throw new Error("--tensorboard needs a directory, e.g. --tensorboard runs, got ''");
 
+
+  /** The run's TensorBoard folder (made just before training). */
+  let tensorboardRun: string | undefined;
+  const tensorboardOptions: RunTensorBoardOptions | undefined = values.tensorboard === undefined ? undefined : {
+    dirOf: () => tensorboardRun!,
+    onError: (err, file) => process.stderr.write(`gymhost train: cannot write the TensorBoard event file ${file}: ${err.message}; training goes on without it\n`),
+  };
   const envs = new EnvService({ ...DEFAULT_LIMITS, sessionTtlSeconds: 0 });
-  const agents = new AgentService(envs, { maxAgents: 10, agentTtlSeconds: 0, maxTrainSteps: Number.MAX_SAFE_INTEGER, maxEvalEpisodes: 100_000 });
+  const agents = new AgentService(
+    envs,
+    { maxAgents: 10, agentTtlSeconds: 0, maxTrainSteps: Number.MAX_SAFE_INTEGER, maxEvalEpisodes: 100_000 },
+    undefined,
+    undefined,
+    undefined,
+    { tensorboard: tensorboardOptions },
+  );
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -294,6 +316,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
           `${keepBest ? ', keeping the best' : ''}${stopAtMeanReward !== undefined ? `, stopping at mean >= ${stopAtMeanReward}` : ''}`
         : '';
       process.stderr.write(`training ${agent.kind} agent (${agent.engine}) on ${envId} for ${budget} ${unit}, seed ${seed}${evaluating}\n`);
+    }
+    if (values.tensorboard !== undefined) {
+      tensorboardRun = makeRunDir(values.tensorboard, `${envId}__${values.preset || agent.kind}__${seed}__${Math.floor(Date.now() / 1000)}`);
+      if (!values.quiet) process.stderr.write(`TensorBoard event files in ${tensorboardRun} (tensorboard --logdir ${values.tensorboard})\n`);
     }
     const history: EpisodeRecord[] = [];
     const evaluations: RunEvaluation[] = [];
@@ -363,6 +389,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (evalEverySteps === undefined && evalEpisodes) {
       const ev = await agents.evaluate({ id: agent.id, env: env.id, episodes: evalEpisodes, seed: evalSeed ?? DEFAULT_EVAL_SEED, recordTrajectories: false }, caller);
       console.log(`greedy evaluation over ${evalEpisodes} episodes: mean ${ev.meanReward.toFixed(2)} +- ${ev.stdReward.toFixed(2)} (min ${ev.minReward}, max ${ev.maxReward})`);
+      if (tensorboardOptions) {
+        // After the run: one more file in the run's folder, with this evaluation at the run's last step.
+        const tb = new RunTensorBoard({ id: summary.run, owner: caller.user }, tensorboardOptions);
+        tb.evaluation({ index: 0, steps: summary.steps, episodes: summary.episodes, mean: ev.meanReward, std: ev.stdReward, time: Date.now() });
+        await tb.close();
+      }
     }
     const trainingEnv: TrainingEnv = { envId: env.envId, config: env.config ?? {}, rewardFunction: env.rewardFunction, rewardParams: env.rewardParams ?? {} };
     if (values.save) {
@@ -376,6 +408,25 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSigint);
     agents.close();
     envs.close();
+  }
+}
+
+/** Makes DIR/NAME (NAME_2, NAME_3, ... when it exists) for --tensorboard; returns it. */
+function makeRunDir(dir: string, name: string): string {
+  const base = safePathComponent(name);
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (let n = 1; ; n++) {
+      const run = path.join(dir, n === 1 ? base : `${base}_${n}`);
+      try {
+        mkdirSync(run);
+        return run;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+  } catch (err) {
+    throw new Error(`--tensorboard ${dir}: cannot make the run's folder: ${(err as Error).message}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
@@ -17,12 +18,16 @@ import { defaultMemoryBudget } from './auth/quotas.js';
 import { Gate } from './gate.js';
 import { createLogger, type LogLevel, type Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { safePathComponent } from './observability/tensorboard.js';
+import type { RunTensorBoardOptions } from './services/run-tensorboard.js';
 import { UsageTracker } from './usage.js';
 import { ComputePool } from './workers/pool.js';
 import type { Role } from '../core/sessions/caller.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { Persistence, type RestoreReport } from './persistence.js';
+import { createGymHttpApiApp } from './gym-http-api/app.js';
+import { listenGymHttpApi, type GymHttpApiListener } from './gym-http-api/listener.js';
 
 export interface ServerOptions {
   /** Interface to listen on, e.g. "127.0.0.1" or "0.0.0.0". */
@@ -31,6 +36,8 @@ export interface ServerOptions {
   readonly grpcPort: number;
   /** HTTP port (0 = pick a free one). */
   readonly httpPort: number;
+  /** Port of the gym-http-api dialect (src/server/gym-http-api/; 0 = pick a free one). Undefined = off. */
+  readonly gymHttpApiPort?: number;
   /** Largest gRPC message and REST body in bytes. */
   readonly maxMessageBytes: number;
   readonly limits: EnvServiceLimits;
@@ -67,6 +74,11 @@ export interface ServerOptions {
   readonly dataMaxBytes?: number;
   /** Seconds between checkpoints of running training runs and saves of used sessions and agents (default 2). */
   readonly checkpointSeconds?: number;
+  /**
+   * Directory of TensorBoard event files (created if missing): every training run writes
+   * DIR/<owner>/<run id>/events.out.tfevents.*, a resumed run one more file there. Undefined = none.
+   */
+  readonly tensorboardDir?: string;
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
@@ -93,6 +105,9 @@ export interface RunningServer {
   readonly httpAddress: string;
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** The gym-http-api dialect's port and address (http[s]://host:port); undefined when it is off. */
+  readonly gymHttpApiPort: number | undefined;
+  readonly gymHttpApiAddress: string | undefined;
   /** Whether gRPC and HTTP use TLS. */
   readonly tls: boolean;
   /** Re-reads the users file (SIGHUP); throws, keeping the old users, if it is invalid. */
@@ -126,6 +141,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const tls = options.tlsCert && options.tlsKey ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) } : undefined;
   const auth = new Authenticator(options.usersFile);
   const logger = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const tensorboard = options.tensorboardDir ? tensorboardRuns(options.tensorboardDir, logger) : undefined;
   const metrics = new Metrics();
   const usage = new UsageTracker((user, role) => auth.quotasOf(user, role), options.memoryBudget ?? defaultMemoryBudget(), options.clock);
   const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
@@ -141,7 +157,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   }
   const checkpointMs = (options.checkpointSeconds ?? 2) * 1000;
   const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool, store });
-  const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs });
+  const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs, tensorboard });
   const persistence = new Persistence(store, envs, agents, logger, checkpointMs, usage);
   let restored: RestoreReport;
   try {
@@ -184,12 +200,18 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
   answerClientErrors(httpServer, http.maxHeaderSize);
+  let gymHttpApi: GymHttpApiListener | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(options.httpPort, options.host, () => resolve());
     });
+    if (options.gymHttpApiPort !== undefined) {
+      const gymApp = createGymHttpApiApp({ envs, gate, metrics, maxBodyBytes: options.maxMessageBytes });
+      gymHttpApi = await listenGymHttpApi(gymApp, { host: options.host, port: options.gymHttpApiPort, tls });
+    }
   } catch (err) {
+    if (httpServer.listening) httpServer.close();
     grpcServer.forceShutdown();
     await agents.stopRunsForShutdown();
     agents.close();
@@ -215,6 +237,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     tls: tls !== undefined,
     grpcAddress: `${hostForUri}:${grpcPort}`,
     httpAddress: `${tls ? 'https' : 'http'}://${hostForUri}:${httpPort}`,
+    gymHttpApiPort: gymHttpApi?.port,
+    gymHttpApiAddress: gymHttpApi?.address,
     reloadUsers() {
       auth.reload();
       logger.info({ users: auth.userCount }, 'users file reloaded');
@@ -224,7 +248,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
         draining = true;
         // Running runs stop where they are and resume from their last checkpoint on the next start.
         const runsStopped = agents.stopRunsForShutdown();
-        for (const service of ['', 'gymhost.v1.EnvService', 'gymhost.v1.AgentService', 'gymhost.v1.UsageService']) health.setStatus(service, 'NOT_SERVING');
+        for (const service of ['', 'gymhost.v1.EnvService', 'gymhost.v1.AgentService', 'gymhost.v1.UsageService', 'dm_env_rpc.v1.Environment']) health.setStatus(service, 'NOT_SERVING');
         for (const stream of [...gate.streams]) stream.endForShutdown('the server is shutting down');
         const grpcDone = new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
@@ -248,7 +272,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
             finish();
           });
         });
-        await Promise.all([grpcDone, httpDone, runsStopped]);
+        await Promise.all([grpcDone, httpDone, runsStopped, gymHttpApi?.close(graceMs, grpcDone)]);
         await persistence.stop();
         agents.close();
         envs.close();
@@ -257,6 +281,21 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       })();
       return closing;
     },
+  };
+}
+
+/** Runs' TensorBoard folders under `dir` (created now): DIR/<owner>/<run id>, each part made safe as a path component. */
+function tensorboardRuns(dir: string, logger: Logger): RunTensorBoardOptions {
+  const root = path.resolve(dir);
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (err) {
+    throw new Error(`cannot use --tensorboard-dir ${dir}: ${(err as Error).message}`);
+  }
+  logger.info({ dir: root }, 'training runs write TensorBoard event files');
+  return {
+    dirOf: (run) => path.join(root, safePathComponent(run.owner), safePathComponent(run.id)),
+    onError: (err, file, run) => logger.warn({ err: err.message, file, run }, 'cannot write the TensorBoard event file; the run goes on without it'),
   };
 }
 

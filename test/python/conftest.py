@@ -114,4 +114,33 @@ def client(address: str):
     return c
 
 
+GYM_HTTP_API_LINE = re.compile(r"gym-http-api dialect on (\S+)")
+
+
+def gym_http_api_address(srv: ServerProcess) -> str:
+    """The base URL of the gym-http-api dialect that a server started with --gym-http-api-port
+    prints on the line after its start-up line."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        for line in list(srv.output):
+            m = GYM_HTTP_API_LINE.search(line)
+            if m:
+                return m.group(1)
+        if srv.process.poll() is not None:
+            break
+        time.sleep(0.05)
+    raise RuntimeError("gymhost serve printed no gym-http-api line:\n" + "\n".join(srv.output))
+
+
+@pytest.fixture(scope="session")
+def gym_http_api():
+    """A real gymhost server that also serves the gym-http-api dialect on a free port
+    (--gym-http-api-port 0): (server, base URL such as http://127.0.0.1:PORT)."""
+    srv = start_server("--gym-http-api-port", "0")
+    try:
+        yield srv, gym_http_api_address(srv)
+    finally:
+        srv.stop()
+
+
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -6,6 +6,7 @@ import type { EnvBatchState } from '../../core/envs/types.js';
 import { meanOf, type RunEvaluationRecord, type TrainLoopState } from '../../core/training/train.js';
 import { runLoop, type RunLoopEvent, type RunLoopOptions, type RunLoopResult } from './run-loop.js';
 import { TrainingRun, evaluationToProto as runEvaluationToProto, runStateName, type RunStateName } from './training-run.js';
+import { RunTensorBoard, type RunTensorBoardOptions } from './run-tensorboard.js';
 import { mayAccess, readOnly, seesEveryone } from '../../core/sessions/caller.js';
 import { createAgent, importAgent } from '../../core/agents/create-agent.js';
 import { agentConfigOptions } from '../../core/agents/agent-config.js';
@@ -180,6 +181,8 @@ export class AgentService {
   private readonly store: Store | undefined;
   private readonly logger: Logger | undefined;
   private readonly checkpointEveryMs: number;
+  /** Where runs write TensorBoard event files (absent = nowhere). */
+  private readonly tensorboard: RunTensorBoardOptions | undefined;
 
   constructor(
     private readonly envs: EnvService,
@@ -189,11 +192,12 @@ export class AgentService {
     /** Worker threads for costly calls, Train and Evaluate (the server's); absent = all inline. */
     private readonly pool?: ComputePool,
     /** Where agents and runs are kept (absent = nowhere), and how often running runs are checkpointed. */
-    persistence: { store?: Store; logger?: Logger; checkpointEveryMs?: number } = {},
+    persistence: { store?: Store; logger?: Logger; checkpointEveryMs?: number; tensorboard?: RunTensorBoardOptions } = {},
   ) {
     this.store = persistence.store;
     this.logger = persistence.logger;
     this.checkpointEveryMs = persistence.checkpointEveryMs ?? 2000;
+    this.tensorboard = persistence.tensorboard;
     this.agents = new SessionStore<AgentSession>({ maxSessions: limits.maxAgents, ttlSeconds: limits.agentTtlSeconds, kind: 'agent' });
     this.agents.startSweeping();
     usage?.addSource('agents', () => this.agents.values());
@@ -443,6 +447,8 @@ export class AgentService {
       env.lastUsedAt = Date.now();
     };
     const stoppedForShutdown = () => controller.signal.aborted && controller.signal.reason === 'shutdown';
+    // A new event file per start; a resumed run goes on from its checkpoint's step.
+    const tensorboard = this.tensorboard && new RunTensorBoard(run, this.tensorboard, run.resumes > 0 ? run.loop.steps : undefined);
     const onEvent = async (e: RunLoopEvent): Promise<void> => {
       touch();
       if (e.kind === 'episode') {
@@ -452,11 +458,13 @@ export class AgentService {
         run.loop = { ...l, episodes: l.episodes + 1, steps: l.steps + e.record.length, recentReturns: recent, lastReturn: e.record.episodeReturn };
         run.updatedAt = Date.now();
         run.history.push(e.record);
+        tensorboard?.episode(e.record, run.loop.steps);
         return run.publish({ $case: 'episode', value: e.record });
       }
       if (e.kind === 'evaluation') {
         const l = run.loop;
         run.loop = { ...l, evaluations: [...l.evaluations, e.evaluation], bestEvaluation: e.best ? e.evaluation.index : l.bestEvaluation };
+        tensorboard?.evaluation(e.evaluation);
         if (e.best && e.snapshot) {
           await this.store?.putRunCheckpoint({ runId: run.id, which: 'best', steps: e.evaluation.steps, evaluation: e.evaluation, snapshot: encodeSnapshot(e.snapshot) }).catch((err) => this.warn(err, run));
         }
@@ -479,6 +487,8 @@ export class AgentService {
       error = err instanceof DomainError ? err.message : 'internal error';
       if (!(err instanceof DomainError)) this.logger?.error({ err, run: run.id }, 'training run failed');
     }
+    // Its event file is complete once the run has ended (or stopped for a shutdown).
+    if (tensorboard) await tensorboard.close();
     if (stoppedForShutdown()) {
       // The agent and env stay claimed: the last saves of the shutdown leave them at the run's
       // last checkpoint, which the run resumes from on the next start.
