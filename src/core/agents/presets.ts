@@ -99,14 +99,14 @@ export const presets: readonly AgentPreset[] = [
       'REFERENCE s.5 fixes the network, optimiser, gamma and the reward (+1 per step, -100 on failure: the terminal_penalty reward function); ' +
       'the memory of 50 episodes, minibatches of 256 for the fitted pass and epsilon 1 -> 0.01 over 100 episodes are our choices. The ' +
       'sutton_barto reward (0 per step, -1 on failure) learns about as well; with the plain +1 reward and gamma = 1 the targets grow with the ' +
-      "episode length. Like the notes' own run it is unstable: over seeds 0-2 the 20-episode mean length passes 195 after 41-56 episodes, then " +
-      'oscillates; every seed has a greedy checkpoint scoring >= 475 within 230 episodes (docs/seed-variants.md; the course stops once the ' +
+      "episode length. Like the notes' own run it is unstable: over seeds 0-2 the 20-episode mean length passes 195 after 45-66 episodes, then " +
+      'oscillates; every seed has a greedy checkpoint scoring >= 475 within 170 episodes (docs/seed-variants.md; the course stops once the ' +
       '100-episode average reaches 200).',
   },
   {
     name: 'fast-cartpole-dqn',
     description:
-      'A tuned DQN that solves CartPole-v1 (greedy mean >= 475 over 100 episodes) within 13-35k steps, seconds on the fused engine: ' +
+      'A tuned DQN that solves CartPole-v1 (greedy mean >= 475 over 100 episodes) within 6-30k steps, seconds on the fused engine: ' +
       'MLP [32, 32], Adam 2e-3, double DQN with a target synced every 100 steps, batch 32 every step from a 10k queue, epsilon 1 -> 0.01 over 5k steps.',
     kind: 'dqn',
     envId: 'CartPole-v1',
@@ -140,8 +140,8 @@ export const presets: readonly AgentPreset[] = [
     rewardFunction: 'gymnasium',
     trainSteps: 40_000,
     notes:
-      "Tuned on Gymnasium's reward (no shaping). Over seeds 0-13 every run had a greedy policy with mean >= 475 over 100 episodes within 35k steps " +
-      '(median about 21k), 1-3 s of training on one core. DQN\'s greedy policy still oscillates between checkpoints: evaluate every few thousand ' +
+      "Tuned on Gymnasium's reward (no shaping). Over seeds 0-13 every run had a greedy policy with mean >= 475 over 100 episodes within 30k steps " +
+      '(median about 17k), 1-3 s of training on one core. DQN\'s greedy policy still oscillates between checkpoints: evaluate every few thousand ' +
       'steps and keep the best (the unit test stops at the first checkpoint that scores >= 475).',
   },
 ];
