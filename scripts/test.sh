@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: proto lint + generated-code check, typecheck, the Python venv
 # (setup-python.sh), Chromium (setup-chromium.sh), TS unit, integration and browser tests
-# (node:test via tsx), then the Python tests.
+# (node:test via tsx), then the Python tests, then the Stable-Baselines3 tests in .venv-bench
+# (setup-bench-python.sh).
 # Every section runs even when an earlier one failed; the script fails at the end, naming
 # the sections that failed.
 set -uo pipefail
@@ -44,7 +45,17 @@ ts_tests() {
 }
 
 python_tests() {
-  .venv/bin/python -m pytest -q test/python
+  # test_sb3.py needs PyTorch + Stable-Baselines3: it runs in .venv-bench below.
+  .venv/bin/python -m pytest -q test/python --ignore=test/python/test_sb3.py
+}
+
+# gymhost.sb3_vec_env against SB3's DummyVecEnv, PPO learning through it, and the SB3
+# examples, in .venv-bench (bash scripts/setup-bench-python.sh: torch + stable-baselines3 from
+# PyPI, ~5 GB and about a minute the first time, nothing when up to date). GYMHOST_REQUIRE_SB3
+# makes a missing stable_baselines3 fail the run instead of skipping it.
+sb3_tests() {
+  GYMHOST_REQUIRE_SB3=1 .venv-bench/bin/python -m pytest -q -rs test/python/test_sb3.py \
+    test/python/test_client_examples.py::test_sb3_dqn_cartpole
 }
 
 section "proto: buf lint, buf breaking against main, generated code up to date" proto_checks
@@ -55,6 +66,8 @@ section "Python environment (.venv)" bash scripts/setup-python.sh
 section "Chromium for the browser tests" bash scripts/setup-chromium.sh
 section "TypeScript tests" ts_tests
 section "Python tests" python_tests
+section "Stable-Baselines3 environment (.venv-bench)" bash scripts/setup-bench-python.sh
+section "Stable-Baselines3 tests" sb3_tests
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\nFAILED: %s\n' "$(IFS=', '; echo "${failed[*]}")"

@@ -44,6 +44,7 @@ from .errors import (
     UnknownError,
 )
 from .plots import plot_history, require_plotting
+from .sb3 import require_sb3, sb3_vec_env
 from .vector import RemoteVectorEnv, make_vec
 
 __version__ = "0.1.0"
@@ -85,7 +86,9 @@ __all__ = [
     "make_vec",
     "plot_history",
     "require_plotting",
+    "require_sb3",
     "presets",
+    "sb3_vec_env",
 ]
 
 # gymnasium.make("gymhost/CartPole-v1", address=...) and make_vec(..., "vector_entry_point"),
