@@ -3,14 +3,15 @@
  * np.random.SeedSequence(seed)))`, which is what Gymnasium's `env.np_random` is after
  * `reset(seed=seed)`. SeedSequence's hash mixes the seed into a 4-word pool and draws the
  * 128-bit PCG state and increment from it; PCG64 (XSL-RR 128/64) gives 64-bit outputs;
- * `random()` and `uniform()` use the top 53 bits as NumPy does.
+ * `random()` and `uniform()` use the top 53 bits as NumPy does; 32-bit draws (`integers`)
+ * split a 64-bit output in two halves, low half first, and keep the high half buffered as
+ * NumPy's PCG64 does (has_uint32 / uinteger).
  *
- * 128-bit arithmetic is done with BigInt: a draw allocates, so this is for resets (a few
- * draws per episode), not for per-step use.
+ * Seeding uses BigInt (allocates); every draw runs on 16-bit limbs in preallocated typed
+ * arrays and allocates nothing, so per-step use is fine.
  */
 
 const MASK32 = 0xffffffffn;
-const MASK64 = (1n << 64n) - 1n;
 const MASK128 = (1n << 128n) - 1n;
 /** PCG's 128-bit LCG multiplier (PCG_DEFAULT_MULTIPLIER_128). */
 const PCG_MULT = 0x2360ed051fc65da44385df649fccf645n;
@@ -70,18 +71,33 @@ export function seedSequenceState(seed: number, nWords32: number): Uint32Array {
   return out;
 }
 
+/** PCG_DEFAULT_MULTIPLIER_128 as eight 16-bit limbs, low first. */
+const MULT_LIMBS = Float64Array.from({ length: 8 }, (_, k) => Number((PCG_MULT >> BigInt(16 * k)) & 0xffffn));
+const TWO_POW_53 = 9007199254740992;
+const UINT32_MAX = 0xffffffff;
+
 /** A NumPy Generator over PCG64, seeded as `np.random.default_rng(seed)`. */
 export class NumpyGenerator {
   /** Words of a saved state (saveTo / loadFrom): the 128-bit state, then the 128-bit increment, 32 bits each, low first. */
   readonly stateWords = 8;
-  /** The state and increment as saveTo writes them; the arithmetic runs on BigInts made from them. */
+  /** Words of the saved 32-bit buffer (saveBufferTo / loadBufferFrom): [has_uint32 (0 | 1), uinteger]. */
+  readonly bufferWords = 2;
+  /** The state and increment as saveTo writes them. */
   private readonly words = new Uint32Array(8);
+  /** Scratch: the state as 16-bit limbs, low first. */
+  private readonly limbs = new Float64Array(8);
+  /** The last 64-bit output, high and low 32 bits. */
+  private outHi = 0;
+  private outLo = 0;
+  /** NumPy's PCG64 has_uint32 / uinteger: the buffered high half of a 64-bit output. */
+  private hasUint32 = false;
+  private uinteger = 0;
 
   constructor(seed: number) {
     this.seed(seed);
   }
 
-  /** Restarts from `seed` (an integer in [0, 2^53)). */
+  /** Restarts from `seed` (an integer in [0, 2^53)); the 32-bit buffer is emptied, as a new NumPy generator's is. */
   seed(seed: number): void {
     const w = seedSequenceState(seed, 8);
     // generate_state(4, uint64): little-endian pairs of words; state = v0 << 64 | v1, inc = v2 << 64 | v3.
@@ -92,35 +108,75 @@ export class NumpyGenerator {
     let state = (0n * PCG_MULT + inc) & MASK128;
     state = (state + initState) & MASK128;
     state = (state * PCG_MULT + inc) & MASK128;
-    this.store(state, inc);
-  }
-
-  private store(state: bigint, inc: bigint): void {
     for (let k = 0; k < 4; k++) {
       this.words[k] = Number((state >> BigInt(32 * k)) & MASK32);
       this.words[4 + k] = Number((inc >> BigInt(32 * k)) & MASK32);
     }
+    this.hasUint32 = false;
+    this.uinteger = 0;
   }
 
-  private load(offset: number): bigint {
+  /** Advances the LCG (state = state * MULT + inc mod 2^128) and sets outHi/outLo to XSL-RR of the new state. */
+  private advance(): void {
     const w = this.words;
-    return (BigInt(w[offset + 3]) << 96n) | (BigInt(w[offset + 2]) << 64n) | (BigInt(w[offset + 1]) << 32n) | BigInt(w[offset]);
+    const a = this.limbs;
+    for (let k = 0; k < 4; k++) {
+      a[2 * k] = w[k] & 0xffff;
+      a[2 * k + 1] = w[k] >>> 16;
+    }
+    // Column sums of the schoolbook product mod 2^128 (each < 2^36: exact in float64), plus inc.
+    let carry = 0;
+    for (let k = 0; k < 8; k++) {
+      let col = carry + (k % 2 === 0 ? w[4 + (k >> 1)] & 0xffff : w[4 + (k >> 1)] >>> 16);
+      for (let j = 0; j <= k; j++) col += a[j] * MULT_LIMBS[k - j];
+      const limb = col % 65536;
+      carry = (col - limb) / 65536;
+      if (k % 2 === 0) w[k >> 1] = limb;
+      else w[k >> 1] = (w[k >> 1] | (limb << 16)) >>> 0;
+    }
+    // XSL-RR: (high 64 ^ low 64) rotated right by the top 6 bits of the state.
+    const xh = (w[3] ^ w[1]) >>> 0;
+    const xl = (w[2] ^ w[0]) >>> 0;
+    const rot = w[3] >>> 26;
+    let h = xh;
+    let l = xl;
+    let r = rot;
+    if (r >= 32) {
+      h = xl;
+      l = xh;
+      r -= 32;
+    }
+    if (r === 0) {
+      this.outHi = h;
+      this.outLo = l;
+    } else {
+      this.outHi = ((h >>> r) | (l << (32 - r))) >>> 0;
+      this.outLo = ((l >>> r) | (h << (32 - r))) >>> 0;
+    }
   }
 
-  /** The next 64-bit output: the state advances, then XSL-RR of the new state. */
+  /** The next 64-bit output (next_uint64), as a BigInt (allocates; for tests and tools). */
   nextUint64(): bigint {
-    const inc = this.load(4);
-    const state = (this.load(0) * PCG_MULT + inc) & MASK128;
-    this.store(state, inc);
-    const hi = state >> 64n;
-    const x = (hi ^ state) & MASK64;
-    const rot = hi >> 58n;
-    return ((x >> rot) | (x << ((64n - rot) & 63n))) & MASK64;
+    this.advance();
+    return (BigInt(this.outHi) << 32n) | BigInt(this.outLo);
   }
 
-  /** `random()`: a float64 in [0, 1) from the top 53 bits. */
+  /** next_uint32: the buffered high half of the last 64-bit output if there is one, else the low half of a new one (whose high half is buffered). */
+  nextUint32(): number {
+    if (this.hasUint32) {
+      this.hasUint32 = false;
+      return this.uinteger;
+    }
+    this.advance();
+    this.hasUint32 = true;
+    this.uinteger = this.outHi;
+    return this.outLo;
+  }
+
+  /** `random()`: a float64 in [0, 1) from the top 53 bits of a 64-bit output (the 32-bit buffer is untouched). */
   random(): number {
-    return Number(this.nextUint64() >> 11n) / 9007199254740992;
+    this.advance();
+    return (this.outHi * 2097152 + (this.outLo >>> 11)) / TWO_POW_53;
   }
 
   /** `uniform(low, high)`: low + (high - low) * random(). */
@@ -128,12 +184,69 @@ export class NumpyGenerator {
     return low + (high - low) * this.random();
   }
 
+  /**
+   * `integers(low, high)` (dtype int64, high exclusive) for ranges of at most 2^32 values:
+   * no draw for a single value, a raw 32-bit draw for exactly 2^32, otherwise Lemire's
+   * rejection method on 32-bit draws (NumPy's buffered_bounded_lemire_uint32).
+   */
+  integers(low: number, high: number): number {
+    const span = high - low;
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || span < 1 || span > 2 ** 32) {
+      throw new RangeError(`integers(low, high) needs integers with 1 <= high - low <= 2^32, got ${low}, ${high}`);
+    }
+    const rng = span - 1;
+    if (rng === 0) return low;
+    if (rng === UINT32_MAX) return low + this.nextUint32();
+    const rngExcl = span;
+    let x = this.nextUint32();
+    // m = x * rngExcl as a 64-bit product: leftover is its low 32 bits, the result its high 32.
+    let leftover = Math.imul(x, rngExcl) >>> 0;
+    if (leftover < rngExcl) {
+      const threshold = (UINT32_MAX - rng) % rngExcl;
+      while (leftover < threshold) {
+        x = this.nextUint32();
+        leftover = Math.imul(x, rngExcl) >>> 0;
+      }
+    }
+    return low + mulHigh32(x, rngExcl);
+  }
+
+  /**
+   * `choice(len(p), size=count, p=p)` (with replacement) as indices into `out[0, count)`:
+   * cdf = cumsum(p) / cdf[-1], one random() per index in order, index = the number of cdf
+   * entries <= the draw (searchsorted side='right'). `p` must be non-negative and sum to 1
+   * within sqrt(float64 eps), as NumPy checks.
+   */
+  choiceIndices(p: ArrayLike<number>, count: number, out: Int32Array): void {
+    const n = p.length;
+    if (n < 1) throw new RangeError('choice: p must not be empty');
+    const cdf = new Float64Array(n);
+    let acc = 0;
+    for (let k = 0; k < n; k++) {
+      if (!(p[k] >= 0)) throw new RangeError('choice: probabilities must be non-negative');
+      acc += p[k];
+      cdf[k] = acc;
+    }
+    if (Math.abs(acc - 1) > Math.sqrt(Number.EPSILON)) throw new RangeError('choice: probabilities do not sum to 1');
+    const last = cdf[n - 1];
+    for (let k = 0; k < n; k++) cdf[k] /= last;
+    for (let c = 0; c < count; c++) {
+      const u = this.random();
+      let idx = 0;
+      while (idx < n && cdf[idx] <= u) idx++;
+      out[c] = idx;
+    }
+  }
+
   /** Writes the state's stateWords words at into[offset...] (no allocation). */
   saveTo(into: Float64Array, offset: number): void {
     for (let k = 0; k < 8; k++) into[offset + k] = this.words[k];
   }
 
-  /** Restores saveTo's words; false (unchanged) unless they are 32-bit unsigned integers with an odd increment. */
+  /**
+   * Restores saveTo's words and empties the 32-bit buffer (loadBufferFrom puts a saved one
+   * back); false (unchanged) unless they are 32-bit unsigned integers with an odd increment.
+   */
   loadFrom(from: ArrayLike<number>, offset: number): boolean {
     for (let k = 0; k < 8; k++) {
       const x = from[offset + k];
@@ -141,6 +254,34 @@ export class NumpyGenerator {
     }
     if ((from[offset + 4] & 1) === 0) return false;
     for (let k = 0; k < 8; k++) this.words[k] = from[offset + k];
+    this.hasUint32 = false;
+    this.uinteger = 0;
     return true;
   }
+
+  /** Writes the 32-bit buffer's bufferWords words, [has_uint32, uinteger], at into[offset...]. */
+  saveBufferTo(into: Float64Array, offset: number): void {
+    into[offset] = this.hasUint32 ? 1 : 0;
+    into[offset + 1] = this.uinteger;
+  }
+
+  /** Restores saveBufferTo's words; false (unchanged) unless they are a 0/1 flag and a 32-bit unsigned integer. */
+  loadBufferFrom(from: ArrayLike<number>, offset: number): boolean {
+    const has = from[offset];
+    const value = from[offset + 1];
+    if ((has !== 0 && has !== 1) || !Number.isInteger(value) || value < 0 || value > UINT32_MAX) return false;
+    this.hasUint32 = has === 1;
+    this.uinteger = value;
+    return true;
+  }
+}
+
+/** The high 32 bits of the 64-bit product of two uint32s, exactly. */
+function mulHigh32(x: number, y: number): number {
+  const xl = x & 0xffff;
+  const xh = x >>> 16;
+  const p1 = xl * y; // < 2^48
+  const p2 = xh * y; // < 2^48; the product is p2 * 2^16 + p1
+  const p2Low = p2 % 65536;
+  return (p2 - p2Low) / 65536 + Math.floor((p2Low * 65536 + p1) / 4294967296);
 }

@@ -42,6 +42,78 @@ print(json.dumps(out))
   });
 });
 
+test('random(), integers() (32-bit draws with the buffered half) and choice with p draw what NumPy draws', () => {
+  assert.ok(existsSync(PYTHON), `${PYTHON} is missing: run 'bash scripts/setup-python.sh'`);
+  // Per seed: a script of draws interleaving 64-bit (random) and 32-bit (integers) ones, so a
+  // buffered high half is used after random() calls; choice over a list uses integers(0, n).
+  const script = `
+import json, sys
+import numpy as np
+out = []
+for seed in json.loads(sys.argv[1]):
+    g = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
+    row = []
+    for k in range(40):
+        m = k % 8
+        if m in (0, 3):
+            row.append(g.random().hex())
+        elif m == 1:
+            row.append(int(g.integers(0, 3)))
+        elif m == 2:
+            row.append(int(g.integers(5, 5 + [2, 7, 1000, 2**31 + 11, 2**32, 1][k % 6])))
+        elif m == 4:
+            row.append(int(g.choice([0, 1, 3])))
+        elif m == 5:
+            row.append(int(g.integers(-4, 4)))
+        elif m == 6:
+            row.append([int(v) for v in g.choice([0, 1, 2], size=5, p=[0.5, 0.3, 0.2]).tolist()])
+        else:
+            row.append(int(g.integers(0, 2**32 - 1)))
+    out.append(row)
+print(json.dumps(out))
+`;
+  const seeds = [...Array.from({ length: 60 }, (_, i) => i), 2 ** 32 + 1, 987_654_321];
+  const r = spawnSync(PYTHON, ['-c', script, JSON.stringify(seeds)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const expected = JSON.parse(r.stdout) as (string | number | number[])[][];
+  const idx = new Int32Array(5);
+  seeds.forEach((seed, s) => {
+    const g = new NumpyGenerator(seed);
+    const row: (number | number[])[] = [];
+    for (let k = 0; k < 40; k++) {
+      const m = k % 8;
+      if (m === 0 || m === 3) row.push(g.random());
+      else if (m === 1) row.push(g.integers(0, 3));
+      else if (m === 2) row.push(g.integers(5, 5 + [2, 7, 1000, 2 ** 31 + 11, 2 ** 32, 1][k % 6]));
+      else if (m === 4) row.push([0, 1, 3][g.integers(0, 3)]);
+      else if (m === 5) row.push(g.integers(-4, 4));
+      else if (m === 6) {
+        g.choiceIndices([0.5, 0.3, 0.2], 5, idx);
+        row.push(Array.from(idx));
+      } else row.push(g.integers(0, 2 ** 32 - 1));
+    }
+    const want = expected[s].map((v) => (typeof v === 'string' ? fromPythonHex(v) : v));
+    assert.deepEqual(row, want, `seed ${seed}`);
+  });
+});
+
+test('the 32-bit buffer is saved and restored with the state', () => {
+  const a = new NumpyGenerator(3);
+  a.integers(0, 10); // leaves the high half of a 64-bit output buffered
+  const saved = new Float64Array(a.stateWords + a.bufferWords);
+  a.saveTo(saved, 0);
+  a.saveBufferTo(saved, a.stateWords);
+  const next = [a.integers(0, 10), a.random(), a.integers(0, 1000)];
+  const b = new NumpyGenerator(99);
+  assert.ok(b.loadFrom(saved, 0));
+  assert.ok(b.loadBufferFrom(saved, b.stateWords));
+  assert.deepEqual([b.integers(0, 10), b.random(), b.integers(0, 1000)], next);
+  assert.equal(b.loadBufferFrom([2, 0], 0), false);
+  assert.equal(b.loadBufferFrom([1, 2 ** 32], 0), false);
+  assert.throws(() => b.integers(0, 0), RangeError);
+  assert.throws(() => b.integers(0, 2 ** 32 + 1), RangeError);
+});
+
 test('a saved state continues the same stream; a bad state is refused and changes nothing', () => {
   const a = new NumpyGenerator(7);
   a.random();
