@@ -9,8 +9,8 @@ forward a batch, the masked squared loss on the taken actions' Q-values, backwar
     opt.zero_grad(); loss.backward(); opt.step()
 
 with net = Linear(4, h) ReLU Linear(h, h) ReLU Linear(h, 2) (torch.nn defaults), Adam(lr=1e-3)
-(PyTorch's defaults otherwise), batch 64, on a pool of 8 pre-drawn batches used in turn (no
-sampling is timed). Each figure: --warmup seconds untimed, then --reps repetitions of
+(PyTorch's defaults otherwise), batch --batch (default 64; bench/nets.ts passes 256), on a pool
+of 8 pre-drawn batches used in turn (no sampling is timed). Each figure: --warmup seconds untimed, then --reps repetitions of
 --seconds; the median repetition is reported, as the TypeScript side does.
 
 Prints one JSON line:

@@ -353,6 +353,43 @@ describe('fused engine', () => {
     }
   });
 
+  test('the blocked SIMD kernel gives the JS loops exact bits past its blocks (batch and widths over 128, 1-3 column tails); so do SGD and RMSProp steps', () => {
+    // 150, 131 and 301 units: several 28-column panels, then 2, 3 and 5 + 1 leftover columns;
+    // batch 300: three blocks of rows and of the summed index (128 each).
+    const specs: MlpSpec[] = [
+      { inputSize: 5, hiddenSizes: [150, 131], outputSize: 3, activation: 'relu' },
+      { inputSize: 3, hiddenSizes: [301], outputSize: 6, activation: 'tanh' },
+    ];
+    const opts: OptimizerSpec[] = [
+      { kind: 'sgd', learningRate: 1e-2 },
+      { kind: 'rmsprop', learningRate: 1e-3, momentum: 0.9 },
+    ];
+    for (const [i, spec] of specs.entries()) {
+      for (const opt of opts) {
+        const simd = new FusedMlp(spec, opt, 1600 + i);
+        const js = new FusedMlp(spec, opt, 1600 + i, { simd: false });
+        assert.equal(simd.simd, true);
+        const b = randomBatch(spec, 300, 1700 + i);
+        assertClose(predict(simd, b), predict(js, b), 0, `${name(spec)} outputs`);
+        for (const loss of ['squared', 'huber'] as LossKind[]) {
+          assertClose(
+            simd.gradients(b.inputs, b.actions, b.targets, b.batch, loss),
+            js.gradients(b.inputs, b.actions, b.targets, b.batch, loss),
+            0,
+            `${name(spec)} ${loss} gradients`,
+          );
+        }
+        for (let s = 0; s < 3; s++) {
+          const bs = randomBatch(spec, 200 + 70 * s, 1800 + s);
+          const options = { loss: 'huber', clipNorm: s === 1 ? 0.5 : 0 } as const;
+          assert.equal(simd.trainStep(bs.inputs, bs.actions, bs.targets, bs.batch, options), js.trainStep(bs.inputs, bs.actions, bs.targets, bs.batch, options));
+        }
+        assertClose(simd.getWeights(), js.getWeights(), 0, `${name(spec)} ${opt.kind} weights after 3 steps`);
+        assertClose(simd.getOptimizerState(), js.getOptimizerState(), 0, `${name(spec)} ${opt.kind} optimiser state`);
+      }
+    }
+  });
+
   test('a batch far over the buffers grows the arena and keeps the weights and optimiser state', () => {
     const spec: MlpSpec = { inputSize: 4, hiddenSizes: [128, 64], outputSize: 2, activation: 'relu' };
     for (const simd of [true, false]) {

@@ -20,9 +20,12 @@
  * seen so far and only grow: a steady-state predict() or trainStep() allocates nothing.
  *
  * Compute: the matrix products are one WebAssembly SIMD (f32x4) kernel assembled below
- * (rank1), which skips zero activations without branching (ReLU zeros, and the masked
- * loss's single non-zero delta per row); Adam and ReLU run in SIMD too. Where WebAssembly
- * SIMD is missing (or GYMHOST_FUSED_SIMD=0) the same arena runs on plain JS loops. All
+ * (gemm), blocked for the caches (M packed into panels that stay in L1, rows of C in
+ * registers), which skips zero activations without branching (ReLU zeros, and the masked
+ * loss's single non-zero delta per row); Adam, RMSProp and ReLU run in SIMD too. Where
+ * WebAssembly SIMD is missing (or GYMHOST_FUSED_SIMD=0) the same arena runs on plain JS
+ * loops, which sum in the same order: outputs and gradients are bit for bit the same either
+ * way, as are SGD and RMSProp steps (Adam runs in f32 like tfjs in SIMD, in f64 in JS). All
  * values are stored as float32 like tfjs's; the engines agree to 1e-5 (test/unit/nets.test.ts).
  */
 import { invalidArgument } from '../../errors.js';
@@ -117,10 +120,10 @@ export interface FusedOptions {
   readonly simd?: boolean;
 }
 
-/** rank1(C, ldc, R, Nb, A, ars, ass, S, M, ldm, init, scratch): see rank1Js(); all byte offsets. */
-type Rank1 = (C: number, ldc: number, R: number, Nb: number, A: number, ars: number, ass: number, S: number, M: number, ldm: number, init: number, scratch: number) => void;
 /** adam(P, G, M1, M2, nb, b1, c1, b2, c2, lr1, bc2, eps): see kernelModuleBytes(). */
 type AdamKernel = (P: number, G: number, M1: number, M2: number, nb: number, b1: number, c1: number, b2: number, c2: number, lr1: number, bc2: number, eps: number) => void;
+/** rmsprop(P, G, MS, MOM, nb, rho, c, eps, mu, lr): see kernelModuleBytes(). */
+type RmsPropKernel = (P: number, G: number, MS: number, MOM: number, nb: number, rho: number, c: number, eps: number, mu: number, lr: number) => void;
 
 /** The few WebAssembly JS API members used here (tsconfig's libs do not declare them). */
 interface WasmMemory {
@@ -157,8 +160,9 @@ export class FusedMlp implements QNetwork {
   private readonly memory: WasmMemory | undefined;
   private buffer: ArrayBuffer;
   private f32: Float32Array;
-  private rank1: Rank1;
+  private gemm: Gemm;
   private readonly adamKernel: AdamKernel | undefined;
+  private readonly rmspropKernel: RmsPropKernel | undefined;
   private readonly reluKernel: ((y: number, nb: number) => void) | undefined;
   private readonly reluGradKernel: ((a: number, d: number, nb: number) => void) | undefined;
   /** Float offsets of the fixed regions. */
@@ -166,21 +170,17 @@ export class FusedMlp implements QNetwork {
   private readonly gOff: number;
   private readonly m1Off: number;
   private readonly m2Off: number;
-  /** Per layer: float offsets of kernel, bias (in params; grads at the same offset - pOff + gOff), transposed kernel. */
+  /** Per layer: float offsets of kernel and bias (in params; grads at the same offset - pOff + gOff). */
   private readonly wOff: number[] = [];
   private readonly bOff: number[] = [];
-  private readonly wtOff: number[] = [];
   private readonly fixedEnd: number;
   /** Batch-sized regions (float offsets), laid out after fixedEnd for `capacity` rows. */
   private capacity = 0;
   private onesOff = 0;
-  private scrOff = 0;
   private inOff = 0;
   /** actOff[l] / deltaOff[l]: layer l's output and dLoss/d(pre-activation), l = 1..nLayers. */
   private actOff: number[] = [];
   private deltaOff: number[] = [];
-  /** The transposed kernels are stale (weights changed since the last transpose). */
-  private wtStale = true;
 
   // Views into the arena (rebuilt when it grows).
   private paramsView!: Float32Array;
@@ -214,7 +214,9 @@ export class FusedMlp implements QNetwork {
     this.beta2 = optimizer.beta2 ?? TFJS_DEFAULTS.beta2;
     this.epsilon = optimizer.epsilon ?? TFJS_DEFAULTS.epsilon;
 
-    // Fixed layout: params | grads | moment 1 | moment 2 | transposed kernels, 16-byte aligned.
+    const module = options.simd === false ? undefined : simdModule();
+    this.simd = module !== undefined;
+    // Fixed layout: params | grads | moment 1 | moment 2 | (simd) gemm scratch, 16-byte aligned.
     const moments = this.opt === Opt.Sgd ? 0 : n;
     let off = BASE / 4;
     const take = (len: number) => {
@@ -232,25 +234,30 @@ export class FusedMlp implements QNetwork {
       k += this.sizes[l] * this.sizes[l + 1];
       this.bOff.push(k);
       k += this.sizes[l + 1];
-      this.wtOff.push(take(this.sizes[l] * this.sizes[l + 1]));
     }
+    // The widest product is as wide as the widest layer (forward and kernel gradients: nOut; input deltas: nIn).
+    const [packBytes, pairsBytes, endsBytes] = module ? gemmScratchBytes(Math.max(...this.sizes)) : [0, 0, 0];
+    const packOff = take(packBytes / 4);
+    const pairsOff = take(pairsBytes / 4);
+    const endsOff = take(endsBytes / 4);
     this.fixedEnd = off;
 
-    const module = options.simd === false ? undefined : simdModule();
-    this.simd = module !== undefined;
     const bytes = this.fixedEnd * 4;
     if (module) {
       const api = wasmApi as WasmApi;
       this.memory = new api.Memory({ initial: Math.ceil(bytes / PAGE) });
       const instance = new api.Instance(module, { env: { mem: this.memory } });
-      this.rank1 = instance.exports.rank1 as Rank1;
+      const gemm = instance.exports.gemm as WasmGemm;
+      const [pack, pairs, ends] = [packOff * 4, pairsOff * 4, endsOff * 4];
+      this.gemm = (C, ldc, R, Nb, A, ars, ass, S, M, msr, msc, init) => gemm(C, ldc, R, Nb, A, ars, ass, S, M, msr, msc, init, pack, pairs, ends);
       this.adamKernel = instance.exports.adam as AdamKernel;
+      this.rmspropKernel = instance.exports.rmsprop as RmsPropKernel;
       this.reluKernel = instance.exports.relu as (y: number, nb: number) => void;
       this.reluGradKernel = instance.exports.reluGrad as (a: number, d: number, nb: number) => void;
       this.buffer = this.memory.buffer;
     } else {
       this.buffer = new ArrayBuffer(bytes);
-      this.rank1 = rank1Js(new Float32Array(this.buffer));
+      this.gemm = gemmJs(new Float32Array(this.buffer));
     }
     this.f32 = new Float32Array(this.buffer);
     this.refreshViews();
@@ -293,8 +300,6 @@ export class FusedMlp implements QNetwork {
       return at;
     };
     const onesOff = take(cap);
-    // The kernel's (a, offset) pairs: 8 bytes per s, s < max(batch, widest layer).
-    const scrOff = take(2 * Math.max(cap, ...this.sizes));
     const inOff = take(cap * this.sizes[0]);
     const actOff = [0];
     const deltaOff = [0];
@@ -313,12 +318,11 @@ export class FusedMlp implements QNetwork {
         this.buffer = grown;
       }
       this.f32 = new Float32Array(this.buffer);
-      if (!this.memory) this.rank1 = rank1Js(this.f32);
+      if (!this.memory) this.gemm = gemmJs(this.f32);
       this.refreshViews();
     }
     this.f32.fill(1, onesOff, onesOff + cap);
     this.onesOff = onesOff;
-    this.scrOff = scrOff;
     this.inOff = inOff;
     this.actOff = actOff;
     this.deltaOff = deltaOff;
@@ -345,7 +349,7 @@ export class FusedMlp implements QNetwork {
       const nOut = this.sizes[l + 1];
       const y = this.actOff[l + 1];
       // y[n, :] = b + sum_i x[n, i] W[i, :]
-      this.rank1(y * 4, nOut * 4, batch, nOut * 4, x * 4, nIn * 4, 4, nIn, this.wOff[l] * 4, nOut * 4, this.bOff[l] * 4, this.scrOff * 4);
+      this.gemm(y * 4, nOut * 4, batch, nOut * 4, x * 4, nIn * 4, 4, nIn, this.wOff[l] * 4, nOut * 4, 4, this.bOff[l] * 4);
       if (l + 1 < this.nLayers) {
         // The regions are padded to 16 bytes, so whole f32x4 lanes stay inside them.
         if (this.act === Act.Relu && this.reluKernel) this.reluKernel(y * 4, ((batch * nOut + 3) & ~3) * 4);
@@ -364,21 +368,6 @@ export class FusedMlp implements QNetwork {
     const q = this.forward(inputs, batch);
     const f = this.f32;
     for (let k = 0, m = batch * O; k < m; k++) out[k] = f[q + k];
-  }
-
-  private transposeKernels(): void {
-    const f = this.f32;
-    for (let l = 0; l < this.nLayers; l++) {
-      const nIn = this.sizes[l];
-      const nOut = this.sizes[l + 1];
-      const w = this.wOff[l];
-      const wt = this.wtOff[l];
-      for (let i = 0; i < nIn; i++) {
-        const row = w + i * nOut;
-        for (let j = 0, t = wt + i; j < nOut; j++, t += nIn) f[t] = f[row + j];
-      }
-    }
-    this.wtStale = false;
   }
 
   /**
@@ -454,7 +443,6 @@ export class FusedMlp implements QNetwork {
         }
       }
     }
-    if (this.wtStale && L > 1) this.transposeKernels();
     // Backward: delta of layer l+1 -> grads of layer l and (l > 0) delta of layer l.
     const gShift = this.gOff - this.pOff;
     for (let l = L - 1; l >= 0; l--) {
@@ -463,13 +451,13 @@ export class FusedMlp implements QNetwork {
       const x = l === 0 ? this.inOff : this.actOff[l];
       const dOut = this.deltaOff[l + 1];
       // gW[i, :] = sum_n x[n, i] dOut[n, :]
-      this.rank1((this.wOff[l] + gShift) * 4, nOut * 4, nIn, nOut * 4, x * 4, 4, nIn * 4, batch, dOut * 4, nOut * 4, 0, this.scrOff * 4);
+      this.gemm((this.wOff[l] + gShift) * 4, nOut * 4, nIn, nOut * 4, x * 4, 4, nIn * 4, batch, dOut * 4, nOut * 4, 4, 0);
       // gb[:] = sum_n dOut[n, :]
-      this.rank1((this.bOff[l] + gShift) * 4, 0, 1, nOut * 4, this.onesOff * 4, 0, 4, batch, dOut * 4, nOut * 4, 0, this.scrOff * 4);
+      this.gemm((this.bOff[l] + gShift) * 4, 0, 1, nOut * 4, this.onesOff * 4, 0, 4, batch, dOut * 4, nOut * 4, 4, 0);
       if (l > 0) {
-        // dIn[n, :] = sum_j dOut[n, j] W^T[j, :], then times f'(z).
+        // dIn[n, :] = sum_j dOut[n, j] W^T[j, :] (W^T read through strides), then times f'(z).
         const dIn = this.deltaOff[l];
-        this.rank1(dIn * 4, nIn * 4, batch, nIn * 4, dOut * 4, nOut * 4, 4, nOut, this.wtOff[l] * 4, nIn * 4, 0, this.scrOff * 4);
+        this.gemm(dIn * 4, nIn * 4, batch, nIn * 4, dOut * 4, nOut * 4, 4, nOut, this.wOff[l] * 4, 4, nOut * 4, 0);
         if (this.act === Act.Relu && this.reluGradKernel) this.reluGradKernel(x * 4, dIn * 4, ((batch * nIn + 3) & ~3) * 4);
         else activationBackward(this.act, f, x, dIn, batch * nIn);
       }
@@ -496,7 +484,6 @@ export class FusedMlp implements QNetwork {
     const n = p.length;
     const lr = this.lr;
     this.steps++;
-    this.wtStale = true;
     if (this.opt === Opt.Sgd) {
       for (let k = 0; k < n; k++) p[k] -= lr * g[k];
     } else if (this.opt === Opt.RmsProp) {
@@ -507,6 +494,11 @@ export class FusedMlp implements QNetwork {
       const c = 1 - rho;
       const eps = this.epsilon;
       const mu = this.momentum;
+      if (this.rmspropKernel) {
+        const nb = ((n + 1) & ~1) * 4; // pairs of floats; the regions are padded to 16 bytes
+        this.rmspropKernel(this.pOff * 4, this.gOff * 4, this.m1Off * 4, this.m2Off * 4, nb, rho, c, eps, mu, lr);
+        return;
+      }
       for (let k = 0; k < n; k++) {
         const gk = g[k];
         const s = rho * ms[k] + c * gk * gk;
@@ -595,7 +587,6 @@ export class FusedMlp implements QNetwork {
       this.f32.set(weights[2 * l], this.wOff[l]);
       this.f32.set(weights[2 * l + 1], this.bOff[l]);
     }
-    this.wtStale = true;
   }
 
   updateFrom(other: QNetwork, tau: number): void {
@@ -617,7 +608,6 @@ export class FusedMlp implements QNetwork {
       if (off !== src.length) throw new RangeError('updateFrom: networks differ in shape');
     }
     const p = this.paramsView;
-    this.wtStale = true;
     if (tau === 1) {
       p.set(src);
       return;
@@ -632,21 +622,46 @@ export class FusedMlp implements QNetwork {
 }
 
 // ---------------------------------------------------------------------------------------
-// The one matrix kernel. rank1 computes, for r in [0, R):
+// The one matrix kernel. gemm computes, for r in [0, R):
 //   C[r, 0:N] = (init ? init[0:N] : 0) + sum_{s < S, a != 0} a * M[s, 0:N],  a = A[r, s]
-// with row r of C at C + r*ldc, A[r, s] at A + r*ars + s*ass, row s of M at M + s*ldm (all
-// byte offsets into the arena; Nb = 4N; the WebAssembly version uses 8 * S bytes of scratch).
+// with row r of C at C + r*ldc, A[r, s] at A + r*ars + s*ass, M[s, j] at M + s*msr + j*msc
+// (all byte offsets into the arena; Nb = 4N). Each C element is summed in increasing s,
+// one f32 multiply and one f32 add per term, in every blocking and in both versions, so the
+// blocked WebAssembly kernel and the plain JS loops (gemmJs) give the same bits.
 // Strides make it every product of the MLP:
 //   forward   y = x W + b      R = batch, S = nIn,   A = x (ars = nIn, ass = 1), M = W
 //   kernel    gW = x^T d      R = nIn,   S = batch, A = x (ars = 1, ass = nIn), M = d
 //   bias      gb = 1^T d      R = 1,     S = batch, A = ones,                    M = d
-//   input     dIn = d W^T     R = batch, S = nOut,  A = d,                       M = W^T
+//   input     dIn = d W^T     R = batch, S = nOut,  A = d,   M = W^T (msr = 1, msc = nOut)
 // Zero a's are skipped: ReLU zeros and the masked loss's one non-zero per row cost nothing.
 // (Skipping 0 * m also skips 0 * inf = NaN; weights and activations are finite in practice.)
 
-function rank1Js(f: Float32Array): Rank1 {
-  return (C, ldc, R, Nb, A, ars, ass, S, M, ldm, init) => {
+/** gemm(C, ldc, R, Nb, A, ars, ass, S, M, msr, msc, init): see above; all byte offsets. */
+type Gemm = (C: number, ldc: number, R: number, Nb: number, A: number, ars: number, ass: number, S: number, M: number, msr: number, msc: number, init: number) => void;
+/** The WebAssembly gemm: Gemm's arguments, then its scratch (pack, pairs, ends; see kernelModuleBytes()). */
+type WasmGemm = (C: number, ldc: number, R: number, Nb: number, A: number, ars: number, ass: number, S: number, M: number, msr: number, msc: number, init: number, pack: number, pairs: number, ends: number) => void;
+
+/** Rows of M per block (KB) and rows of C per block (RB) of the WebAssembly gemm. */
+const GEMM_KB = 128;
+const GEMM_RB = 128;
+/**
+ * f32x4 accumulators per row of C, so 4 * GEMM_V columns per panel: 7 accumulators, the 7
+ * panel vectors they multiply and the broadcast a fill the 15 SIMD registers V8 allocates on
+ * x64 (one more spills accumulators to the stack inside the inner loop).
+ */
+const GEMM_V = 7;
+const GEMM_PANEL = 4 * GEMM_V;
+
+/** Scratch bytes of the WebAssembly gemm for products at most `maxN` columns wide: [pack, pairs, ends]. */
+function gemmScratchBytes(maxN: number): [number, number, number] {
+  return [GEMM_KB * GEMM_PANEL * 4 * Math.ceil(maxN / GEMM_PANEL), GEMM_RB * GEMM_KB * 8, GEMM_RB * 4];
+}
+
+function gemmJs(f: Float32Array): Gemm {
+  return (C, ldc, R, Nb, A, ars, ass, S, M, msr, msc, init) => {
     const N = Nb >> 2;
+    const sr = msr >> 2;
+    const sc = msc >> 2;
     for (let r = 0; r < R; r++) {
       const c = (C + r * ldc) >> 2;
       if (init) {
@@ -655,10 +670,13 @@ function rank1Js(f: Float32Array): Rank1 {
       } else {
         f.fill(0, c, c + N);
       }
-      for (let s = 0, a0 = (A + r * ars) >> 2, m0 = M >> 2; s < S; s++, a0 += ass >> 2, m0 += ldm >> 2) {
+      for (let s = 0, a0 = (A + r * ars) >> 2, m0 = M >> 2; s < S; s++, a0 += ass >> 2, m0 += sr) {
         const a = f[a0];
         if (a === 0) continue;
-        for (let j = 0; j < N; j++) f[c + j] += a * f[m0 + j];
+        // fround: the product rounded to f32 as the WebAssembly kernel's f32x4.mul does (the
+        // f64 sum of two f32 values, stored as f32, is already the f32 sum).
+        if (sc === 1) for (let j = 0; j < N; j++) f[c + j] += Math.fround(a * f[m0 + j]);
+        else for (let j = 0, m = m0; j < N; j++, m += sc) f[c + j] += Math.fround(a * f[m]);
       }
     }
   };
@@ -683,13 +701,26 @@ function simdModule(): WasmModule | undefined {
 }
 
 /**
- * The rank1 kernel as a WebAssembly module (SIMD f32x4), assembled here so the repository
- * holds its source, not a binary. Imports its memory as env.mem. Columns go 32 at a time
- * (eight f32x4 accumulators in registers), then 4 at a time, then one at a time.
+ * The kernels as a WebAssembly module (SIMD f32x4 and f64x2), assembled here so the
+ * repository holds their source, not a binary. Imports its memory as env.mem.
+ *
+ * gemm is blocked for the caches, as BLAS libraries block: M is taken GEMM_KB rows at a time
+ * and copied ("packed") into panels of GEMM_PANEL columns, each panel's rows contiguous
+ * (112 bytes a row, 14 KiB a block: it stays in the L1 cache while every row of C uses it,
+ * whatever M's size, stride or transposition, so there is no cliff when the weights outgrow
+ * a cache). For each block of GEMM_RB rows of C, the non-zero a = A[r, s] of the block's s
+ * are first compacted, without branches, into (a, row offset in the panel) pairs; then each
+ * panel runs over the pairs of every row with the row's GEMM_PANEL columns of C in GEMM_V
+ * f32x4 accumulators. The columns past the last whole panel go in one more pass over the
+ * same pairs (whole f32x4 columns, then the last 1-3 columns in the low lanes of one vector).
+ * A later block of s starts from the C the earlier ones stored, so each element is still
+ * summed in increasing s. Scratch: pack = KB * GEMM_PANEL * 4 bytes per panel, pairs =
+ * RB * KB * 8 bytes, ends = RB * 4 bytes (gemmScratchBytes()).
  */
 function kernelModuleBytes(): Uint8Array {
   const I32 = 0x7f;
   const F32 = 0x7d;
+  const F64 = 0x7c;
   const V128 = 0x7b;
   const uleb = (n: number): number[] => {
     const o: number[] = [];
@@ -720,24 +751,37 @@ function kernelModuleBytes(): Uint8Array {
   const set = (i: number) => [0x21, ...uleb(i)];
   const tee = (i: number) => [0x22, ...uleb(i)];
   const i32c = (v: number) => [0x41, ...sleb(v)];
+  const simd = (op: number) => [0xfd, ...uleb(op)];
   const ADD = [0x6a];
   const SUB = [0x6b];
   const MUL = [0x6c];
+  const AND = [0x71];
+  const SHL = [0x74];
+  const LT_S = [0x48];
   const GT_S = [0x4a];
+  const LE_S = [0x4c];
   const GE_S = [0x4e];
+  const EQ = [0x46];
   const EQZ = [0x45];
+  const SELECT = [0x1b];
   const F32NE = [0x5c];
-  const F32ADD = [0x92];
-  const F32MUL = [0x94];
   const F32ZERO = [0x43, 0, 0, 0, 0];
   const f32load = (off: number) => [0x2a, 2, ...uleb(off)];
   const f32store = (off: number) => [0x38, 2, ...uleb(off)];
-  const vload = (off: number) => [0xfd, 0x00, 4, ...uleb(off)];
-  const vstore = (off: number) => [0xfd, 0x0b, 4, ...uleb(off)];
-  const VZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
-  const SPLAT = [0xfd, 0x13]; // f32x4.splat
-  const VADD = [0xfd, 0xe4, 0x01]; // f32x4.add
-  const VMUL = [0xfd, 0xe6, 0x01]; // f32x4.mul
+  const i32load = (off: number) => [0x28, 2, ...uleb(off)];
+  const i32store = (off: number) => [0x36, 2, ...uleb(off)];
+  const vload = (off: number) => [...simd(0x00), 4, ...uleb(off)];
+  const vstore = (off: number) => [...simd(0x0b), 4, ...uleb(off)];
+  const VZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+  const SPLAT = simd(0x13); // f32x4.splat
+  const VADD = simd(0xe4); // f32x4.add
+  const VSUB = simd(0xe5);
+  const VMUL = simd(0xe6);
+  const VDIV = simd(0xe7);
+  const VSQRT = simd(0xe3);
+  const VMAX = simd(0xe9);
+  const VGT = simd(0x44); // f32x4.gt
+  const VAND = simd(0x4e); // v128.and
   const BLOCK = [0x02, 0x40];
   const LOOP = [0x03, 0x40];
   const IF = [0x04, 0x40];
@@ -747,77 +791,160 @@ function kernelModuleBytes(): Uint8Array {
   const brIf = (l: number) => [0x0d, ...uleb(l)];
   /** while (!exit) body */
   const until = (exit: number[], body: number[]) => [...BLOCK, ...LOOP, ...exit, ...brIf(1), ...body, ...br(0), ...END, ...END];
+  /** do body while (cond) */
+  const doWhile = (body: number[], cond: number[]) => [...LOOP, ...body, ...cond, ...brIf(0), ...END];
+  /** min(x, y) of two i32 expressions (x and y are evaluated twice). */
+  const minI = (x: number[], y: number[]) => [...x, ...y, ...x, ...y, ...LT_S, ...SELECT];
 
-  const SHL = [0x74];
-  const i32load = (off: number) => [0x28, 2, ...uleb(off)];
-  const i32store = (off: number) => [0x36, 2, ...uleb(off)];
-  // Parameters, then locals.
-  const [C, LDC, R, NB, A, ARS, ASS, S, M, LDM, INIT, SCR] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
-  const [r, cRow, aRow, c, aPtr, mOff, s, pEnd, p, mp] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
-  const a = 22;
-  const av = 23;
-  const acc0 = 24; // 8 v128 accumulators: 24..31
-  const sacc = 32;
+  // gemm: parameters, then locals.
+  const [C, LDC, R, NB, A, ARS, ASS, S, M, MSR, MSC, INIT, PACK, PAIRS, ENDS] = Array.from({ length: 15 }, (_, k) => k);
+  const [s0, kl, r0, rl, r, c, t, aPtr, pEnd, p, pe, mp, src, dst, panel, cRow, cc] = Array.from({ length: 17 }, (_, k) => 15 + k);
+  const a = 32; // f32
+  const av = 33; // v128
+  const acc0 = 34; // GEMM_V v128 accumulators: 34..
+  const PANEL_BYTES = GEMM_PANEL * 4;
+  const BLOCK_BYTES = GEMM_KB * PANEL_BYTES;
 
-  // Per row r, first compact the non-zero a = A[r, s] into (a, s * ldm) pairs at SCR, without
-  // branches (a data-dependent branch per a mispredicts on ReLU zeros), then run every
-  // column chunk over the pairs.
-  const compact = [
-    ...get(aRow), ...set(aPtr), ...i32c(0), ...set(mOff), ...get(S), ...set(s), ...get(SCR), ...set(pEnd),
-    ...until([...get(s), ...EQZ], [
-      ...get(pEnd), ...get(aPtr), ...f32load(0), ...tee(a), ...f32store(0),
-      ...get(pEnd), ...get(mOff), ...i32store(4),
-      ...get(pEnd), ...get(a), ...F32ZERO, ...F32NE, ...i32c(3), ...SHL, ...ADD, ...set(pEnd),
-      ...get(aPtr), ...get(ASS), ...ADD, ...set(aPtr),
-      ...get(mOff), ...get(LDM), ...ADD, ...set(mOff),
-      ...get(s), ...i32c(1), ...SUB, ...set(s),
-    ]),
-  ];
-  /** The pair loop: for each pair, `use` with a in local a and mp = M + c + s * ldm. */
-  const pairLoop = (use: number[]) => [
-    ...get(SCR), ...set(p),
-    ...until([...get(p), ...get(pEnd), ...GE_S], [
-      ...get(p), ...f32load(0), ...set(a),
-      ...get(M), ...get(c), ...ADD, ...get(p), ...i32load(4), ...ADD, ...set(mp),
-      ...use,
-      ...get(p), ...i32c(8), ...ADD, ...set(p),
-    ]),
-  ];
-  const vectorColumns = (V: number): number[] => {
-    const accs = Array.from({ length: V }, (_, j) => acc0 + j);
-    return until([...get(c), ...i32c(16 * V), ...ADD, ...get(NB), ...GT_S], [
-      ...get(INIT), ...IF,
-      ...accs.flatMap((acc, j) => [...get(INIT), ...get(c), ...ADD, ...vload(16 * j), ...set(acc)]),
-      ...ELSE,
-      ...accs.flatMap((acc) => [...VZERO, ...set(acc)]),
-      ...END,
-      ...pairLoop([
-        ...get(a), ...SPLAT, ...set(av),
-        ...accs.flatMap((acc, j) => [...get(acc), ...get(av), ...get(mp), ...vload(16 * j), ...VMUL, ...VADD, ...set(acc)]),
+  // Pack rows s0..s0+kl of M: panel q (columns q * GEMM_PANEL..) at PACK + q * BLOCK_BYTES,
+  // its row t at + t * PANEL_BYTES. Whole panels of a row-major M are copied with f32x4 loads;
+  // the rest (the last, narrower panel, or a transposed M) one float at a time.
+  const pack = [
+    ...i32c(0), ...set(c), ...get(PACK), ...set(panel),
+    ...until([...get(c), ...get(NB), ...GE_S], [
+      ...i32c(0), ...set(t),
+      ...until([...get(t), ...get(kl), ...GE_S], [
+        ...get(M), ...get(s0), ...get(t), ...ADD, ...get(MSR), ...MUL, ...ADD, ...get(c), ...i32c(2), ...[0x75] /* shr_s */, ...get(MSC), ...MUL, ...ADD, ...set(src),
+        ...get(panel), ...get(t), ...i32c(PANEL_BYTES), ...MUL, ...ADD, ...set(dst),
+        ...get(MSC), ...i32c(4), ...EQ, ...get(c), ...i32c(PANEL_BYTES), ...ADD, ...get(NB), ...LE_S, ...AND,
+        ...IF,
+        ...Array.from({ length: GEMM_V }, (_, j) => [...get(dst), ...get(src), ...vload(16 * j), ...vstore(16 * j)]).flat(),
+        ...ELSE,
+        // cc = bytes of this panel's row still to copy
+        ...minI([...i32c(PANEL_BYTES)], [...get(NB), ...get(c), ...SUB]), ...set(cc),
+        ...until([...get(cc), ...EQZ], [
+          ...get(dst), ...get(src), ...f32load(0), ...f32store(0),
+          ...get(src), ...get(MSC), ...ADD, ...set(src),
+          ...get(dst), ...i32c(4), ...ADD, ...set(dst),
+          ...get(cc), ...i32c(4), ...SUB, ...set(cc),
+        ]),
+        ...END,
+        ...get(t), ...i32c(1), ...ADD, ...set(t),
       ]),
-      ...accs.flatMap((acc, j) => [...get(cRow), ...get(c), ...ADD, ...get(acc), ...vstore(16 * j)]),
-      ...get(c), ...i32c(16 * V), ...ADD, ...set(c),
-    ]);
-  };
-  const scalarColumns = until([...get(c), ...get(NB), ...GE_S], [
-    ...get(INIT), ...IF, ...get(INIT), ...get(c), ...ADD, ...f32load(0), ...set(sacc), ...ELSE, ...F32ZERO, ...set(sacc), ...END,
-    ...pairLoop([...get(sacc), ...get(a), ...get(mp), ...f32load(0), ...F32MUL, ...F32ADD, ...set(sacc)]),
-    ...get(cRow), ...get(c), ...ADD, ...get(sacc), ...f32store(0),
-    ...get(c), ...i32c(4), ...ADD, ...set(c),
-  ]);
-  const body = [
-    ...i32c(0), ...set(r),
-    ...until([...get(r), ...get(R), ...GE_S], [
-      ...get(C), ...get(r), ...get(LDC), ...MUL, ...ADD, ...set(cRow),
-      ...get(A), ...get(r), ...get(ARS), ...MUL, ...ADD, ...set(aRow),
-      ...compact,
-      ...i32c(0), ...set(c),
-      ...vectorColumns(8), ...vectorColumns(1), ...scalarColumns,
+      ...get(c), ...i32c(PANEL_BYTES), ...ADD, ...set(c),
+      ...get(panel), ...i32c(BLOCK_BYTES), ...ADD, ...set(panel),
+    ]),
+  ];
+  // Compact rows r0..r0+rl over s0..s0+kl into (a, t * 128) pairs at PAIRS; row r's pairs end at ENDS[r - r0].
+  const compact = [
+    ...get(PAIRS), ...set(pEnd), ...i32c(0), ...set(r),
+    ...until([...get(r), ...get(rl), ...GE_S], [
+      ...get(A), ...get(r0), ...get(r), ...ADD, ...get(ARS), ...MUL, ...ADD, ...get(s0), ...get(ASS), ...MUL, ...ADD, ...set(aPtr),
+      // t = the panel row's byte offset, up to dst = kl rows
+      ...i32c(0), ...set(t), ...get(kl), ...i32c(PANEL_BYTES), ...MUL, ...set(dst),
+      ...until([...get(t), ...get(dst), ...GE_S], [
+        ...get(pEnd), ...get(aPtr), ...f32load(0), ...tee(a), ...f32store(0),
+        ...get(pEnd), ...get(t), ...i32store(4),
+        ...get(pEnd), ...get(a), ...F32ZERO, ...F32NE, ...i32c(3), ...SHL, ...ADD, ...set(pEnd),
+        ...get(aPtr), ...get(ASS), ...ADD, ...set(aPtr),
+        ...get(t), ...i32c(PANEL_BYTES), ...ADD, ...set(t),
+      ]),
+      ...get(ENDS), ...get(r), ...i32c(2), ...SHL, ...ADD, ...get(pEnd), ...i32store(0),
       ...get(r), ...i32c(1), ...ADD, ...set(r),
     ]),
   ];
-  const locals = vec([[...uleb(10), I32], [...uleb(1), F32], [...uleb(9), V128], [...uleb(1), F32]]);
-  const rank1 = [...locals, ...body, ...END];
+  /**
+   * For every row of the block: V accumulators (V f32x4, or one f32 when V = 0) start from
+   * C (later blocks of s), init or zero, run over the row's pairs reading the panel at byte
+   * column `col` (column cc of C), and are stored back.
+   */
+  const rowsOverPairs = (V: number, tail = 0): number[] => {
+    const accs = Array.from({ length: V }, (_, j) => acc0 + j);
+    // Whole f32x4 columns, or (tail = 4, 8 or 12 bytes) the last 1-3 columns in one vector's low lanes.
+    const load = (base: number[], j: number): number[] => {
+      if (!tail) return [...base, ...vload(16 * j)];
+      if (tail === 4) return [...base, ...simd(0x5c), 2, 0]; // v128.load32_zero
+      if (tail === 8) return [...base, ...simd(0x5d), 3, 0]; // v128.load64_zero
+      return [...base, ...base, ...simd(0x5d), 3, 0, ...simd(0x56), 2, 8, 2]; // load64_zero, load32_lane 2 at +8
+    };
+    const store = (base: number[], acc: number, j: number): number[] => {
+      if (!tail) return [...base, ...get(acc), ...vstore(16 * j)];
+      if (tail === 4) return [...base, ...get(acc), ...simd(0x5a), 2, 0, 0]; // v128.store32_lane 0
+      const low = [...base, ...get(acc), ...simd(0x5b), 3, 0, 0]; // v128.store64_lane 0
+      return tail === 8 ? low : [...low, ...base, ...get(acc), ...simd(0x5a), 2, 8, 2]; // store32_lane 2 at +8
+    };
+    const start = (base: number[]) => accs.flatMap((acc, j) => [...load(base, j), ...set(acc)]);
+    return [
+      ...get(PAIRS), ...set(p), ...i32c(0), ...set(r),
+      ...until([...get(r), ...get(rl), ...GE_S], [
+        ...get(C), ...get(r0), ...get(r), ...ADD, ...get(LDC), ...MUL, ...ADD, ...get(cc), ...ADD, ...set(cRow),
+        ...get(ENDS), ...get(r), ...i32c(2), ...SHL, ...ADD, ...i32load(0), ...set(pe),
+        ...get(s0), ...IF,
+        ...start(get(cRow)),
+        ...ELSE,
+        ...get(INIT), ...IF,
+        ...start([...get(INIT), ...get(cc), ...ADD]),
+        ...ELSE,
+        ...accs.flatMap((acc) => [...VZERO, ...set(acc)]),
+        ...END,
+        ...END,
+        ...get(p), ...get(pe), ...LT_S, ...IF,
+        ...doWhile(
+          [
+            ...get(panel), ...get(p), ...i32load(4), ...ADD, ...set(mp),
+            ...get(p), ...simd(0x09), 2, 0, ...set(av), // v128.load32_splat of a
+            // Lanes past a tail's columns read the panel's next floats and are never stored.
+            ...accs.flatMap((acc, j) => [...get(acc), ...get(av), ...get(mp), ...vload(16 * j), ...VMUL, ...VADD, ...set(acc)]),
+            ...get(p), ...i32c(8), ...ADD, ...tee(p),
+          ],
+          [...get(pe), ...LT_S],
+        ),
+        ...END,
+        ...accs.flatMap((acc, j) => store(get(cRow), acc, j)),
+        ...get(r), ...i32c(1), ...ADD, ...set(r),
+      ]),
+    ];
+  };
+  // One block of rows: whole panels (GEMM_V accumulators), then the last panel's whole
+  // f32x4 columns in one pass, then its last 1-3 columns in one pass. `panel` + the
+  // column's byte offset within its panel is the pairs' base.
+  const rowBlock = [
+    ...compact,
+    ...i32c(0), ...set(cc), ...get(PACK), ...set(panel),
+    ...until([...get(cc), ...i32c(PANEL_BYTES), ...ADD, ...get(NB), ...GT_S], [
+      ...rowsOverPairs(GEMM_V),
+      ...get(cc), ...i32c(PANEL_BYTES), ...ADD, ...set(cc),
+      ...get(panel), ...i32c(BLOCK_BYTES), ...ADD, ...set(panel),
+    ]),
+    ...Array.from({ length: GEMM_V - 1 }, (_, k) => GEMM_V - 1 - k).flatMap((v) => [
+      ...get(NB), ...get(cc), ...SUB, ...i32c(4), ...[0x75], ...i32c(v), ...EQ, ...IF,
+      ...rowsOverPairs(v),
+      ...get(cc), ...i32c(16 * v), ...ADD, ...set(cc),
+      ...get(panel), ...i32c(16 * v), ...ADD, ...set(panel),
+      ...END,
+    ]),
+    ...[4, 8, 12].flatMap((tb) => [...get(NB), ...get(cc), ...SUB, ...i32c(tb), ...EQ, ...IF, ...rowsOverPairs(1, tb), ...END]),
+  ];
+  const gemmBody = [
+    ...i32c(0), ...set(s0),
+    ...doWhile(
+      [
+        ...minI([...i32c(GEMM_KB)], [...get(S), ...get(s0), ...SUB]), ...set(kl),
+        ...pack,
+        ...i32c(0), ...set(r0),
+        ...doWhile(
+          [
+            ...minI([...i32c(GEMM_RB)], [...get(R), ...get(r0), ...SUB]), ...set(rl),
+            ...rowBlock,
+            ...get(r0), ...i32c(GEMM_RB), ...ADD, ...tee(r0),
+          ],
+          [...get(R), ...LT_S],
+        ),
+        ...get(s0), ...i32c(GEMM_KB), ...ADD, ...tee(s0),
+      ],
+      [...get(S), ...LT_S],
+    ),
+  ];
+  const gemm = [...vec([[...uleb(17), I32], [...uleb(1), F32], [...uleb(1 + GEMM_V), V128]]), ...gemmBody, ...END];
 
   // adam(P, G, M1, M2, nb, b1, c1, b2, c2, lr1, bc2, eps): tfjs's Adam over nb bytes (a
   // multiple of 16) of params, in f32 like tfjs: m = b1 m + c1 g; v = b2 v + c2 g^2;
@@ -828,9 +955,6 @@ function kernelModuleBytes(): Uint8Array {
   const [gv, mv, vv] = [13, 14, 15];
   const splats = [16, 17, 18, 19, 20, 21, 22];
   const [B1, C1, B2, C2, LR1, BC2, EPS] = splats;
-  const VSUB = [0xfd, 0xe5, 0x01];
-  const VDIV = [0xfd, 0xe7, 0x01];
-  const VSQRT = [0xfd, 0xe3, 0x01];
   const at = (base: number) => [...get(base), ...get(i), ...ADD];
   const adamBody = [
     ...scalars.flatMap((sc, k) => [...get(sc), ...SPLAT, ...set(splats[k])]),
@@ -848,11 +972,41 @@ function kernelModuleBytes(): Uint8Array {
   ];
   const adam = [...vec([[...uleb(1), I32], [...uleb(3 + 7), V128]]), ...adamBody, ...END];
 
+  // rmsprop(P, G, MS, MOM, nb, rho, c, eps, mu, lr): tfjs's RMSProp over nb bytes (a multiple
+  // of 8), two floats at a time in f64 with the plain JS loop's operations in its order, so
+  // the bits are the JS loop's: s = rho ms + (c g) g; ms = f32(s); u = mu mom + (lr g) /
+  // sqrt(s + eps); mom = f32(u); p = f32(p - u).
+  const [RP, RG, RMS, RMOM, RNB] = [0, 1, 2, 3, 4];
+  const rScalars = [5, 6, 7, 8, 9]; // rho c eps mu lr (f64)
+  const ri = 10;
+  const [rg, rs, ru] = [11, 12, 13];
+  const rSplats = [14, 15, 16, 17, 18];
+  const [RHO, RC, REPS, RMU, RLR] = rSplats;
+  const F64SPLAT = simd(0x14);
+  const DADD = simd(0xf0);
+  const DSUB = simd(0xf1);
+  const DMUL = simd(0xf2);
+  const DDIV = simd(0xf3);
+  const DSQRT = simd(0xef);
+  const load2 = (base: number) => [...get(base), ...get(ri), ...ADD, ...simd(0x5d), 3, 0, ...simd(0x5f)]; // v128.load64_zero, f64x2.promote_low_f32x4
+  const store2 = (base: number, value: number[]) => [...get(base), ...get(ri), ...ADD, ...value, ...simd(0x5e), ...simd(0x5b), 3, 0, 0]; // f32x4.demote_f64x2_zero, v128.store64_lane 0
+  const rmspropBody = [
+    ...rScalars.flatMap((sc, k) => [...get(sc), ...F64SPLAT, ...set(rSplats[k])]),
+    ...i32c(0), ...set(ri),
+    ...until([...get(ri), ...get(RNB), ...GE_S], [
+      ...load2(RG), ...set(rg),
+      ...get(RHO), ...load2(RMS), ...DMUL, ...get(RC), ...get(rg), ...DMUL, ...get(rg), ...DMUL, ...DADD, ...set(rs),
+      ...store2(RMS, get(rs)),
+      ...get(RMU), ...load2(RMOM), ...DMUL, ...get(RLR), ...get(rg), ...DMUL, ...get(rs), ...get(REPS), ...DADD, ...DSQRT, ...DDIV, ...DADD, ...set(ru),
+      ...store2(RMOM, get(ru)),
+      ...store2(RP, [...load2(RP), ...get(ru), ...DSUB]),
+      ...get(ri), ...i32c(8), ...ADD, ...set(ri),
+    ]),
+  ];
+  const rmsprop = [...vec([[...uleb(1), I32], [...uleb(3 + 5), V128]]), ...rmspropBody, ...END];
+
   // relu(Y, nb): y = max(y, 0) over nb bytes (a multiple of 16). reluGrad(Act, D, nb):
   // d = a > 0 ? d : 0 (tfjs: the gradient at 0 is 0). Branch-free, 4 lanes at a time.
-  const VMAX = [0xfd, 0xe9, 0x01]; // f32x4.max
-  const VGT = [0xfd, 0x44]; // f32x4.gt
-  const VAND = [0xfd, 0x4e]; // v128.and
   const [Y, YN] = [0, 1];
   const yi = 2;
   const reluBody = [
@@ -879,31 +1033,22 @@ function kernelModuleBytes(): Uint8Array {
   ];
   const reluGrad = [...vec([[...uleb(1), I32]]), ...reluGradBody, ...END];
 
+  const funcs: [string, number[], number[]][] = [
+    ['gemm', [0x60, ...vec(new Array<number[]>(15).fill([I32])), ...vec([])], gemm],
+    ['adam', [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(7).fill([F32])]), ...vec([])], adam],
+    ['rmsprop', [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(5).fill([F64])]), ...vec([])], rmsprop],
+    ['relu', [0x60, ...vec([[I32], [I32]]), ...vec([])], relu],
+    ['reluGrad', [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])], reluGrad],
+  ];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([
-      [0x60, ...vec(new Array<number[]>(12).fill([I32])), ...vec([])],
-      [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(7).fill([F32])]), ...vec([])],
-      [0x60, ...vec([[I32], [I32]]), ...vec([])],
-      [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])],
-    ])),
+    ...section(1, vec(funcs.map(([, type]) => type))),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0), uleb(1), uleb(2), uleb(3)])),
-    ...section(7, vec([
-      [...str('rank1'), 0x00, ...uleb(0)],
-      [...str('adam'), 0x00, ...uleb(1)],
-      [...str('relu'), 0x00, ...uleb(2)],
-      [...str('reluGrad'), 0x00, ...uleb(3)],
-    ])),
-    ...section(10, vec([
-      [...uleb(rank1.length), ...rank1],
-      [...uleb(adam.length), ...adam],
-      [...uleb(relu.length), ...relu],
-      [...uleb(reluGrad.length), ...reluGrad],
-    ])),
+    ...section(3, vec(funcs.map((_, k) => uleb(k)))),
+    ...section(7, vec(funcs.map(([fname], k) => [...str(fname), 0x00, ...uleb(k)]))),
+    ...section(10, vec(funcs.map(([, , code]) => [...uleb(code.length), ...code]))),
   ]);
 }
-
 // ---------------------------------------------------------------------------------------
 // Activations, in place on arena ranges.
 
