@@ -6,6 +6,7 @@ loopback, next to Gymnasium's own CartPole-v1 measured in the same run.
     .venv/bin/python bench/python_client.py --quick         # a ~20 s smoke run
     .venv/bin/python bench/python_client.py --address H:P   # against a running server
     .venv/bin/python bench/python_client.py --json out.json --md out.md
+    .venv/bin/python bench/python_client.py --alternate --sizes 4096 --reps 5   # vector env vs make_vec, alternating
 
 What is measured (CartPole-v1, random pre-drawn actions, as bench/README.md's method):
 
@@ -277,6 +278,84 @@ def bench_vector(client: gymhost.Client, n: int, transport: str, warmup: float, 
         envs.close()
 
 
+def process_cpu(pid: int) -> float:
+    """utime + stime of a process (all its threads), seconds (Linux /proc; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def alternate_vector(client: gymhost.Client, sizes: list[int], warmup: float, seconds: float, reps: int, server_pid: int | None) -> None:
+    """Vector env over StepStream against Gymnasium's make_vec of the same N, alternating run
+    by run (gymhost first in even rounds): env-steps/s of each, the ratio per round, and this
+    process's and the server's CPU per step (call) of the gymhost runs."""
+    for n in sizes:
+        envs = gymhost.make_vec("CartPole-v1", n, client=client)
+        envs.reset(seed=0)
+        actions = np.random.default_rng(12345).integers(0, 2, size=(max(16, (1 << 16) // n), n))
+        rows = [actions[k] for k in range(len(actions))]
+        state = {"k": 0}
+
+        def run(duration: float) -> tuple[int, float, float, float]:
+            step, k, calls = envs.step, state["k"], 0
+            c0, s0 = time.process_time(), process_cpu(server_pid) if server_pid else 0.0
+            t0 = time.perf_counter()
+            end = t0 + duration
+            while True:
+                for _ in range(max(1, 20000 // n)):
+                    step(rows[k])
+                    k = (k + 1) % len(rows)
+                    calls += 1
+                t = time.perf_counter()
+                if t >= end:
+                    break
+            state["k"] = k
+            server = (process_cpu(server_pid) - s0) if server_pid else float("nan")
+            return calls * n, t - t0, (time.process_time() - c0) / calls, server / calls
+
+        peer = gymnasium.make_vec("CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point")
+        peer.reset(seed=0)
+
+        def run_peer(duration: float) -> tuple[int, float]:
+            step, k, units = peer.step, state["k"], 0
+            t0 = time.perf_counter()
+            end = t0 + duration
+            while True:
+                for _ in range(max(1, 20000 // n)):
+                    step(rows[k])
+                    k = (k + 1) % len(rows)
+                    units += n
+                t = time.perf_counter()
+                if t >= end:
+                    break
+            return units, t - t0
+
+        g_rates, p_rates, ratios, client_us, server_us = [], [], [], [], []
+        for r in range(reps):
+            for which in ("g", "p") if r % 2 == 0 else ("p", "g"):
+                if which == "g":
+                    run(warmup)
+                    units, el, c, sv = run(seconds)
+                    g_rates.append(units / el)
+                    client_us.append(c * 1e6)
+                    server_us.append(sv * 1e6)
+                else:
+                    run_peer(warmup)
+                    units, el = run_peer(seconds)
+                    p_rates.append(units / el)
+            ratios.append(g_rates[-1] / p_rates[-1])
+        envs.close()
+        peer.close()
+        med = statistics.median
+        print(
+            f"vector env N={n} over StepStream: {fmt(med(g_rates))} env-steps/s; make_vec N={n}: {fmt(med(p_rates))}; "
+            f"ratio {med(ratios):.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f}); CPU per step: client {med(client_us):.0f} us, "
+            f"server {med(server_us):.0f} us; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
+
+
 # ---- report ---------------------------------------------------------------------------------
 
 
@@ -313,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=float, default=0.3)
     p.add_argument("--quick", action="store_true", help="0.1 s warm-up, one 0.3 s run per figure")
     p.add_argument("--no-peer", action="store_true", help="skip Gymnasium's figures")
+    p.add_argument("--alternate", action="store_true", help="only the vector env over StepStream, alternating run by run with make_vec of the same N (ratio per round, CPU per step)")
     p.add_argument("--json", metavar="FILE")
     p.add_argument("--md", metavar="FILE")
     a = p.parse_args(argv)
@@ -323,6 +403,18 @@ def main(argv: list[str] | None = None) -> int:
 
     server = None if a.address else Server()
     address = a.address or server.address  # type: ignore[union-attr]
+    if a.alternate:
+        try:
+            client = gymhost.connect(address)
+            client.wait_until_ready(30)
+            bench_vector(client, sizes[0], "stream", 1.0, 0.1, 1)
+            print(f"Machine: {machine()}.")
+            print(f"Each figure: the median of {a.reps} runs of {a.seconds} s (each after {a.warmup} s warm-up), gymhost and make_vec alternating.")
+            alternate_vector(client, sizes, a.warmup, a.seconds, a.reps, server.process.pid if server is not None else None)
+        finally:
+            if server is not None:
+                server.stop()
+        return 0
     rows: list[dict[str, Any]] = []
     try:
         client = gymhost.connect(address)

@@ -17,8 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { GRID_WORLDS } from '../src/core/envs/gridworld-maps.js';
 import { envTypes } from '../src/core/envs/registry.js';
 import { resolveOptions, type OptionValues } from '../src/core/options.js';
-import { anglePositionReward, cartPoleSandboxCodec, gymnasiumReward, newCartPoleFacts, CARTPOLE_RECORD_WIDTH } from '../src/core/rewards/cartpole.js';
-import { GRID_RECORD_WIDTH, gridDistanceShapingReward, gridSandboxCodec, gridSeedReward, newGridFacts, setGridCell } from '../src/core/rewards/gridworld.js';
+import { transitionCodec, TransitionWriter } from '../src/core/envs/transition-schema.js';
+import { anglePositionReward, cartPoleTransition, gymnasiumReward, newCartPoleFacts } from '../src/core/rewards/cartpole.js';
+import { gridDistanceShapingReward, gridSeedReward, gridTransition, newGridFacts, setGridCell } from '../src/core/rewards/gridworld.js';
 import { loadRewardPlugins } from '../src/core/rewards/plugins.js';
 import { RewardRegistry } from '../src/core/rewards/registry.js';
 import { DEFAULT_SANDBOX_LIMITS, loadSandbox, reserveSandboxes, SandboxProgram } from '../src/core/rewards/sandbox.js';
@@ -87,16 +88,29 @@ const grid = Array.from({ length: N_TRANSITIONS }, () => {
   }
   return { s: r * W + c, a, sNext: nr * W + nc, kind: KIND[MAZE[nr][nc]], off, r, c, nr, nc };
 });
+const gridFacts = newGridFacts({ width: W, height: H, goalRow: 9, goalCol: 12 });
+const gridWriter = new TransitionWriter(gridTransition, gridFacts);
+const GRID_RECORD_WIDTH = gridWriter.layout.width;
 const gridRecords = new Float64Array(N_TRANSITIONS * GRID_RECORD_WIDTH);
-grid.forEach((t, k) => gridRecords.set([t.s, t.a, t.sNext, t.kind, t.off ? 1 : 0, t.kind === 2 ? 1 : 0, 0, 1 + (k % 100)], k * GRID_RECORD_WIDTH));
+grid.forEach((t, k) => {
+  setGridCell(gridFacts, t.kind);
+  Object.assign(gridFacts, { offGrid: t.off, terminated: t.kind === 2, truncated: false, steps: 1 + (k % 100), row: t.r, col: t.c, nextRow: t.nr, nextCol: t.nc });
+  gridWriter.write(gridRecords, k * GRID_RECORD_WIDTH, t.s, t.a, t.sNext);
+});
 
 const cart = Array.from({ length: N_TRANSITIONS }, () => {
   const s = Float64Array.from({ length: 4 }, () => rng.uniform(-0.2, 0.2));
   const sNext = Float64Array.from({ length: 4 }, () => rng.uniform(-0.25, 0.25));
   return { s, a: rng.nextInt(2), sNext, terminated: Math.abs(sNext[2]) > 0.2094 };
 });
+const cartFacts = newCartPoleFacts();
+const cartWriter = new TransitionWriter(cartPoleTransition, cartFacts);
+const CARTPOLE_RECORD_WIDTH = cartWriter.layout.width;
 const cartRecords = new Float64Array(N_TRANSITIONS * CARTPOLE_RECORD_WIDTH);
-cart.forEach((t, k) => cartRecords.set([...t.s, t.a, ...t.sNext, t.terminated ? 1 : 0, 0, t.terminated ? 0 : -1, 0, 1 + (k % 500)], k * CARTPOLE_RECORD_WIDTH));
+cart.forEach((t, k) => {
+  Object.assign(cartFacts, { terminated: t.terminated, afterTermination: false, stepsBeyondTerminated: t.terminated ? 0 : -1, truncated: false, steps: 1 + (k % 500) });
+  cartWriter.write(cartRecords, k * CARTPOLE_RECORD_WIDTH, t.s, t.a, t.sNext);
+});
 
 // ---- Per reward call: in-process functions -----------------------------------------------
 
@@ -154,11 +168,11 @@ record('CartPole upright_bonus (test/fixtures/plugins/good/20-cartpole.mjs)', 'p
 
 await loadSandbox({ poolSize: 8 });
 const limits = DEFAULT_SANDBOX_LIMITS;
-const gridCodec = gridSandboxCodec({ width: W, height: H, goalRow: 9, goalCol: 12 });
+const gridCodec = transitionCodec(gridTransition, gridFacts);
 const programs = {
   seed: SandboxProgram.compile(SEED_JS, gridCodec, {}, limits),
   shaping: SandboxProgram.compile(SHAPING_JS, gridCodec, {}, limits),
-  angle: SandboxProgram.compile(ANGLE_JS, cartPoleSandboxCodec(false), {}, limits),
+  angle: SandboxProgram.compile(ANGLE_JS, transitionCodec(cartPoleTransition, newCartPoleFacts()), {}, limits),
 };
 const out = new Float64Array(N_TRANSITIONS);
 

@@ -157,10 +157,15 @@ export async function startChildServer(nodeFlags: string[] = [], timeoutMs = 30_
   try {
     const addresses = await new Promise<{ grpc: string; http: string }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms`)), timeoutMs);
+      // Log lines after the start-up line are read and dropped (not kept and searched again
+      // on every chunk, which would cost this process more the longer the server logs).
+      let started = false;
       child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        if (started) return;
         stdout += d;
         const m = /serving gRPC on (\S+) and HTTP on (\S+)/.exec(stdout);
         if (m) {
+          started = true;
           clearTimeout(timer);
           resolve({ grpc: m[1], http: m[2] });
         }

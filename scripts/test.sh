@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: proto lint + generated-code check, typecheck, the Python venv
-# (setup-python.sh), Chromium (setup-chromium.sh), TS unit, integration and browser tests
-# (node:test via tsx), then the Python tests, then the Stable-Baselines3 tests in .venv-bench
-# (setup-bench-python.sh).
+# Runs every test: proto lint + generated-code check, typecheck, the build (dist/), the Python
+# venv (setup-python.sh), Chromium (setup-chromium.sh), TS unit, integration and browser tests
+# (node:test via tsx; those that start `gymhost` run the compiled dist/), then the Python
+# tests, then the Stable-Baselines3 tests in .venv-bench (setup-bench-python.sh).
 # Every section runs even when an earlier one failed; the script fails at the end, naming
 # the sections that failed.
 set -uo pipefail
@@ -60,6 +60,9 @@ sb3_tests() {
 
 section "proto: buf lint, buf breaking against main, generated code up to date" proto_checks
 section "typecheck" npx tsc -p .
+# bin/gymhost.js runs dist/: the tests that start `gymhost` (and the Python tests) run the
+# compiled server, so it is built from the sources under test first.
+section "build (npm run build: src/ -> dist/)" npm run --silent build
 # The Python environment first: the grading tests (TypeScript) run student code with it.
 section "Python environment (.venv)" bash scripts/setup-python.sh
 # The dashboard's browser tests (TypeScript) drive Debian's chromium.

@@ -1,10 +1,10 @@
 /**
  * The Gradescope autograder bundle (`gymhost grade ASSIGNMENT --bundle autograder.zip`): a
- * zip with setup.sh and run_autograder at its root (Gradescope's contract), the gymhost
- * sources it runs and the assignment. Gradescope unpacks it into /autograder/source, runs
+ * zip with setup.sh and run_autograder at its root (Gradescope's contract), the compiled
+ * gymhost it runs and the assignment. Gradescope unpacks it into /autograder/source, runs
  * setup.sh once when building the image, then run_autograder for each submission.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { Assignment } from './assignment.js';
@@ -16,9 +16,14 @@ interface Entry {
   readonly mode: number;
 }
 
-/** The gymhost files the bundle carries (no node_modules: setup.sh installs them). */
-const GYMHOST_PATHS = ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'proto', 'clients/python'];
-const SKIP = /(^|\/)(node_modules|\.venv|__pycache__|build|dist|[^/]*\.egg-info|tmp-debug)(\/|$)/;
+/**
+ * The gymhost files the bundle carries: the compiled server (dist/, which must be built: `npm
+ * run build`) and what installs it (no node_modules: setup.sh installs the production ones;
+ * `npm ci` runs scripts/build.mjs, which keeps the carried dist/ when TypeScript is absent).
+ */
+const GYMHOST_PATHS = ['package.json', 'package-lock.json', 'scripts/build.mjs', 'bin', 'dist', 'clients/python'];
+/** Left out wherever they are, except the top-level dist/ (its python/ is the client's wheels). */
+const SKIP = /(^|\/)(node_modules|\.venv|__pycache__|build|[^/]*\.egg-info|tmp-debug)(\/|$)|^dist\/python(\/|$)|.\/dist(\/|$)/;
 
 const SETUP = `#!/usr/bin/env bash
 # Gradescope runs this once when it builds the autograder image: Node.js 20, gymhost's
@@ -59,6 +64,9 @@ function collect(root: string, rel: string, prefix: string, out: Entry[]): void 
 
 /** Writes the Gradescope bundle of `assignment` (gymhost from `repo`) to `file`. */
 export function buildBundle(assignment: Assignment, file: string, repo: string): void {
+  if (!existsSync(path.join(repo, 'dist', 'cli.js'))) {
+    throw new Error(`the bundle carries the compiled server, and ${path.join(repo, 'dist')} is not built: run npm run build in ${repo}`);
+  }
   const entries: Entry[] = [
     { name: 'setup.sh', data: Buffer.from(SETUP), mode: 0o755 },
     { name: 'run_autograder', data: Buffer.from(RUN), mode: 0o755 },

@@ -21,10 +21,50 @@ export interface CallScope {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/**
+ * New request ids: 12 base64url characters of 9 random bytes each. They are made 512 at a
+ * time (one crypto call and one base64 encoding per block; 9 bytes are exactly 12
+ * characters, so the block's text is the ids one after the other).
+ */
+const ID_CHARS = 12;
+const ID_BLOCK = 512;
+let idBlock = '';
+let idPos = 0;
+
+function newRequestId(): string {
+  if (idPos === idBlock.length) {
+    idBlock = randomBytes(9 * ID_BLOCK).toString('base64url');
+    idPos = 0;
+  }
+  const id = idBlock.slice(idPos, idPos + ID_CHARS);
+  idPos += ID_CHARS;
+  return id;
+}
+
 /** A streaming call the server may have to end itself (shutdown): StepStream, Train over gRPC or NDJSON. */
 export interface OpenStream {
   /** Ends the stream with UNAVAILABLE and `message` after the answers already due. */
   endForShutdown(message: string): void;
+}
+
+/** A CallScope of Gate.begin (a class: no closures made per call). */
+class Scope implements CallScope {
+  caller: Caller | undefined = undefined;
+  private readonly start = performance.now();
+  private done = false;
+
+  constructor(
+    private readonly gate: Gate,
+    readonly requestId: string,
+    readonly method: string,
+    readonly transport: Transport,
+  ) {}
+
+  end(err?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.gate.ended(this, this.start, err);
+  }
 }
 
 /**
@@ -36,6 +76,7 @@ export interface OpenStream {
 export class Gate {
   /** Open streams of both transports, ended by the server when it shuts down. */
   readonly streams = new Set<OpenStream>();
+  private readonly requestLoggers = new Map<string, Logger>();
 
   constructor(
     private readonly auth: Authenticator,
@@ -46,28 +87,36 @@ export class Gate {
   ) {}
 
   begin(method: string, transport: Transport, clientRequestId?: string): CallScope {
-    const requestId = clientRequestId && REQUEST_ID.test(clientRequestId) ? clientRequestId : randomBytes(9).toString('base64url');
-    const start = performance.now();
-    let ended = false;
-    const scope: CallScope = {
-      requestId,
-      method,
-      transport,
-      caller: undefined,
-      end: (err?: unknown) => {
-        if (ended) return;
-        ended = true;
-        const code = err === undefined ? 'OK' : err instanceof DomainError ? err.code : 'INTERNAL';
-        const seconds = (performance.now() - start) / 1000;
-        this.metrics.rpcTotal.inc({ method, transport, code });
-        this.metrics.rpcDuration.observe({ method, transport, code }, seconds);
-        if (err instanceof DomainError && err.code === 'RESOURCE_EXHAUSTED') this.metrics.quotaRefusals.inc({ reason: err.reason || 'RESOURCE_EXHAUSTED' });
-        const fields = { reqId: requestId, user: scope.caller?.user, role: scope.caller?.role, method, transport, code, durationMs: Math.round(seconds * 1e6) / 1000 };
-        if (code === 'INTERNAL') this.logger.error({ ...fields, err }, 'request failed: internal error');
-        else this.logger.info(err instanceof DomainError ? { ...fields, reason: err.reason } : fields, 'request');
-      },
-    };
-    return scope;
+    const requestId = clientRequestId && REQUEST_ID.test(clientRequestId) ? clientRequestId : newRequestId();
+    return new Scope(this, requestId, method, transport);
+  }
+
+  /** Logs a call's end and records its code and latency (Scope.end, once per call). */
+  ended(scope: CallScope, start: number, err: unknown): void {
+    const { requestId, method, transport } = scope;
+    const code = err === undefined ? 'OK' : err instanceof DomainError ? err.code : 'INTERNAL';
+    const seconds = (performance.now() - start) / 1000;
+    this.metrics.rpcTotal.inc({ method, transport, code });
+    this.metrics.rpcDuration.observe({ method, transport, code }, seconds);
+    if (err instanceof DomainError && err.code === 'RESOURCE_EXHAUSTED') this.metrics.quotaRefusals.inc({ reason: err.reason || 'RESOURCE_EXHAUSTED' });
+    const durationMs = Math.round(seconds * 1e6) / 1000;
+    if (code === 'INTERNAL') {
+      this.logger.error({ reqId: requestId, user: scope.caller?.user, role: scope.caller?.role, method, transport, code, durationMs, err }, 'request failed: internal error');
+      return;
+    }
+    const fields = { reqId: requestId, user: scope.caller?.user, role: scope.caller?.role, code, durationMs };
+    this.requestLogger(method, transport).info(err instanceof DomainError ? { ...fields, reason: err.reason } : fields, 'request');
+  }
+
+  /** Request lines' logger of a method and transport: a child with those two fields serialized once, not per line. */
+  private requestLogger(method: string, transport: Transport): Logger {
+    const key = `${transport} ${method}`;
+    let logger = this.requestLoggers.get(key);
+    if (!logger) {
+      logger = this.logger.child({ method, transport });
+      this.requestLoggers.set(key, logger);
+    }
+    return logger;
   }
 
   /**

@@ -4,6 +4,7 @@ import path from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type AddressInfo } from 'node:net';
+import { DEFAULT_ADDRESSES } from './addresses.js';
 import { createGrpcServer } from './grpc/server.js';
 import { createRestApp } from './rest/app.js';
 import { answerClientErrors } from './http/client-error.js';
@@ -82,9 +83,7 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_OPTIONS: ServerOptions = {
-  host: '127.0.0.1',
-  grpcPort: 50051,
-  httpPort: 8080,
+  ...DEFAULT_ADDRESSES,
   maxMessageBytes: 16 * 1024 * 1024,
   limits: DEFAULT_LIMITS,
   agentLimits: DEFAULT_AGENT_LIMITS,

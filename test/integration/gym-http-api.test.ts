@@ -373,7 +373,7 @@ test('a server without the option has no gym-http-api port; a started one closes
 });
 
 test('gymhost serve --gym-http-api-port P (or GYMHOST_GYM_HTTP_API_PORT): off by default, 0 = a free port', async () => {
-  const { serveOptions } = await import('../../src/cli.js');
+  const { serveOptions } = await import('../../src/cli/serve-command.js');
   assert.equal(serveOptions([], {}).gymHttpApiPort, undefined);
   assert.equal(serveOptions([], { GYMHOST_GYM_HTTP_API_PORT: '' }).gymHttpApiPort, undefined);
   assert.equal(serveOptions(['--gym-http-api-port', '0'], {}).gymHttpApiPort, 0);

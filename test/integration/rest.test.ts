@@ -35,7 +35,7 @@ describe('REST Gym loop', () => {
     assert.equal(res.body.apiVersion, 'gymhost.v1');
     assert.match(res.body.serverVersion, /^\d+\.\d+\.\d+/);
     const ids = res.body.envTypes.map((t: { id: string }) => t.id).sort();
-    assert.deepEqual(ids, ['CartPole-v1', 'GridWorld-v0']);
+    assert.deepEqual(ids, ['Acrobot-v1', 'CartPole-v1', 'CliffWalking-v1', 'FrozenLake-v1', 'FrozenLake8x8-v1', 'GridWorld-v0', 'MountainCar-v0', 'Taxi-v4']);
     const cartpole = res.body.envTypes.find((t: { id: string }) => t.id === 'CartPole-v1');
     assert.deepEqual(cartpole.actionSpace, { discrete: { n: 2, start: 0 } });
     assert.deepEqual(cartpole.observationSpace.box.shape, [4]);
@@ -160,7 +160,7 @@ describe('REST Gym loop', () => {
 
 describe('REST errors', () => {
   test('unknown env id lists the available ids', async () => {
-    const res = await http(server, 'POST', '/v1/envs', { envId: 'MountainCar-v0' });
+    const res = await http(server, 'POST', '/v1/envs', { envId: 'Pong-v0' });
     assertError(res, 400, 'INVALID_ARGUMENT', 'env_id', /CartPole-v1.*GridWorld-v0|GridWorld-v0.*CartPole-v1/);
   });
 

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { serveOptions } from '../../src/cli.js';
+import { serveOptions } from '../../src/cli/serve-command.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { ERROR_DETAIL_KEY } from '../../src/server/errors.js';
 import { ErrorDetail } from '../../src/gen/gymhost/v1/errors.js';

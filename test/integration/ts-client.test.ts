@@ -52,7 +52,7 @@ async function rejectsWith(p: Promise<unknown>, expected: Partial<Pick<GymhostEr
 describe('envs', () => {
   it('lists the env types', async () => {
     const types = await client.envs.listTypes();
-    assert.deepEqual(types.envTypes.map((t) => t.id).sort(), ['CartPole-v1', 'GridWorld-v0']);
+    assert.deepEqual(types.envTypes.map((t) => t.id).sort(), ['Acrobot-v1', 'CartPole-v1', 'CliffWalking-v1', 'FrozenLake-v1', 'FrozenLake8x8-v1', 'GridWorld-v0', 'MountainCar-v0', 'Taxi-v4']);
     assert.equal(types.apiVersion, 'gymhost.v1');
   });
 

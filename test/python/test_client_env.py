@@ -50,6 +50,18 @@ def test_check_env_gridworld_box_encodings(address: str, encoding: str) -> None:
         assert checked(env) == []
 
 
+GYMNASIUM_ENVS = ["FrozenLake-v1", "FrozenLake8x8-v1", "CliffWalking-v1", "Taxi-v4", "MountainCar-v0", "Acrobot-v1"]
+
+
+@pytest.mark.parametrize("env_id", GYMNASIUM_ENVS)
+@pytest.mark.parametrize("render_mode", [None, "ansi", "rgb_array"])
+def test_check_env_gymnasium_envs(address: str, env_id: str, render_mode: str | None) -> None:
+    with gymhost.make(env_id, address=address, render_mode=render_mode) as env:
+        assert env.observation_space == gym.make(env_id).observation_space
+        assert env.action_space == gym.make(env_id).action_space
+        assert checked(env) == []
+
+
 def test_check_env_with_render_mode_and_random_start(address: str) -> None:
     with gymhost.make("GridWorld-v0", address=address, world="small_maze", random_start=True, render_mode="rgb_array") as env:
         assert checked(env) == []
@@ -316,3 +328,23 @@ def test_set_reward(address: str) -> None:
         with pytest.raises(gymhost.InvalidArgumentError) as err:
             env.set_reward("no-such-reward")
         assert err.value.field == "reward_function"
+
+
+def test_env_specs_table_matches_list_env_types(client) -> None:
+    """The generated table gymhost registers with at import (_env_specs.py) says what the
+    server's ListEnvTypes says, and RemoteEnv's metadata takes its fps from the server."""
+    from gymhost._env_specs import ENV_SPECS
+
+    types = {t.id: t for t in client.list_env_types().env_types}
+    assert sorted(ENV_SPECS) == sorted(types)
+    for env_id, t in types.items():
+        spec = ENV_SPECS[env_id]
+        assert spec["render_fps"] == t.render_fps
+        assert spec["max_episode_steps"] == (t.time_limit if t.HasField("time_limit") else None)
+        assert spec["reward_threshold"] == (t.reward_threshold if t.HasField("reward_threshold") else None)
+        registered = gym.spec(f"gymhost/{env_id}")
+        assert registered.max_episode_steps == spec["max_episode_steps"] and registered.reward_threshold == spec["reward_threshold"]
+    with gymhost.make("GridWorld-v0", client=client) as env:
+        assert env.metadata["render_fps"] == 8
+    with gymhost.make("CartPole-v1", client=client) as env:
+        assert env.metadata["render_fps"] == 50 and isinstance(env.metadata["render_fps"], int)

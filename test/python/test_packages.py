@@ -9,7 +9,7 @@
   No Docker engine is needed: nothing here builds the image.
 
 The npm install is the slow part (it downloads nothing new with a warm npm cache, but
-unpacks ~400 MB of node_modules and installs better-sqlite3): it starts in the background
+unpacks ~80 MB of node_modules and installs better-sqlite3): it starts in the background
 when the module's first test runs, so the Python packaging tests run meanwhile.
 """
 
@@ -325,16 +325,27 @@ def test_npm_tarball_holds_what_serve_needs_and_nothing_else(npm_install) -> Non
         assert npm_install.pack is not None, npm_install.error
         pack = npm_install.pack
     files = {f["path"] for f in pack["files"]}
-    tracked = git_files("bin", "src", "proto")
-    assert tracked, "no tracked files found under bin/, src/ and proto/"
-    assert tracked <= files, f"tracked files missing from the tarball: {sorted(tracked - files)[:20]}"
-    for needed in ("package.json", "README.md", "bin/gymhost.js", "src/cli.ts", "src/gen/gymhost.binpb", "src/gen/health.binpb", "src/web/static/index.html", "src/server/workers/bootstrap.mjs", "src/grading/student_runner.py"):
+    # The compiled server (npm pack runs the `prepare` script: npm run build, src/ -> dist/):
+    # bin/, every source compiled to dist/ with its source map, and the files the server reads
+    # copied beside them; no TypeScript, no .proto text (the schema is dist/gen/*.binpb).
+    tracked_bin = git_files("bin")
+    assert tracked_bin and tracked_bin <= files, f"bin/ files missing from the tarball: {sorted(tracked_bin - files)}"
+    sources = {f[len("src/") :] for f in git_files("src")}
+    assert sources, "no tracked files found under src/"
+    expected = set()
+    for f in sources:
+        if f.endswith(".ts"):
+            expected |= {f"dist/{f[:-3]}.js", f"dist/{f[:-3]}.js.map"}
+        elif f != "server/workers/bootstrap.mjs":  # it loads tsx for a server run from src/
+            expected.add(f"dist/{f}")
+    assert expected <= files, f"compiled modules or assets missing from the tarball: {sorted(expected - files)[:20]}"
+    for needed in ("package.json", "README.md", "bin/gymhost.js", "dist/cli.js", "dist/gen/gymhost.binpb", "dist/gen/health.binpb", "dist/web/static/index.html", "dist/server/workers/worker.js", "dist/grading/student_runner.py"):
         assert needed in files, needed
-    assert {f"proto/gymhost/v1/{n}.proto" for n in PROTO_NAMES} <= files
-    allowed_top = {"bin", "src", "proto", "package.json", "README.md"}
+    allowed_top = {"bin", "dist", "package.json", "README.md"}
     strays = sorted(f for f in files if f.split("/")[0] not in allowed_top and not f.upper().startswith(("LICENSE", "LICENCE")))
     assert not strays, f"files the server does not need: {strays[:20]}"
-    assert not [f for f in files if "__pycache__" in f or f.endswith((".pyc", ".test.ts", ".log"))]
+    assert not [f for f in files if f.startswith("dist/python/") or f == "dist/server/workers/bootstrap.mjs"]
+    assert not [f for f in files if "__pycache__" in f or f.endswith((".pyc", ".ts", ".proto", ".log"))]
 
 
 def git_files(*paths: str) -> set[str]:
@@ -365,6 +376,10 @@ def test_npm_tarball_installs_and_serves(npm_install) -> None:
     folder = job.folder
     assert (folder / "node_modules/.bin/gymhost").exists()
     assert not (folder / "node_modules/gymhost/test").exists() and not (folder / "node_modules/gymhost/bench").exists()
+    # Production dependencies only: no TypeScript toolchain, and the tfjs engine (an optional
+    # peer dependency, docs/install.md) is not installed unless asked for.
+    for absent in ("tsx", "typescript", "@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"):
+        assert not (folder / "node_modules" / absent).exists(), f"{absent} was installed"
     # npx starts `sh -c gymhost ...`, which starts node: its own process group, so that the
     # SIGTERM below reaches the server itself (npx does not pass it on through sh).
     process = subprocess.Popen(
@@ -401,7 +416,17 @@ def test_npm_tarball_installs_and_serves(npm_install) -> None:
         session = http_post(f"{http_address}/v1/envs", {"envId": "CartPole-v1", "seed": 1})
         reset = http_post(f"{http_address}/v1/envs/{session['id']}:reset", {"seed": 7, "options": {"low": 0.01, "high": 0.01}})
         assert reset["observation"] == [0.01, 0.01, 0.01, 0.01]
-        # The dashboard (src/web/static) and gRPC with the descriptor sets (src/gen/*.binpb).
+        # The default engine trains; the tfjs engine is not installed, and asking for it says how to add it.
+        agent = http_post(f"{http_address}/v1/agents", {"kind": "dqn", "env": session["id"], "seed": 0})
+        assert agent["engine"] == "fused"
+        try:
+            http_post(f"{http_address}/v1/agents", {"kind": "dqn", "env": session["id"], "config": {"engine": "tfjs"}})
+            pytest.fail("engine tfjs was accepted without @tensorflow/tfjs installed")
+        except urllib.error.HTTPError as e:
+            error = json.loads(e.read())
+        assert error["code"] == "FAILED_PRECONDITION", error
+        assert "npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm" in error["message"], error
+        # The dashboard (dist/web/static) and gRPC with the descriptor sets (dist/gen/*.binpb).
         status, page = http_get(f"{http_address}/")
         assert status == 200 and b"<html" in page.lower()
         import gymhost
@@ -481,14 +506,19 @@ def test_dockerfile_final_stage_runs_unprivileged_with_healthcheck_volume_and_po
     assert data_dir, "the final stage does not set GYMHOST_DATA_DIR"
     volumes = [v for k, args in final if k == "VOLUME" for v in (json.loads(args) if args.startswith("[") else args.split())]
     assert data_dir.group(1) in volumes, (data_dir.group(1), volumes)
-    # The build stage installs production dependencies only; the runtime stage installs nothing.
+    # The build stage installs every dependency (npm ci also builds dist/), then drops the dev
+    # dependencies; the runtime stage installs nothing.
     build_runs = " ".join(args for k, args in dockerfile_instructions()[: -len(final)] if k == "RUN")
-    assert "npm ci" in build_runs and "--omit=dev" in build_runs
+    assert "npm ci" in build_runs and "npm prune --omit=dev" in build_runs
     assert not any("npm" in args for k, args in final if k == "RUN")
 
 
 def test_dockerfile_copies_what_the_npm_package_holds_and_dockerignore_lets_it_in() -> None:
-    sources: list[str] = []
+    sources: list[str] = []  # from the build context
+    from_build: list[str] = []  # into the final stage, from the build stage
+    for keyword, args in final_stage():
+        if keyword == "COPY" and any(p.startswith("--from") for p in args.split()):
+            from_build.extend(p for p in args.split()[:-1] if not p.startswith("--"))
     for keyword, args in dockerfile_instructions():
         if keyword in ("COPY", "ADD"):
             parts = [p for p in args.split() if not p.startswith("--")]
@@ -504,10 +534,15 @@ def test_dockerfile_copies_what_the_npm_package_holds_and_dockerignore_lets_it_i
         assert files, f"COPY {source}: nothing tracked there"
         for f in files:
             assert not dockerignored(f, rules), f"COPY {source}: .dockerignore leaves {f} out of the build context"
-    package = json.loads((REPO_ROOT / "package.json").read_text())
+    # The build stage gets what `npm ci` needs to build dist/ (its `prepare` script) ...
     copied = {s.rstrip("/") for s in sources}
-    assert {f.rstrip("/") for f in package["files"]} <= copied, "the image lacks part of what the npm package holds"
-    assert {"package.json", "package-lock.json"} <= copied
+    assert {"package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "scripts/build.mjs", "bin", "src"} <= copied
+    # ... and the final stage what the npm package holds, with the production node_modules.
+    package = json.loads((REPO_ROOT / "package.json").read_text())
+    workdir = next(args for k, args in dockerfile_instructions() if k == "WORKDIR")
+    final_copied = {s.rstrip("/").removeprefix(workdir.rstrip("/") + "/") for s in from_build}
+    wanted = {f.rstrip("/") for f in package["files"] if not f.startswith("!")} | {"package.json", "node_modules"}
+    assert wanted <= final_copied, f"the image lacks {sorted(wanted - final_copied)}"
 
 
 def dockerignored(path: str, rules: list[str]) -> bool:

@@ -179,7 +179,16 @@ describe('agent config', () => {
   });
 
   it('presets resolve, name a real env, reward and a budget', async () => {
-    assert.deepEqual(presets.map((p) => p.name).sort(), ['fast-cartpole-dqn', 'seed-dqn-cartpole', 'seed-tabular-gridworld']);
+    assert.deepEqual(presets.map((p) => p.name).sort(), [
+      'dqn-acrobot',
+      'dqn-mountaincar',
+      'fast-cartpole-dqn',
+      'seed-dqn-cartpole',
+      'seed-tabular-gridworld',
+      'tabular-cliffwalking',
+      'tabular-frozenlake',
+      'tabular-taxi',
+    ]);
     for (const p of presets) {
       const type = envTypeById(p.envId);
       const envConfig = resolveOptions(type.configOptions, p.envConfig ?? {}, 'config');

@@ -716,3 +716,13 @@ describe('GridWorld-v0 rendering', () => {
     assert.deepEqual(at(100, 110), at(110, 100), 'horizontal and vertical lines share a colour');
   });
 });
+
+describe('GridWorld-v0 as an EnvType', () => {
+  it('declares its states as grid cells (stateGrid), its render fps and no fixed time limit', () => {
+    assert.deepEqual(gridWorldType.stateGrid?.({}), { width: 13, height: 11 });
+    assert.deepEqual(gridWorldType.stateGrid?.({ world: 'large_moat' }), { width: 41, height: 15 });
+    assert.deepEqual(gridWorldType.stateGrid?.({ map: 'S.H\n..G' }), { width: 3, height: 2 });
+    assert.equal(gridWorldType.renderFps, 8);
+    assert.equal(gridWorldType.timeLimit, undefined);
+  });
+});

@@ -28,7 +28,7 @@ import { AgentService } from '../../src/server/services/agent-service.js';
 import { DEFAULT_LIMITS, EnvService } from '../../src/server/services/env-service.js';
 import { ANONYMOUS } from '../../src/core/sessions/session-store.js';
 import { TrainRequest } from '../../src/gen/gymhost/v1/agent_service.js';
-import { serveOptions } from '../../src/cli.js';
+import { serveOptions } from '../../src/cli/serve-command.js';
 import { startServer } from '../../src/server/server.js';
 
 const tmpDirs: string[] = [];

@@ -23,13 +23,12 @@
 
 import { invalidArgument } from '../errors.js';
 import type { OptionValues } from '../options.js';
-import { Rng } from '../rng.js';
 import type { Space } from '../spaces.js';
+import { QAgentBase, type EpisodeEndWork } from './agent-base.js';
 import { dqnConfigOf, MAX_REPLAY_BYTES, type DqnConfig } from './agent-config.js';
 import {
   checkAction,
   checkDone,
-  checkEpisodeEnd,
   checkQOut,
   checkReward,
   checkStateBatch,
@@ -39,8 +38,8 @@ import {
 } from './encoders.js';
 import type { LossKind, QNetwork, TrainOptions } from './nets/types.js';
 import { bytesPerTransition, ReplayBatch, ReplayBuffer } from './replay-buffer.js';
-import { argmax, EpisodeTracker, epsilonFor, maxOf, nonNegInt, rngState, setRngState } from './schedules.js';
-import type { Agent, AgentSnapshot, EndEpisodeResult, EpisodeRecord, Transition, UpdateResult } from './types.js';
+import { argmax, maxOf, nonNegInt } from './schedules.js';
+import type { Agent, AgentSnapshot, Transition, UpdateResult } from './types.js';
 
 /** Optional engine extension: the optimiser's moments, for exact snapshots. */
 interface OptimizerStateful {
@@ -61,11 +60,9 @@ export interface DqnParts {
   readonly target: QNetwork | null;
 }
 
-export class DqnAgent implements Agent {
+export class DqnAgent extends QAgentBase implements Agent {
   readonly kind = 'dqn' as const;
   readonly observationSpace: Space;
-  readonly numActions: number;
-  readonly config: OptionValues;
   /** Typed hyperparameters. */
   readonly settings: DqnConfig;
   readonly encoder: StateEncoder;
@@ -76,14 +73,9 @@ export class DqnAgent implements Agent {
   readonly targetNetwork: QNetwork | null;
   readonly replay: ReplayBuffer;
 
-  private readonly rng: Rng;
-  private readonly tracker = new EpisodeTracker();
   private readonly trainOptions: TrainOptions;
   private readonly gamma: number;
-  private steps = 0;
-  private episodes = 0;
   private gradientStepCount = 0;
-  private currentEpsilon: number;
 
   // Preallocated work arrays.
   private readonly batch: ReplayBatch;
@@ -98,10 +90,10 @@ export class DqnAgent implements Agent {
   private perm = new Int32Array(0);
 
   constructor(p: DqnParts) {
+    const settings = dqnConfigOf(p.config);
+    super(p.numActions, p.config, settings.epsilon, settings.seed);
     this.observationSpace = p.observationSpace;
-    this.numActions = p.numActions;
-    this.config = p.config;
-    this.settings = dqnConfigOf(p.config);
+    this.settings = settings;
     this.encoder = p.encoder;
     this.grid = p.grid;
     this.onlineNetwork = p.online;
@@ -110,7 +102,6 @@ export class DqnAgent implements Agent {
     this.targetNetwork = s.target === 'none' ? null : p.target;
     this.targetNetwork?.updateFrom(this.onlineNetwork, 1);
     this.gamma = s.gamma;
-    this.rng = new Rng(s.seed);
     this.trainOptions = { loss: s.loss as LossKind, clipNorm: s.maxGradNorm };
     const n = p.encoder.inputSize;
     this.replay = new ReplayBuffer({
@@ -130,19 +121,6 @@ export class DqnAgent implements Agent {
     this.one = new Float32Array(n);
     this.oneNext = new Float32Array(n);
     this.qOne = new Float32Array(A);
-    this.currentEpsilon = epsilonFor(s.epsilon, 0, 0);
-  }
-
-  get epsilon(): number {
-    return this.currentEpsilon;
-  }
-
-  get totalSteps(): number {
-    return this.steps;
-  }
-
-  get history(): readonly EpisodeRecord[] {
-    return this.tracker.history;
   }
 
   /** Gradient steps taken so far. */
@@ -160,13 +138,6 @@ export class DqnAgent implements Agent {
     return this.settings.targetForAction && this.targetNetwork ? this.targetNetwork : this.onlineNetwork;
   }
 
-  /** Restarts the exploration / sampling stream (equal seeds: equal subsequent draws). */
-  lastExplored = false;
-
-  reseed(seed: number): void {
-    this.rng.seed(seed);
-  }
-
   chooseAction(state: ArrayLike<number>, explore: boolean, qOut: Float32Array): number {
     this.encoder.check(state, 'state');
     const A = this.numActions;
@@ -174,15 +145,7 @@ export class DqnAgent implements Agent {
     this.encoder.encode(state, this.one, 0);
     this.actionNetwork.predict(this.one, 1, this.qOne);
     for (let a = 0; a < A; a++) qOut[a] = this.qOne[a];
-    this.lastExplored = false;
-    if (explore) {
-      this.tracker.touch(this.currentEpsilon);
-      if (this.rng.nextFloat() < this.currentEpsilon) {
-        this.lastExplored = true;
-        return this.rng.nextInt(A);
-      }
-    }
-    return argmax(this.qOne, 0, A);
+    return this.pick(explore, this.qOne, 0);
   }
 
   updateQ(t: Transition): UpdateResult {
@@ -192,7 +155,7 @@ export class DqnAgent implements Agent {
     checkReward(t.reward);
     this.encoder.check(t.nextState, 'next_state');
     checkDone(t.done);
-    this.tracker.touch(this.currentEpsilon);
+    this.touch();
 
     const s = this.settings;
     this.encoder.encode(t.state, this.one, 0);
@@ -207,7 +170,7 @@ export class DqnAgent implements Agent {
     const tdError = Math.fround(q) - this.qOne[t.action];
 
     this.replay.push(this.one, 0, t.action, t.reward, this.oneNext, 0, t.done);
-    this.steps++;
+    this.countStep();
 
     let lossSum = 0;
     let count = 0;
@@ -221,31 +184,21 @@ export class DqnAgent implements Agent {
       this.tracker.addLosses(lossSum, count);
     }
     if (s.target === 'steps' && this.steps % s.targetUpdateSteps === 0) this.targetNetwork?.updateFrom(this.onlineNetwork, 1);
-    if (s.epsilon.unit === 'steps') this.currentEpsilon = epsilonFor(s.epsilon, this.episodes, this.steps);
     return { loss: count > 0 ? lossSum / count : Number.NaN, tdError, gradientSteps: count };
   }
 
-  endEpisode(episodeReturn: number, length: number): EndEpisodeResult {
-    checkEpisodeEnd(episodeReturn, length);
+  /** Closes the replay queue's episode; fitted Q every fit_every_episodes; the per-episode target sync. */
+  protected episodeEnd(): EpisodeEndWork {
     const s = this.settings;
     this.replay.endEpisode();
-    this.episodes++;
-    let lossSum = 0;
-    let count = 0;
-    if (s.update === 'fitted' && this.episodes % s.fitEveryEpisodes === 0 && this.steps >= s.learningStarts && this.replay.size > 0) {
-      const r = this.fit();
-      lossSum = r.lossSum;
-      count = r.count;
-      this.tracker.addLosses(lossSum, count);
-    }
+    let fitted = { lossSum: 0, count: 0 };
+    if (s.update === 'fitted' && this.episodes % s.fitEveryEpisodes === 0 && this.steps >= s.learningStarts && this.replay.size > 0) fitted = this.fit();
     let targetSynced = false;
     if (s.target === 'episode' && this.targetNetwork) {
       this.targetNetwork.updateFrom(this.onlineNetwork, 1);
       targetSynced = true;
     }
-    const record = this.tracker.finish(episodeReturn, length, this.currentEpsilon);
-    this.currentEpsilon = epsilonFor(s.epsilon, this.episodes, this.steps);
-    return { loss: count > 0 ? lossSum / count : Number.NaN, gradientSteps: count, epsilon: this.currentEpsilon, targetSynced, record };
+    return { lossSum: fitted.lossSum, count: fitted.count, targetSynced };
   }
 
   qValues(states: Float32Array, count: number): Float32Array {
@@ -295,12 +248,8 @@ export class DqnAgent implements Agent {
       observationSpace: this.observationSpace,
       numActions: this.numActions,
       state: {
-        totalSteps: this.steps,
-        episodes: this.episodes,
+        ...this.commonState(),
         gradientSteps: this.gradientStepCount,
-        epsilon: this.currentEpsilon,
-        rng: rngState(this.rng),
-        tracker: this.tracker.toJSON(),
         replay: this.replay.exportMeta(),
         encoding: this.encoder.encoding,
         grid: { ...this.grid },
@@ -346,12 +295,8 @@ export class DqnAgent implements Agent {
       }
       setOpt.call(this.onlineNetwork, opt);
     }
-    this.steps = nonNegInt(st.totalSteps);
-    this.episodes = nonNegInt(st.episodes);
+    this.restoreCommon(st);
     this.gradientStepCount = nonNegInt(st.gradientSteps);
-    this.currentEpsilon = typeof st.epsilon === 'number' ? st.epsilon : epsilonFor(this.settings.epsilon, this.episodes, this.steps);
-    setRngState(this.rng, st.rng);
-    if (st.tracker && typeof st.tracker === 'object') this.tracker.restore(st.tracker as Record<string, unknown>);
   }
 
   dispose(): void {

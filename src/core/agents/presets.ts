@@ -144,6 +144,158 @@ export const presets: readonly AgentPreset[] = [
       '(median about 17k), 1-3 s of training on one core. DQN\'s greedy policy still oscillates between checkpoints: evaluate every few thousand ' +
       'steps and keep the best (the unit test stops at the first checkpoint that scores >= 475).',
   },
+  {
+    name: 'tabular-frozenlake',
+    description:
+      'Tabular Q-learning for the slippery 4x4 FrozenLake-v1: alpha 0.05 (the ice is noisy), gamma 0.99, epsilon 1 -> 0.05 linearly over ' +
+      "8000 episodes, 15000 episodes on Gymnasium's reward.",
+    kind: 'tabular',
+    envId: 'FrozenLake-v1',
+    config: {
+      alpha: 0.05,
+      gamma: 0.99,
+      epsilon_start: 1,
+      epsilon_end: 0.05,
+      epsilon_schedule: 'linear',
+      epsilon_decay_unit: 'episodes',
+      epsilon_decay_length: 8000,
+    },
+    envConfig: {},
+    rewardFunction: 'gymnasium',
+    trainEpisodes: 15_000,
+    notes:
+      'gymhost train --preset tabular-frozenlake --seed S --eval-episodes 1000, seeds 0-4: greedy success rate 0.73-0.74 over 1000 episodes ' +
+      "(Gymnasium's reward threshold is 0.7), about 380k steps, under a second of training. test/unit/gym-presets.test.ts trains it on seed 0.",
+  },
+  {
+    name: 'tabular-taxi',
+    description: "Tabular Q-learning for Taxi-v4: alpha 0.5, gamma 0.99, epsilon 1 -> 0.05 linearly over 1500 episodes, 3000 episodes on Gymnasium's reward.",
+    kind: 'tabular',
+    envId: 'Taxi-v4',
+    config: {
+      alpha: 0.5,
+      gamma: 0.99,
+      epsilon_start: 1,
+      epsilon_end: 0.05,
+      epsilon_schedule: 'linear',
+      epsilon_decay_unit: 'episodes',
+      epsilon_decay_length: 1500,
+    },
+    envConfig: {},
+    rewardFunction: 'gymnasium',
+    trainEpisodes: 3000,
+    notes:
+      'gymhost train --preset tabular-taxi --seed S, seeds 0-4: greedy mean return 7.92-8.00 over 100 episodes (evaluation seeds 1000000-1000099), ' +
+      "7.82-7.83 over 1000 episodes (seeds 0-1): every greedy episode delivers; Gymnasium's reward threshold is 8, about what a shortest-path policy " +
+      'averages over the start states. About 110k steps, well under a second. test/unit/gym-presets.test.ts trains it on seed 0.',
+  },
+  {
+    name: 'tabular-cliffwalking',
+    description:
+      'Tabular Q-learning for CliffWalking-v1 (Sutton & Barto, Example 6.6): alpha 0.5, gamma 0.99, constant epsilon 0.1, 500 episodes, ' +
+      'episodes truncated at 500 steps.',
+    kind: 'tabular',
+    envId: 'CliffWalking-v1',
+    config: {
+      alpha: 0.5,
+      gamma: 0.99,
+      epsilon_start: 0.1,
+      epsilon_schedule: 'constant',
+    },
+    envConfig: { max_episode_steps: 500 },
+    rewardFunction: 'gymnasium',
+    trainEpisodes: 500,
+    notes:
+      'Q-learning learns the optimal path along the cliff edge: gymhost train --preset tabular-cliffwalking --seed S, seeds 0-4, greedy return ' +
+      '-13 (the optimum) on every evaluation episode; the epsilon-greedy training return stays lower (about -40 to -60 over the last 100 episodes) ' +
+      "because exploring next to the cliff falls in, the book's point. max_episode_steps 500 only bounds early episodes (Gymnasium registers " +
+      'no limit). About 10k steps. test/unit/gym-presets.test.ts trains it on seed 0.',
+  },
+  {
+    name: 'dqn-mountaincar',
+    description:
+      "DQN for MountainCar-v0 trained on the energy-shaped reward (Gymnasium's -1 per step plus potential-based mechanical-energy shaping): " +
+      'MLP [64, 64], Adam 1e-3, double DQN, target synced every 500 steps, 2 gradient steps of 64 every 4 steps, epsilon 1 -> 0.05 over 20k steps, 60k steps.',
+    kind: 'dqn',
+    envId: 'MountainCar-v0',
+    config: {
+      hidden_sizes: [64, 64],
+      activation: 'relu',
+      optimizer: 'adam',
+      learning_rate: 0.001,
+      gamma: 0.99,
+      loss: 'huber',
+      output_mode: 'masked',
+      max_grad_norm: 10,
+      update: 'every_k',
+      train_every: 4,
+      gradient_steps: 2,
+      replay_unit: 'steps',
+      replay_capacity: 50_000,
+      batch_size: 64,
+      learning_starts: 1000,
+      target: 'steps',
+      target_update_steps: 500,
+      double_dqn: true,
+      epsilon_start: 1,
+      epsilon_end: 0.05,
+      epsilon_schedule: 'linear',
+      epsilon_decay_unit: 'steps',
+      epsilon_decay_length: 20_000,
+      engine: 'fused',
+    },
+    envConfig: {},
+    rewardFunction: 'energy',
+    rewardParams: { scale: 10, gamma: 0.99 },
+    trainSteps: 60_000,
+    notes:
+      'gymhost train --preset dqn-mountaincar --seed S --eval-every-steps 10000 --eval-episodes 20 --keep-best --save F, then ' +
+      "gymhost eval --agent F --reward gymnasium --episodes 100 (evaluations during training pay the shaped reward): seeds 0 and 1 reach the flag in " +
+      "every greedy episode, Gymnasium-reward means -116.5 and -109.5 over 100 episodes (goal: >= -150; Gymnasium's 'solved' is -110). " +
+      'Each run is 6-9 s of training on one core. The greedy policy changes between checkpoints: keep the best one.',
+  },
+  {
+    name: 'dqn-acrobot',
+    description:
+      "DQN for Acrobot-v1 on Gymnasium's reward (SB3 zoo-like): MLP [128, 128], Adam 6.3e-4, batch 128, 4 gradient steps every 4 steps, " +
+      'double DQN, target synced every 250 steps, epsilon 1 -> 0.1 over 12k steps, 60k steps.',
+    kind: 'dqn',
+    envId: 'Acrobot-v1',
+    config: {
+      hidden_sizes: [128, 128],
+      activation: 'relu',
+      optimizer: 'adam',
+      learning_rate: 0.00063,
+      gamma: 0.99,
+      loss: 'huber',
+      output_mode: 'masked',
+      max_grad_norm: 10,
+      update: 'every_k',
+      train_every: 4,
+      gradient_steps: 4,
+      replay_unit: 'steps',
+      replay_capacity: 50_000,
+      batch_size: 128,
+      learning_starts: 1000,
+      target: 'steps',
+      target_update_steps: 250,
+      double_dqn: true,
+      epsilon_start: 1,
+      epsilon_end: 0.1,
+      epsilon_schedule: 'linear',
+      epsilon_decay_unit: 'steps',
+      epsilon_decay_length: 12_000,
+      engine: 'fused',
+    },
+    envConfig: {},
+    rewardFunction: 'gymnasium',
+    trainSteps: 60_000,
+    notes:
+      'gymhost train --preset dqn-acrobot --seed S --eval-every-steps 10000 --eval-episodes 50: the best checkpoint within 60k steps scores ' +
+      "-81.8 (seed 0, at 50k steps) and -76.5 (seed 1, at 40k) over 50 greedy episodes (Gymnasium's threshold: -100); continuing to 80k, later " +
+      'checkpoints score -76 to -86 with an occasional collapse (-110, -485), so evaluate and --keep-best. 70-120 s of training per run on a ' +
+      'shared 2-core machine. A [64, 64] net with 1 gradient step every 4 steps trains in 4 s but is less stable (best checkpoints -82 to -121, one seed -428).',
+  },
 ];
 
 /** The preset with this name, or undefined. */

@@ -14,27 +14,22 @@
 
 import { invalidArgument } from '../errors.js';
 import type { OptionValues } from '../options.js';
-import { Rng } from '../rng.js';
 import type { DiscreteSpace, Space } from '../spaces.js';
+import { QAgentBase, type EpisodeEndWork } from './agent-base.js';
 import { MAX_TABLE_ENTRIES, tabularConfigOf, type TabularConfig } from './agent-config.js';
-import { checkAction, checkDone, checkEpisodeEnd, checkQOut, checkReward, checkStateBatch, discreteIndex, stateAt } from './encoders.js';
-import { argmax, EpisodeTracker, epsilonFor, maxOf, nonNegInt, rngState, setRngState } from './schedules.js';
-import type { Agent, AgentSnapshot, EndEpisodeResult, EpisodeRecord, Transition, UpdateResult } from './types.js';
+import { checkAction, checkDone, checkQOut, checkReward, checkStateBatch, discreteIndex, stateAt } from './encoders.js';
+import { maxOf } from './schedules.js';
+import type { Agent, AgentSnapshot, Transition, UpdateResult } from './types.js';
 
-export class TabularAgent implements Agent {
+const NO_WORK: EpisodeEndWork = { lossSum: 0, count: 0, targetSynced: false };
+
+export class TabularAgent extends QAgentBase implements Agent {
   readonly kind = 'tabular' as const;
   readonly observationSpace: DiscreteSpace;
-  readonly numActions: number;
-  readonly config: OptionValues;
   /** Typed hyperparameters. */
   readonly settings: TabularConfig;
   /** Q[s * numActions + a], s the 0-based state index. */
   readonly table: Float64Array;
-  private readonly rng: Rng;
-  private readonly tracker = new EpisodeTracker();
-  private steps = 0;
-  private episodes = 0;
-  private currentEpsilon: number;
 
   /**
    * @param config a config resolved by resolveAgentConfig('tabular', ...) with a concrete
@@ -52,32 +47,11 @@ export class TabularAgent implements Agent {
         'TABLE_TOO_LARGE',
       );
     }
+    const settings = tabularConfigOf(config);
+    super(numActions, config, settings.epsilon, settings.seed);
     this.observationSpace = observationSpace;
-    this.numActions = numActions;
-    this.config = config;
-    this.settings = tabularConfigOf(config);
-    this.table = new Float64Array(observationSpace.n * numActions).fill(this.settings.qInit);
-    this.rng = new Rng(this.settings.seed);
-    this.currentEpsilon = epsilonFor(this.settings.epsilon, 0, 0);
-  }
-
-  get epsilon(): number {
-    return this.currentEpsilon;
-  }
-
-  get totalSteps(): number {
-    return this.steps;
-  }
-
-  get history(): readonly EpisodeRecord[] {
-    return this.tracker.history;
-  }
-
-  /** Restarts the exploration stream (equal seeds: equal subsequent choices). */
-  lastExplored = false;
-
-  reseed(seed: number): void {
-    this.rng.seed(seed);
+    this.settings = settings;
+    this.table = new Float64Array(observationSpace.n * numActions).fill(settings.qInit);
   }
 
   chooseAction(state: ArrayLike<number>, explore: boolean, qOut: Float32Array): number {
@@ -86,15 +60,7 @@ export class TabularAgent implements Agent {
     checkQOut(qOut, A);
     const base = s * A;
     for (let a = 0; a < A; a++) qOut[a] = this.table[base + a];
-    this.lastExplored = false;
-    if (explore) {
-      this.tracker.touch(this.currentEpsilon);
-      if (this.rng.nextFloat() < this.currentEpsilon) {
-        this.lastExplored = true;
-        return this.rng.nextInt(A);
-      }
-    }
-    return argmax(this.table, base, A);
+    return this.pick(explore, this.table, base);
   }
 
   updateQ(t: Transition): UpdateResult {
@@ -108,25 +74,21 @@ export class TabularAgent implements Agent {
     if (!Number.isFinite(q)) {
       throw invalidArgument('reward', `the target q = ${q} is not finite (reward ${t.reward}, gamma ${this.settings.gamma}, max Q(s') too large)`, 'NOT_FINITE');
     }
-    this.tracker.touch(this.currentEpsilon);
+    this.touch();
     const k = s * A + t.action;
     const old = this.table[k];
     // alpha = 1 is the seed's assignment, written as one (old + (q - old) need not equal q).
     this.table[k] = this.settings.alpha === 1 ? q : old + this.settings.alpha * (q - old);
-    this.steps++;
-    if (this.settings.epsilon.unit === 'steps') this.currentEpsilon = epsilonFor(this.settings.epsilon, this.episodes, this.steps);
+    this.countStep();
     // The tabular update is one step of size alpha down the squared TD error; it is the loss.
     const loss = (q - old) * (q - old);
     this.tracker.addLosses(loss, 1);
     return { loss, tdError: q - old, newQ: this.table[k], gradientSteps: 0 };
   }
 
-  endEpisode(episodeReturn: number, length: number): EndEpisodeResult {
-    checkEpisodeEnd(episodeReturn, length);
-    const record = this.tracker.finish(episodeReturn, length, this.currentEpsilon);
-    this.episodes++;
-    this.currentEpsilon = epsilonFor(this.settings.epsilon, this.episodes, this.steps);
-    return { loss: Number.NaN, gradientSteps: 0, epsilon: this.currentEpsilon, targetSynced: false, record };
+  /** Nothing: the table is updated per transition. */
+  protected episodeEnd(): EpisodeEndWork {
+    return NO_WORK;
   }
 
   qValues(states: Float32Array, count: number): Float32Array {
@@ -147,13 +109,7 @@ export class TabularAgent implements Agent {
       config: { ...this.config },
       observationSpace: this.observationSpace,
       numActions: this.numActions,
-      state: {
-        totalSteps: this.steps,
-        episodes: this.episodes,
-        epsilon: this.currentEpsilon,
-        rng: rngState(this.rng),
-        tracker: this.tracker.toJSON(),
-      },
+      state: this.commonState(),
       arrays: {
         q: Float32Array.from(this.table),
         q_f64: new Float32Array(this.table.buffer.slice(this.table.byteOffset, this.table.byteOffset + this.table.byteLength)),
@@ -173,12 +129,7 @@ export class TabularAgent implements Agent {
     } else {
       throw invalidArgument('data', `a tabular export needs array "q" of ${n} values (states x actions)`, 'BAD_AGENT_EXPORT');
     }
-    const st = snapshot.state;
-    this.steps = nonNegInt(st.totalSteps);
-    this.episodes = nonNegInt(st.episodes);
-    this.currentEpsilon = typeof st.epsilon === 'number' ? st.epsilon : epsilonFor(this.settings.epsilon, this.episodes, this.steps);
-    setRngState(this.rng, st.rng);
-    if (st.tracker && typeof st.tracker === 'object') this.tracker.restore(st.tracker as Record<string, unknown>);
+    this.restoreCommon(snapshot.state);
   }
 
   dispose(): void {

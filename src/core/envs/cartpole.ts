@@ -1,18 +1,12 @@
 import { randomInt } from 'node:crypto';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
-import {
-  cartPoleRewards,
-  cartPoleSandboxCodec,
-  gymnasiumReward,
-  newCartPoleFacts,
-  type CartPoleFacts,
-  type CartPoleState,
-} from '../rewards/cartpole.js';
-import { flushSandboxedRewards, restoreRngs, runRewardTransaction, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
-import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
+import { cartPoleRewards, cartPoleTransition, gymnasiumReward, newCartPoleFacts, type CartPoleFacts, type CartPoleState } from '../rewards/cartpole.js';
+import { restoreRngs, saveRngs } from '../rewards/external.js';
+import type { RewardChoice } from '../rewards/types.js';
 import { NumpyGenerator } from '../numpy-random.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
+import { RewardedBatch, type EnvRewards } from './reward-layer.js';
 import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
 
 /** Cart position beyond which the episode terminates, in metres. */
@@ -86,6 +80,27 @@ function observationSpace(): BoxSpace {
 function actionSpace(): DiscreteSpace {
   return discrete(2);
 }
+
+/** PRNG words a copy saves (NumpyGenerator.stateWords), and what gymhost before NumPy's generator saved. */
+const RNG_WORDS = 8;
+const OLD_RNG_WORDS = 4;
+
+/** Saved state of a CartPoleBatch (rollback snapshots and exportState). */
+type SavedCopies = {
+  state: Float64Array;
+  ints: Int32Array;
+  flags: Uint8Array;
+  rewards: Float64Array;
+  rngs: Float64Array;
+};
+
+/** CartPole's reward functions for the shared reward layer. */
+const cartPoleRewardSpec: EnvRewards<CartPoleState, CartPoleFacts> = {
+  envId: 'CartPole-v1',
+  schema: cartPoleTransition,
+  builtins: [...cartPoleRewards.values()],
+  defaultName: gymnasiumReward.name,
+};
 
 /**
  * `numEnvs` copies of CartPole-v1: a port of Gymnasium 1.x's
@@ -173,27 +188,12 @@ function actionSpace(): DiscreteSpace {
  * an error, INVALID_ARGUMENT on `options.low`). low == high starts every component at exactly
  * that value whatever the PRNG draws, which is how parity with Gymnasium is tested.
  */
-/** PRNG words a copy saves (NumpyGenerator.stateWords), and what gymhost before NumPy's generator saved. */
-const RNG_WORDS = 8;
-const OLD_RNG_WORDS = 4;
-
-/** Saved state of a CartPoleBatch (rollback snapshots and exportState). */
-interface SavedCopies {
-  state: Float64Array;
-  ints: Int32Array;
-  flags: Uint8Array;
-  rewards: Float64Array;
-  rngs: Float64Array;
-}
-
-export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
-  readonly numEnvs: number;
+export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, SavedCopies> implements EnvBatch {
   readonly observationSpace: BoxSpace = observationSpace();
   readonly actionSpace: DiscreteSpace = actionSpace();
   readonly obsSize = 4;
   /** [numEnvs * 4] float32 observations: the state rounded to float32. */
   readonly observations: Float32Array;
-  readonly rewards: Float64Array;
   readonly terminated: Uint8Array;
   /** [numEnvs] 1 once the episode's step count reaches maxEpisodeSteps (even if terminated too). */
   readonly truncated: Uint8Array;
@@ -227,17 +227,6 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   /** [numEnvs] 1 once the copy has been reset. */
   private readonly started: Uint8Array;
 
-  private reward: RewardFunction<CartPoleState, CartPoleFacts> = gymnasiumReward;
-  private rewardParams: OptionValues = {};
-  /** A plugin or sandboxed reward function: steps are transactions (rewardTransaction). */
-  private guarded = false;
-  /** A sandboxed reward function; its recorder collects transitions for one call per batch. */
-  private sandboxed: SandboxedReward | undefined;
-  private recorder: TransitionRecorder | undefined;
-  private txnOpen = false;
-  /** Rollback copies of the step state (allocated on the first guarded transaction). */
-  private snap: SavedCopies | undefined;
-  private readonly facts: CartPoleFacts = newCartPoleFacts();
   private readonly sPrev = new Float64Array(4);
   private readonly sNext = new Float64Array(4);
 
@@ -257,8 +246,10 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
       throw invalidArgument('num_envs', `num_envs must be an integer >= 1, got ${numEnvs}`, 'OUT_OF_RANGE');
     }
     const c = resolveOptions(cartPoleConfigOptions, config, 'config');
+    const facts = newCartPoleFacts();
+    facts.suttonBartoConfig = c.sutton_barto_reward as boolean;
+    super(numEnvs, cartPoleRewardSpec, facts);
     this.config = c;
-    this.numEnvs = numEnvs;
     this.maxEpisodeSteps = c.max_episode_steps as number;
     this.gravity = c.gravity as number;
     this.masscart = c.masscart as number;
@@ -269,11 +260,9 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     this.forceMag = c.force_mag as number;
     this.tau = c.tau as number;
     this.semiImplicit = c.kinematics_integrator === 'semi-implicit';
-    this.facts.suttonBartoConfig = c.sutton_barto_reward as boolean;
 
     this.state = new Float64Array(4 * numEnvs);
     this.observations = new Float32Array(4 * numEnvs);
-    this.rewards = new Float64Array(numEnvs);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
     this.elapsed = new Int32Array(numEnvs);
@@ -314,26 +303,9 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     this.truncated[i] = 0;
   }
 
-  /** Steps copy i with action 0 (push left) or 1 (push right). */
-  step(i: number, action: number): void {
+  /** Steps need a reset first (copy i's, for step; every copy's, for stepAll). */
+  protected override checkStep(i: number): void {
     if (this.started[i] === 0) throw notReset(i);
-    if (!this.guarded) this.advance(i, action);
-    else this.rewardTransaction(() => this.advance(i, action));
-  }
-
-  /** Steps every copy: actions[i] for copy i. */
-  stepAll(actions: ArrayLike<number>): void {
-    const n = this.numEnvs;
-    for (let i = 0; i < n; i++) if (this.started[i] === 0) throw notReset(i);
-    if (!this.guarded) {
-      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
-      return;
-    }
-    this.rewardTransaction(() => {
-      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
-      // One sandbox call for the whole batch, so callers may read the rewards at once.
-      flushSandboxedRewards(this.sandboxed, this.rewards);
-    });
   }
 
   episodeSteps(i: number): number {
@@ -378,78 +350,8 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     out.push(this.state[o], this.state[o + 1], this.state[o + 2], this.state[o + 3]);
   }
 
-  /**
-   * Switches to reward function `name` from the next step on: a built-in (see
-   * cartPoleRewards) or, with `impl`, a plugin or sandboxed function (params already
-   * resolved against its schema). A sandboxed function is compiled into this batch's own
-   * sandbox first; if that fails the batch keeps its reward function.
-   */
-  setReward(name: string, params: OptionValues, impl?: RewardImpl): void {
-    if (this.txnOpen) throw new Error('setReward inside a reward transaction');
-    if (impl === undefined) {
-      const fn = cartPoleRewards.get(name);
-      if (!fn) {
-        throw invalidArgument(
-          'reward_function',
-          `unknown reward function '${name}' for CartPole-v1; available: ${[...cartPoleRewards.keys()].join(', ')}`,
-          'UNKNOWN_REWARD_FUNCTION',
-        );
-      }
-      const resolved = resolveOptions(fn.params, params, 'reward_params');
-      this.disposeReward();
-      this.rewardParams = resolved;
-      this.reward = fn;
-      this.guarded = false;
-      return;
-    }
-    if (impl.kind === 'inline') {
-      this.disposeReward();
-      this.rewardParams = params;
-      this.reward = impl.fn as RewardFunction<CartPoleState, CartPoleFacts>;
-      this.guarded = true;
-      return;
-    }
-    const sandboxed = SandboxedReward.compile(name, impl.source, cartPoleSandboxCodec(this.facts.suttonBartoConfig), params, impl.limits, this.numEnvs);
-    this.disposeReward();
-    this.sandboxed = sandboxed;
-    this.recorder = sandboxed.recorder;
-    this.rewardParams = params;
-    this.guarded = true;
-  }
-
-  /** Frees the sandbox of a sandboxed reward function (the batch then pays built-in `gymnasium`). */
-  disposeReward(): void {
-    const sandboxed = this.sandboxed;
-    if (!sandboxed) return;
-    this.sandboxed = undefined;
-    this.recorder = undefined;
-    this.reward = gymnasiumReward;
-    this.rewardParams = {};
-    this.guarded = false;
-    sandboxed.dispose();
-  }
-
-  /** See RewardAwareBatch.rewardTransaction. */
-  rewardTransaction<T>(body: () => T): T {
-    if (!this.guarded || this.txnOpen) return body();
-    this.txnOpen = true;
-    try {
-      return runRewardTransaction(this.sandboxed, this.rewards, () => this.saveSnapshot(), () => this.restoreSnapshot(), body);
-    } finally {
-      this.txnOpen = false;
-    }
-  }
-
-  private saveSnapshot(): void {
-    this.snap = this.capture(this.snap);
-  }
-
-  private restoreSnapshot(): void {
-    this.apply(this.snap!);
-  }
-
   /** Every copy's state (physics, counters, flags, rewards, PRNGs) into `into` (a new object when absent). */
-  private capture(into: SavedCopies | undefined): SavedCopies {
+  protected capture(into: SavedCopies | undefined): SavedCopies {
     const n = this.numEnvs;
     const snap = into ?? {
       state: new Float64Array(4 * n),
@@ -470,7 +372,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     return snap;
   }
 
-  private apply(snap: SavedCopies): void {
+  protected apply(snap: SavedCopies): void {
     const n = this.numEnvs;
     this.state.set(snap.state);
     // Observations are the state rounded to float32, as step and reset write them.
@@ -483,11 +385,6 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     this.started.set(snap.flags.subarray(3 * n, 4 * n));
     this.rewards.set(snap.rewards);
     restoreRngs(this.rngs, snap.rngs);
-  }
-
-  /** See EnvBatch.exportState: a copy of every copy's state. */
-  exportState(): EnvBatchState {
-    return { ...this.capture(undefined) };
   }
 
   /** See EnvBatch.importState. */
@@ -504,7 +401,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
   }
 
   /** One Gymnasium CartPoleEnv.step + TimeLimit step of copy i; allocation-free. */
-  private advance(i: number, action: number): void {
+  protected advance(i: number, action: number): void {
     const st = this.state;
     const o = 4 * i;
     const x = st[o];
@@ -573,28 +470,7 @@ export class CartPoleBatch implements EnvBatch, RewardAwareBatch {
     facts.stepsBeyondTerminated = this.stepsBeyondTerminated[i];
     facts.truncated = truncated;
     facts.steps = steps;
-    const rec = this.recorder;
-    if (rec === undefined) {
-      this.rewards[i] = this.reward.compute(prev, action, next, facts, this.rewardParams);
-    } else {
-      // Sandboxed: record the transition; flushSandboxedRewards computes the batch's rewards at once.
-      const o = rec.push(i);
-      const d = rec.data;
-      d[o] = x;
-      d[o + 1] = xDot;
-      d[o + 2] = theta;
-      d[o + 3] = thetaDot;
-      d[o + 4] = action;
-      d[o + 5] = nx;
-      d[o + 6] = nxDot;
-      d[o + 7] = nTheta;
-      d[o + 8] = nThetaDot;
-      d[o + 9] = terminated ? 1 : 0;
-      d[o + 10] = afterTermination ? 1 : 0;
-      d[o + 11] = facts.stepsBeyondTerminated;
-      d[o + 12] = truncated ? 1 : 0;
-      d[o + 13] = steps;
-    }
+    this.payReward(i, prev, action, next);
     this.terminated[i] = terminated ? 1 : 0;
     this.elapsed[i] = steps;
     this.truncated[i] = truncated ? 1 : 0;
@@ -732,6 +608,10 @@ export const cartPoleType: EnvType = {
   defaultRewardFunction: gymnasiumReward.name,
   rewardThreshold: 475,
   renderModes: ['rgb_array', 'ansi'],
+  // 1 / tau with the default tau = 0.02 s, as Gymnasium's metadata.
+  renderFps: 50,
+  timeLimit: 500,
+  transition: cartPoleTransition,
   describe(config: OptionValues) {
     // Every config the schema accepts is valid: resolving again only fills in defaults.
     const c = resolveOptions(cartPoleConfigOptions, config, 'config');

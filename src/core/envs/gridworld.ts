@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
-import { flushSandboxedRewards, restoreRngs, runRewardTransaction, SandboxedReward, saveRngs, type TransitionRecorder } from '../rewards/external.js';
-import { GRID_DEFAULT_REWARD, gridRewardFunctions, gridSandboxCodec, newGridFacts, setGridCell, type GridFacts } from '../rewards/gridworld.js';
-import type { RewardAwareBatch, RewardChoice, RewardFunction, RewardImpl } from '../rewards/types.js';
+import { restoreRngs, saveRngs } from '../rewards/external.js';
+import { GRID_DEFAULT_REWARD, gridRewardFunctions, gridTransition, newGridFacts, setGridCell, type GridFacts } from '../rewards/gridworld.js';
+import type { RewardChoice } from '../rewards/types.js';
 import { Rng } from '../rng.js';
 import { box, discrete, type Space } from '../spaces.js';
 import {
@@ -18,6 +18,7 @@ import {
   type GridLayout,
   type GridWorldName,
 } from './gridworld-maps.js';
+import { RewardedBatch, type EnvRewards } from './reward-layer.js';
 import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
 
 /*
@@ -224,30 +225,29 @@ function maxStepsOf(config: OptionValues, layout: GridLayout): number {
   return given > 0 ? given : 5 * layout.width * layout.height;
 }
 
-function findReward(name: string): RewardFunction<number, GridFacts> {
-  const fn = gridRewardFunctions.find((f) => f.name === name);
-  if (!fn) {
-    throw invalidArgument('reward.name', `reward.name must be one of ${gridRewardFunctions.map((f) => JSON.stringify(f.name)).join(', ')}, got ${JSON.stringify(name)}`);
-  }
-  return fn;
-}
+/** GridWorld's reward functions for the shared reward layer. */
+const gridRewardSpec: EnvRewards<number, GridFacts> = {
+  envId: 'GridWorld-v0',
+  schema: gridTransition,
+  builtins: gridRewardFunctions,
+  defaultName: GRID_DEFAULT_REWARD,
+};
 
-/** `numEnvs` gridworld copies sharing one layout; each copy has its own position, steps and PRNG. */
 /** Saved state of a GridWorldBatch (rollback snapshots and exportState). */
-interface SavedCopies {
+type SavedCopies = {
   pos: Int32Array;
   steps: Float64Array;
   flags: Uint8Array;
   rewards: Float64Array;
   rngs: Float64Array;
-}
+};
 
-export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
+/** `numEnvs` gridworld copies sharing one layout; each copy has its own position, steps and PRNG. */
+export class GridWorldBatch extends RewardedBatch<number, GridFacts, SavedCopies> implements EnvBatch {
   readonly observationSpace: Space;
   readonly actionSpace: Space = discrete(4);
   readonly obsSize: number;
   readonly observations: Float32Array | Int32Array;
-  readonly rewards: Float64Array;
   readonly terminated: Uint8Array;
   readonly truncated: Uint8Array;
   readonly maxEpisodeSteps: number;
@@ -265,27 +265,11 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
   private readonly col: Int32Array;
   private readonly steps: Float64Array;
   private readonly rngs: Rng[];
-  private readonly facts: GridFacts;
-  private rewardFn: RewardFunction<number, GridFacts> = gridRewardFunctions[0];
-  private rewardParams: OptionValues = {};
-  /** A plugin or sandboxed reward function: steps are transactions (rewardTransaction). */
-  private guarded = false;
-  /** A sandboxed reward function; its recorder collects transitions for one call per batch. */
-  private sandboxed: SandboxedReward | undefined;
-  private recorder: TransitionRecorder | undefined;
-  private txnOpen = false;
-  /** Rollback copies of the step state (allocated on the first guarded transaction). */
-  private snap: SavedCopies | undefined;
   private background: Uint8Array | undefined;
 
-  constructor(
-    readonly numEnvs: number,
-    config: OptionValues,
-    reward: RewardChoice,
-    seed: number | undefined,
-  ) {
+  constructor(numEnvs: number, config: OptionValues, reward: RewardChoice, seed: number | undefined) {
     const layout = layoutOf(config);
-    this.facts = newGridFacts({ width: layout.width, height: layout.height, goalRow: layout.goal.row, goalCol: layout.goal.col });
+    super(numEnvs, gridRewardSpec, newGridFacts({ width: layout.width, height: layout.height, goalRow: layout.goal.row, goalCol: layout.goal.col }));
     this.layout = layout;
     this.width = layout.width;
     this.height = layout.height;
@@ -297,7 +281,6 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     this.observationSpace = observationSpace(this.encoding, layout);
     this.obsSize = this.encoding === 'index' ? 1 : this.encoding === 'onehot' ? layout.width * layout.height : this.encoding === 'rowcol' ? 2 : 5;
     this.observations = this.encoding === 'index' ? new Int32Array(numEnvs) : new Float32Array(numEnvs * this.obsSize);
-    this.rewards = new Float64Array(numEnvs);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
     this.row = new Int32Array(numEnvs);
@@ -334,12 +317,7 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     }
   }
 
-  step(i: number, action: number): void {
-    if (!this.guarded) this.advance(i, action);
-    else this.rewardTransaction(() => this.advance(i, action));
-  }
-
-  private advance(i: number, action: number): void {
+  protected advance(i: number, action: number): void {
     const w = this.width;
     const r = this.row[i];
     const c = this.col[i];
@@ -381,39 +359,11 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     facts.col = c;
     facts.nextRow = nr;
     facts.nextCol = nc;
-    const rec = this.recorder;
-    if (rec === undefined) {
-      this.rewards[i] = this.rewardFn.compute(s, action, sNext, facts, this.rewardParams);
-    } else {
-      // Sandboxed: record the transition; flushSandboxedRewards computes the batch's rewards at once.
-      const o = rec.push(i);
-      const d = rec.data;
-      d[o] = s;
-      d[o + 1] = action;
-      d[o + 2] = sNext;
-      d[o + 3] = kind;
-      d[o + 4] = offGrid ? 1 : 0;
-      d[o + 5] = terminated ? 1 : 0;
-      d[o + 6] = truncated ? 1 : 0;
-      d[o + 7] = steps;
-    }
+    this.payReward(i, s, action, sNext);
     this.steps[i] = steps;
     this.terminated[i] = terminated ? 1 : 0;
     this.truncated[i] = truncated ? 1 : 0;
     this.move(i, nr, nc);
-  }
-
-  stepAll(actions: ArrayLike<number>): void {
-    const n = this.numEnvs;
-    if (!this.guarded) {
-      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
-      return;
-    }
-    this.rewardTransaction(() => {
-      for (let i = 0; i < n; i++) this.advance(i, actions[i]);
-      // One sandbox call for the whole batch, so callers may read the rewards at once.
-      flushSandboxedRewards(this.sandboxed, this.rewards);
-    });
   }
 
   episodeSteps(i: number): number {
@@ -446,72 +396,8 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     out.push(this.row[i], this.col[i]);
   }
 
-  /**
-   * Switches the reward function from the next step on: a built-in or, with `impl`, a plugin
-   * or sandboxed function (params already resolved against its schema). A sandboxed
-   * function is compiled into this batch's own sandbox first; if that fails the batch keeps
-   * its reward function.
-   */
-  setReward(name: string, params: OptionValues, impl?: RewardImpl): void {
-    if (this.txnOpen) throw new Error('setReward inside a reward transaction');
-    if (impl === undefined) {
-      const fn = findReward(name);
-      const resolved = resolveOptions(fn.params, params, 'reward.params');
-      this.disposeReward();
-      this.rewardParams = resolved;
-      this.rewardFn = fn;
-      this.guarded = false;
-      return;
-    }
-    if (impl.kind === 'inline') {
-      this.disposeReward();
-      this.rewardParams = params;
-      this.rewardFn = impl.fn as RewardFunction<number, GridFacts>;
-      this.guarded = true;
-      return;
-    }
-    const f = this.facts;
-    const sandboxed = SandboxedReward.compile(name, impl.source, gridSandboxCodec(f), params, impl.limits, this.numEnvs);
-    this.disposeReward();
-    this.sandboxed = sandboxed;
-    this.recorder = sandboxed.recorder;
-    this.rewardParams = params;
-    this.guarded = true;
-  }
-
-  /** Frees the sandbox of a sandboxed reward function (the batch then pays built-in `seed`). */
-  disposeReward(): void {
-    const sandboxed = this.sandboxed;
-    if (!sandboxed) return;
-    this.sandboxed = undefined;
-    this.recorder = undefined;
-    this.rewardFn = gridRewardFunctions[0];
-    this.rewardParams = resolveOptions(gridRewardFunctions[0].params, {}, 'reward.params');
-    this.guarded = false;
-    sandboxed.dispose();
-  }
-
-  /** See RewardAwareBatch.rewardTransaction. */
-  rewardTransaction<T>(body: () => T): T {
-    if (!this.guarded || this.txnOpen) return body();
-    this.txnOpen = true;
-    try {
-      return runRewardTransaction(this.sandboxed, this.rewards, () => this.saveSnapshot(), () => this.restoreSnapshot(), body);
-    } finally {
-      this.txnOpen = false;
-    }
-  }
-
-  private saveSnapshot(): void {
-    this.snap = this.capture(this.snap);
-  }
-
-  private restoreSnapshot(): void {
-    this.apply(this.snap!);
-  }
-
   /** Every copy's state (positions, step counts, flags, rewards, PRNGs) into `into` (a new object when absent). */
-  private capture(into: SavedCopies | undefined): SavedCopies {
+  protected capture(into: SavedCopies | undefined): SavedCopies {
     const n = this.numEnvs;
     const snap = into ?? {
       pos: new Int32Array(2 * n),
@@ -530,7 +416,7 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     return snap;
   }
 
-  private apply(snap: SavedCopies): void {
+  protected apply(snap: SavedCopies): void {
     const n = this.numEnvs;
     // move() rewrites each copy's observation from its position (clearing the one-hot bit it set).
     for (let i = 0; i < n; i++) this.move(i, snap.pos[i], snap.pos[n + i]);
@@ -539,11 +425,6 @@ export class GridWorldBatch implements EnvBatch, RewardAwareBatch {
     this.truncated.set(snap.flags.subarray(n, 2 * n));
     this.rewards.set(snap.rewards);
     restoreRngs(this.rngs, snap.rngs);
-  }
-
-  /** See EnvBatch.exportState: a copy of every copy's state. */
-  exportState(): EnvBatchState {
-    return { ...this.capture(undefined) };
   }
 
   /** See EnvBatch.importState. */
@@ -702,6 +583,12 @@ export const gridWorldType: EnvType = {
   rewardFunctions: gridRewardFunctions,
   defaultRewardFunction: GRID_DEFAULT_REWARD,
   renderModes: ['ansi', 'rgb_array'],
+  renderFps: 8,
+  transition: gridTransition,
+  stateGrid(config) {
+    const layout = gridWorldLayout(config);
+    return { width: layout.width, height: layout.height };
+  },
   describe(config) {
     const layout = layoutOf(config);
     const encoding = (config.encoding ?? 'index') as Encoding;

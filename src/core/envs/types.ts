@@ -1,5 +1,6 @@
 import type { OptionSpec, OptionValues } from '../options.js';
 import type { Space } from '../spaces.js';
+import type { TransitionSchema } from './transition-schema.js';
 
 export type RenderModeName = 'rgb_array' | 'ansi';
 
@@ -81,7 +82,12 @@ export interface RewardInfo {
   readonly params: readonly OptionSpec[];
 }
 
-/** An environment type: its options, rewards and a factory of batches. */
+/**
+ * An environment type: its options, rewards, what its reward functions see, render
+ * metadata and a factory of batches. This is the one place an env is declared: the server,
+ * the reward plugins and the clients take everything env-specific from here (see
+ * docs/adding-an-env.md).
+ */
 export interface EnvType {
   /** e.g. "CartPole-v1". */
   readonly id: string;
@@ -93,6 +99,23 @@ export interface EnvType {
   /** Mean return over 100 episodes that counts as solved, if any. */
   readonly rewardThreshold?: number;
   readonly renderModes: readonly RenderModeName[];
+  /** Frames per second a viewer plays its frames at (Gymnasium's metadata["render_fps"]). */
+  readonly renderFps: number;
+  /**
+   * Gymnasium's EnvSpec.max_episode_steps for gymnasium.make("gymhost/<id>"): the step
+   * limit of the default config when a TimeLimit wrapper should mirror it, undefined when
+   * the default limit depends on more than the id (GridWorld's world), so only the server
+   * truncates.
+   */
+  readonly timeLimit?: number;
+  /** What its reward functions are given for one step (rewards/<env>.ts defines it; see transition-schema.ts). */
+  readonly transition: TransitionSchema<unknown, unknown>;
+  /**
+   * For configs whose Discrete observations are cells of a grid (index = row * width +
+   * col): the grid's size, so agents can encode states as [row, col]. Absent or undefined
+   * otherwise. `config` may be partial.
+   */
+  stateGrid?(config: Record<string, unknown>): { width: number; height: number } | undefined;
   /**
    * Validates `config` (resolved with resolveOptions against configOptions) for
    * combinations the schema cannot express; throws INVALID_ARGUMENT naming the field.

@@ -1,4 +1,4 @@
-import type { SandboxCodec } from './sandbox.js';
+import type { TransitionSchema } from '../envs/transition-schema.js';
 import type { RewardFunction } from './types.js';
 
 /**
@@ -145,24 +145,27 @@ export const cartPoleRewards: ReadonlyMap<string, RewardFunction<CartPoleState, 
 );
 
 /**
- * Record of one CartPole transition for sandboxed reward functions:
- * [s (4), a, sNext (4), terminated, afterTermination, stepsBeyondTerminated, truncated, steps].
+ * What a CartPole reward function sees: s and sNext are [x (m), x_dot (m/s), theta (rad),
+ * theta_dot (rad/s)] (float64 state; a Float64Array in-process, an array in the sandbox),
+ * info the CartPoleFacts below in this order.
  */
-export const CARTPOLE_RECORD_WIDTH = 14;
-
-/**
- * The sandbox's view of a CartPole transition: s and sNext are arrays [x, x_dot, theta,
- * theta_dot] (float64 state), info is { terminated, afterTermination, stepsBeyondTerminated,
- * truncated, steps, suttonBartoConfig, xThreshold, thetaThreshold } (CartPoleFacts).
- */
-export function cartPoleSandboxCodec(suttonBartoConfig: boolean): SandboxCodec {
-  return {
-    recordWidth: CARTPOLE_RECORD_WIDTH,
-    callBody: `
-    return fn([d[o], d[o + 1], d[o + 2], d[o + 3]], d[o + 4], [d[o + 5], d[o + 6], d[o + 7], d[o + 8]], {
-      terminated: d[o + 9] === 1, afterTermination: d[o + 10] === 1, stepsBeyondTerminated: d[o + 11],
-      truncated: d[o + 12] === 1, steps: d[o + 13], suttonBartoConfig: ${suttonBartoConfig ? 'true' : 'false'},
-      xThreshold: ${X_LIMIT}, thetaThreshold: ${THETA_LIMIT}
-    }, P);`,
-  };
-}
+export const cartPoleTransition: TransitionSchema<CartPoleState, CartPoleFacts> = {
+  state: 4,
+  stateDescription: '[x (m), x_dot (m/s), theta (rad), theta_dot (rad/s)], the float64 state',
+  fields: [
+    { name: 'terminated', type: 'bool', per: 'step', description: 'The new state is outside the thresholds.' },
+    { name: 'afterTermination', type: 'bool', per: 'step', description: 'The episode had already terminated before this step.' },
+    { name: 'stepsBeyondTerminated', type: 'int', per: 'step', description: "Gymnasium's steps_beyond_terminated after this step (-1 for None)." },
+    { name: 'truncated', type: 'bool', per: 'step', description: 'This step reaches the step limit.' },
+    { name: 'steps', type: 'int', per: 'step', description: 'Steps of the episode so far, this one included.' },
+    { name: 'suttonBartoConfig', type: 'bool', per: 'batch', description: "The config's sutton_barto_reward flag." },
+    { name: 'xThreshold', type: 'number', per: 'batch', description: 'Cart position beyond which the episode terminates, m.' },
+    { name: 'thetaThreshold', type: 'number', per: 'batch', description: 'Pole angle beyond which the episode terminates, rad.' },
+  ],
+  /** Pushed right from rest: the first step with the default config. */
+  sample() {
+    const facts = newCartPoleFacts();
+    facts.steps = 1;
+    return { s: new Float64Array([0, 0, 0, 0]), a: 1, sNext: new Float64Array([0, 0.195, 0, -0.293]), facts };
+  },
+};

@@ -5,7 +5,7 @@
 
 import { CELL_KIND_NAMES, CellKind, type CellKindName } from '../envs/gridworld-maps.js';
 import type { OptionSpec, OptionValues } from '../options.js';
-import type { SandboxCodec } from './sandbox.js';
+import type { TransitionSchema } from '../envs/transition-schema.js';
 import type { RewardFunction } from './types.js';
 
 /**
@@ -145,28 +145,32 @@ export const gridRewardFunctions: readonly RewardFunction<number, GridFacts>[] =
 export const GRID_DEFAULT_REWARD = gridSeedReward.name;
 
 /**
- * Record of one gridworld transition for sandboxed reward functions:
- * [s, a, sNext, kind, offGrid, terminated, truncated, steps].
+ * What a gridworld reward function sees: s and sNext are state indices (row * width + col),
+ * info the GridFacts below in this order (in-process functions also get `kind`).
  */
-export const GRID_RECORD_WIDTH = 8;
-
-/**
- * The sandbox's view of a gridworld transition: s and sNext are state indices, info is
- * { cell, offGrid, terminated, truncated, steps, row, col, nextRow, nextCol, width, height,
- * goalRow, goalCol } (GridFacts without `kind`).
- */
-export function gridSandboxCodec(world: { width: number; height: number; goalRow: number; goalCol: number }): SandboxCodec {
-  const int = (x: number) => String(Math.trunc(x));
-  const W = int(world.width);
-  return {
-    recordWidth: GRID_RECORD_WIDTH,
-    callBody: `
-    const s = d[o], sn = d[o + 2], k = d[o + 3];
-    return fn(s, d[o + 1], sn, {
-      cell: k === 0 ? "standard" : k === 1 ? "hazard" : k === 2 ? "goal" : "start",
-      offGrid: d[o + 4] === 1, terminated: d[o + 5] === 1, truncated: d[o + 6] === 1, steps: d[o + 7],
-      row: (s - s % ${W}) / ${W}, col: s % ${W}, nextRow: (sn - sn % ${W}) / ${W}, nextCol: sn % ${W},
-      width: ${W}, height: ${int(world.height)}, goalRow: ${int(world.goalRow)}, goalCol: ${int(world.goalCol)}
-    }, P);`,
-  };
-}
+export const gridTransition: TransitionSchema<number, GridFacts> = {
+  state: 'index',
+  stateDescription: 'the state index row * width + col',
+  fields: [
+    { name: 'cell', type: { enum: CELL_KIND_NAMES }, per: 'step', description: 'Kind of the cell entered.' },
+    { name: 'offGrid', type: 'bool', per: 'step', description: 'The chosen move pointed off the grid.' },
+    { name: 'terminated', type: 'bool', per: 'step', description: 'The step entered the goal.' },
+    { name: 'truncated', type: 'bool', per: 'step', description: 'The step reached the step limit without entering the goal.' },
+    { name: 'steps', type: 'int', per: 'step', description: 'Steps of the episode so far, this one included.' },
+    { name: 'row', type: 'int', per: 'step', description: 'Row before the step.' },
+    { name: 'col', type: 'int', per: 'step', description: 'Column before the step.' },
+    { name: 'nextRow', type: 'int', per: 'step', description: 'Row after the step.' },
+    { name: 'nextCol', type: 'int', per: 'step', description: 'Column after the step.' },
+    { name: 'width', type: 'int', per: 'batch', description: 'Columns of the world.' },
+    { name: 'height', type: 'int', per: 'batch', description: 'Rows of the world.' },
+    { name: 'goalRow', type: 'int', per: 'batch', description: "The goal's row." },
+    { name: 'goalCol', type: 'int', per: 'batch', description: "The goal's column." },
+  ],
+  /** small_maze's start moving right. */
+  sample() {
+    const facts = newGridFacts({ width: 13, height: 11, goalRow: 9, goalCol: 12 });
+    setGridCell(facts, CellKind.standard);
+    Object.assign(facts, { steps: 1, row: 9, col: 0, nextRow: 9, nextCol: 1 });
+    return { s: 9 * 13, a: 3, sNext: 9 * 13 + 1, facts };
+  },
+};

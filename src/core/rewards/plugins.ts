@@ -12,8 +12,9 @@
  * ["GridWorld-v0"]), an optional `description`, `params` (OptionSpec-like: name, type
  * "number" | "int" | "bool" | "string", description, default, optional minimum, maximum,
  * choices) and `compute(s, a, sNext, info, params) => number`, called in-process on every
- * step with the same arguments as the built-in functions (see rewards/gridworld.ts GridFacts
- * and rewards/cartpole.ts CartPoleFacts: reused objects, not to be kept).
+ * step with the same arguments as the built-in functions (the env type's transition schema:
+ * EnvType.transition, e.g. rewards/gridworld.ts gridTransition and GridFacts; facts objects
+ * are reused, not to be kept).
  *
  * Plugins are trusted operator code (they run in the server's process). Still, each is
  * checked at start-up: a module that fails to import, registers nothing, has an invalid
@@ -26,12 +27,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CellKind } from '../envs/gridworld-maps.js';
+import { envTypes } from '../envs/registry.js';
 import type { OptionSpec, OptionValues } from '../options.js';
 import { resolveOptions } from '../options.js';
-import { newCartPoleFacts } from './cartpole.js';
 import { rewardError } from './external.js';
-import { newGridFacts, setGridCell } from './gridworld.js';
 import { checkParamSpecs, checkRewardName, type PluginReward } from './registry.js';
 import type { RewardFunction } from './types.js';
 
@@ -98,11 +97,31 @@ export async function loadRewardPlugins(dir: string, envTypeIds: readonly string
   return out;
 }
 
+/**
+ * Imports a plugin module. TypeScript ones (.ts, .mts) go through tsx's tsImport; tsx is
+ * imported only for them, and a production install (npm install --omit=dev, the npm package,
+ * the Docker image) may not have it: then the error says how to get it.
+ */
+async function importPlugin(file: string): Promise<unknown> {
+  const url = pathToFileURL(file).href;
+  if (!TYPESCRIPT_EXTENSIONS.has(path.extname(file))) return import(url);
+  let tsx: typeof import('tsx/esm/api');
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error('a TypeScript plugin is loaded through tsx, which is not installed: run `npm install tsx` where gymhost is installed, or compile the plugin to .js or .mjs');
+  }
+  return tsx.tsImport(url, import.meta.url);
+}
+
+const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts']);
+
 /** Imports one plugin module and checks what it registers. */
 export async function loadPluginFile(file: string, envTypeIds: readonly string[]): Promise<PluginReward[]> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = (await importPlugin(file)) as Record<string, unknown>;
   } catch (err) {
     throw new PluginLoadError(file, `cannot be loaded: ${describeError(err)}`);
   }
@@ -190,32 +209,17 @@ function checkedCompute(name: string, compute: PluginRewardDefinition['compute']
   };
 }
 
-/** One call on a typical transition of env type `t` with the default params. */
+/** One call on the sample transition of env type `t` (its transition schema's) with the default params. */
 function smokeTest(reward: PluginReward, t: string, file: string): void {
+  const type = envTypes.get(t);
+  if (!type) return;
   const params = resolveOptions(reward.params, undefined, 'params');
-  const sample = sampleTransition(t);
-  if (!sample) return;
+  const sample = type.transition.sample();
   try {
     reward.fn.compute(sample.s, sample.a, sample.sNext, sample.facts, params);
   } catch (err) {
     throw new PluginLoadError(file, `reward function '${reward.name}' fails on a sample ${t} transition: ${describeError(err).replace(/ The step was not taken.*$/, '')}`);
   }
-}
-
-/** A first step of each env type: small_maze's start moving right; CartPole pushed right from rest. */
-function sampleTransition(t: string): { s: unknown; a: number; sNext: unknown; facts: unknown } | undefined {
-  if (t === 'GridWorld-v0') {
-    const facts = newGridFacts({ width: 13, height: 11, goalRow: 9, goalCol: 12 });
-    setGridCell(facts, CellKind.standard);
-    Object.assign(facts, { steps: 1, row: 9, col: 0, nextRow: 9, nextCol: 1 });
-    return { s: 9 * 13, a: 3, sNext: 9 * 13 + 1, facts };
-  }
-  if (t === 'CartPole-v1') {
-    const facts = newCartPoleFacts();
-    facts.steps = 1;
-    return { s: new Float64Array([0, 0, 0, 0]), a: 1, sNext: new Float64Array([0, 0.195, 0, -0.293]), facts };
-  }
-  return undefined;
 }
 
 function describeError(err: unknown): string {

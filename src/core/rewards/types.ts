@@ -58,8 +58,9 @@ export interface RewardChoice {
 }
 
 /**
- * What CartPoleBatch and GridWorldBatch offer beyond EnvBatch for rewards that are not
- * built-in (sessions use it when present).
+ * What env batches offer beyond EnvBatch for rewards that are not built-in (sessions use it
+ * when present). RewardedBatch (envs/reward-layer.ts), the base of every env batch,
+ * implements it.
  */
 export interface RewardAwareBatch {
   /** Switches the reward function; `impl` for plugin and sandboxed functions. */

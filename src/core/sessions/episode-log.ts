@@ -52,7 +52,9 @@ export class EpisodeLog {
   private readonly open: Uint8Array;
   private readonly seeds: Float64Array;
   private readonly seeded: Uint8Array;
+  /** The log: entries[head] on are kept; those before head are dropped, and removed from the array in blocks by trim(). */
   private entries: EpisodeLogEntry[] = [];
+  private head = 0;
   /** Episodes ever ended (entries plus those dropped). */
   ended = 0;
 
@@ -102,10 +104,18 @@ export class EpisodeLog {
     });
   }
 
-  /** Drops the oldest entries beyond the capacity (call between steps, not inside one). */
+  /**
+   * Drops the oldest entries beyond the capacity (call between steps, not inside one). The
+   * array is shifted only once a quarter of the capacity is dropped, not on every step: a
+   * full log of a vector session would otherwise move all its entries on every call.
+   */
   trim(): void {
-    const extra = this.entries.length - this.capacity;
-    if (extra > 0) this.entries.splice(0, extra);
+    const extra = this.entries.length - this.head - this.capacity;
+    if (extra > 0) this.head += extra;
+    if (this.head > 0 && this.head >= Math.max(1024, this.capacity >> 2)) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   /** Entries kept. */
@@ -115,21 +125,23 @@ export class EpisodeLog {
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.length - this.head;
   }
 
   /** `limit` entries (0 = all) from `offset` (0 = the oldest kept). */
   page(offset: number, limit: number): EpisodeLogEntry[] {
-    return this.entries.slice(offset, limit === 0 ? undefined : offset + limit);
+    const from = this.head + offset;
+    return this.entries.slice(from, limit === 0 ? undefined : from + limit);
   }
 
   save(): EpisodeLogState {
-    return { ...this.accumulators(), entries: [...this.entries], ended: this.ended };
+    return { ...this.accumulators(), entries: this.entries.slice(this.head), ended: this.ended };
   }
 
   restore(s: EpisodeLogState): void {
     this.setAccumulators(s);
     this.entries = [...s.entries];
+    this.head = 0;
     this.ended = s.ended;
   }
 
@@ -140,7 +152,10 @@ export class EpisodeLog {
     this.ended = s.ended;
   }
 
-  /** Accumulators for rollback(): the running episodes and the log's length (entries are only appended meanwhile). */
+  /**
+   * Accumulators for rollback(): the running episodes and the log array's length (entries
+   * are only appended meanwhile; trim() is not called between mark() and rollback()).
+   */
   mark(): EpisodeLogMark {
     return { ...this.accumulators(), size: this.entries.length, ended: this.ended };
   }

@@ -2,9 +2,6 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import protobuf from 'protobufjs';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { DomainError, invalidArgument } from '../../core/errors.js';
 import type { Caller } from '../../core/sessions/caller.js';
 import { EnvServiceService, type StepStreamRequest, type StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
@@ -12,30 +9,13 @@ import { AgentServiceService, type TrainRequest, type TrainResponse, type WatchR
 import { UsageServiceService } from '../../gen/gymhost/v1/usage_service.js';
 import { EnvironmentService as DmEnvRpcEnvironmentService } from '../../gen/dm_env_rpc/v1/dm_env_rpc.js';
 import { processHandler as dmEnvRpcProcess } from '../dm-env-rpc/process.js';
+import { DESCRIPTOR_SET, HEALTH_DESCRIPTOR_SET, descriptorFiles } from '../descriptors.js';
 import { REQUEST_ID_KEY, toErrorDetail, toGrpcError } from '../errors.js';
-import type { Gate, OpenStream } from '../gate.js';
+import type { CallScope, Gate, OpenStream } from '../gate.js';
 import type { EnvService } from '../services/env-service.js';
+import { serializeStepBatch, serializeStepStream } from '../services/wire.js';
 import type { AgentService } from '../services/agent-service.js';
 import type { UsageService } from '../services/usage-service.js';
-
-export const PROTO_DIR = fileURLToPath(new URL('../../../proto', import.meta.url));
-export const PROTO_FILES = ['gymhost/v1/env_service.proto', 'gymhost/v1/agent_service.proto', 'gymhost/v1/usage_service.proto'];
-/** FileDescriptorSet of the API and its imports, made by `npm run gen` (buf build). */
-const DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/gymhost.binpb', import.meta.url));
-const HEALTH_DESCRIPTOR_SET = fileURLToPath(new URL('../../gen/health.binpb', import.meta.url));
-
-/** The serialized FileDescriptorProtos in a FileDescriptorSet file (field 1, repeated). */
-function descriptorFiles(file: string): Buffer[] {
-  const bytes = readFileSync(file);
-  const reader = protobuf.Reader.create(bytes);
-  const files: Buffer[] = [];
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 2) files.push(Buffer.from(reader.bytes()));
-    else reader.skipType(tag & 7);
-  }
-  return files;
-}
 
 /** Marks a request whose bytes were not a valid protobuf message. */
 const UNDECODABLE = Symbol('undecodable');
@@ -148,11 +128,29 @@ function responseMetadata(requestId: string): grpc.Metadata {
   return md;
 }
 
-/** Aborts when the call is cancelled by the client or its deadline passes. */
-function callSignal(call: { on(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
-  const controller = new AbortController();
-  call.on('cancelled', () => controller.abort());
-  return controller.signal;
+/**
+ * The Ctx of a unary call. Its signal (aborted when the client cancels or the deadline
+ * passes) is made on first use: grpc-js reports a cancel at the end of every unary call, and
+ * an AbortController aborted there (each abort builds a DOMException) cost every call, while
+ * only a few methods (Evaluate) listen.
+ */
+class UnaryCtx implements Ctx {
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly caller: Caller,
+    private readonly call: { readonly cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown },
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      if (this.call.cancelled) controller.abort();
+      else this.call.once('cancelled', () => controller.abort());
+    }
+    return this.controller.signal;
+  }
 }
 
 /**
@@ -162,26 +160,33 @@ function callSignal(call: { on(event: 'cancelled', listener: () => void): unknow
 function unary<Req, Res>(gate: Gate, method: string, fn: (req: Req, ctx: Ctx) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const scope = gate.begin(method, 'grpc', metadataValue(call.metadata, REQUEST_ID_KEY));
-    const fail = (err: unknown) => {
-      scope.end(err);
-      callback(toGrpcError(err, scope.requestId));
-    };
-    const succeed = (res: Res) => {
-      gate.succeeded(scope, call.request, res);
-      scope.end();
-      call.sendMetadata(responseMetadata(scope.requestId));
-      callback(null, res);
-    };
     try {
       checkDecoded(call.request);
       const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
-      const out = fn(call.request, { caller, signal: callSignal(call) });
-      if (out instanceof Promise) out.then(succeed, fail);
-      else succeed(out);
+      const out = fn(call.request, new UnaryCtx(caller, call));
+      if (out instanceof Promise) {
+        out.then(
+          (res) => unarySucceeded(gate, scope, call, callback, res),
+          (err) => unaryFailed(scope, callback, err),
+        );
+      } else unarySucceeded(gate, scope, call, callback, out);
     } catch (err) {
-      fail(err);
+      unaryFailed(scope, callback, err);
     }
   };
+}
+
+/** Answers a unary call (module functions, not closures made per call). */
+function unarySucceeded<Res>(gate: Gate, scope: CallScope, call: grpc.ServerUnaryCall<unknown, Res>, callback: grpc.sendUnaryData<Res>, res: Res): void {
+  gate.succeeded(scope, call.request, res);
+  scope.end();
+  call.sendMetadata(responseMetadata(scope.requestId));
+  callback(null, res);
+}
+
+function unaryFailed<Res>(scope: CallScope, callback: grpc.sendUnaryData<Res>, err: unknown): void {
+  scope.end(err);
+  callback(toGrpcError(err, scope.requestId));
 }
 
 /**
@@ -262,7 +267,14 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
   const window = options.streamWindow ?? 64;
   const E = (name: string) => `EnvService/${name}`;
   const A = (name: string) => `AgentService/${name}`;
-  server.addService(withSafeDecoding(EnvServiceService), {
+  const envDef = withSafeDecoding(EnvServiceService);
+  // StepBatch answers carry their encoded bytes (services/wire.ts): sent without encoding again.
+  const envDefinition = {
+    ...envDef,
+    stepBatch: { ...envDef.stepBatch, responseSerialize: serializeStepBatch },
+    stepStream: { ...envDef.stepStream, responseSerialize: serializeStepStream },
+  };
+  server.addService(envDefinition, {
     listEnvTypes: unary(gate, E('ListEnvTypes'), () => envs.listEnvTypes()),
     createEnv: unary(gate, E('CreateEnv'), (req, c) => envs.createEnvWhenReady(req, c.caller)),
     getEnv: unary(gate, E('GetEnv'), (req, c) => envs.getEnv(req, c.caller)),
@@ -314,19 +326,39 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
           return inline(err);
         }
       };
-      const flush = async () => {
+      // Answers held: pending, and written but still in grpc-js's buffer (the client has not
+      // read them yet). At most `window` are held: the stream stops reading requests there.
+      const held = () => pending.length + call.writableLength;
+      // Writes the answers that are ready, in order, synchronously; it goes on later when the
+      // head is a worker's answer not yet in, or when `window` answers are held (grpc-js's
+      // write() turns false long before, at 16 buffered: waiting for 'drain' there would stall
+      // a client that pipelines more than 16 requests on every 16th answer).
+      const flush = (): void => {
         if (flushing) return;
-        flushing = true;
         while (pending.length > 0 && !finished) {
           const head = pending[0];
-          const res = head instanceof Promise ? await head : head;
+          if (head instanceof Promise) {
+            flushing = true;
+            void head.then((res) => {
+              pending[0] = res;
+              resumeFlush();
+            });
+            return;
+          }
           pending.shift();
-          if (finished) break;
-          if (!call.write(res)) await writable(call);
-          if (pending.length < window && call.isPaused()) call.resume();
+          if (!call.write(head) && held() >= window) {
+            flushing = true;
+            void writable(call).then(resumeFlush);
+            return;
+          }
+          if (held() < window && call.isPaused()) call.resume();
         }
-        flushing = false;
+        if (!inputEnded && held() < window && call.isPaused()) call.resume();
         if (inputEnded && pending.length === 0) finish();
+      };
+      const resumeFlush = () => {
+        flushing = false;
+        flush();
       };
       const open: OpenStream = {
         endForShutdown(message) {
@@ -341,8 +373,8 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
       call.on('data', (req: StepStreamRequest) => {
         if (inputEnded) return;
         pending.push(answer(req));
-        if (pending.length >= window) call.pause();
-        void flush();
+        if (held() >= window) call.pause();
+        flush();
       });
       call.on('end', () => {
         inputEnded = true;

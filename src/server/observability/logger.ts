@@ -13,7 +13,26 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
  * (`audit`: "create" | "delete" | "auth_failure"). Tests pass a destination to read lines.
  */
 export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'gymhost' }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? bufferedStdout());
+  return pino({ level, base: { service: 'gymhost' }, timestamp: isoTime }, destination ?? bufferedStdout());
+}
+
+/** The second (epoch seconds) whose ISO text `isoSecond` holds, e.g. `2024-06-11T09:30:05.`. */
+let isoSecondOf = -1;
+let isoSecond = '';
+
+/**
+ * pino's `time` field as pino.stdTimeFunctions.isoTime writes it (`,"time":"...Z"`), with the
+ * date and time up to the second formatted once per second rather than on every line.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== isoSecondOf) {
+    isoSecondOf = second;
+    isoSecond = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const ms = now - second * 1000;
+  return `,"time":"${isoSecond}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
 }
 
 /** The one buffered stdout of this process (every logger shares it). */

@@ -1,24 +1,16 @@
 import protobuf from 'protobufjs';
-import path from 'node:path';
 import { invalidArgument } from '../../core/errors.js';
-import { PROTO_DIR, PROTO_FILES } from '../grpc/server.js';
+import { descriptorRoot } from '../descriptors.js';
 
 /**
- * REST JSON <-> proto3 canonical JSON, driven by the .proto descriptors (the one source of
- * truth). REST JSON is the proto3 JSON mapping except that gymhost.v1.SpaceValue and
- * gymhost.v1.Tensor appear as plain JSON numbers and (nested) arrays, and uint8 flag
- * tensors (terminated, truncated, reset_mask) as arrays of booleans.
+ * REST JSON <-> proto3 canonical JSON, driven by the API's descriptors (src/gen/gymhost.binpb,
+ * which buf builds from the .proto files: see ../descriptors.ts). REST JSON is the proto3 JSON
+ * mapping except that gymhost.v1.SpaceValue and gymhost.v1.Tensor appear as plain JSON
+ * numbers and (nested) arrays, and uint8 flag tensors (terminated, truncated, reset_mask) as
+ * arrays of booleans.
  */
 
-export const protoRoot: protobuf.Root = loadRoot();
-
-function loadRoot(): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target));
-  root.loadSync(PROTO_FILES, { alternateCommentMode: true, keepCase: true });
-  root.resolveAll();
-  return root;
-}
+export const protoRoot: protobuf.Root = descriptorRoot();
 
 export function messageType(name: string): protobuf.Type {
   return protoRoot.lookupType(name);

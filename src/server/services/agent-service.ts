@@ -14,7 +14,6 @@ import { presets, type AgentPreset as Preset } from '../../core/agents/presets.j
 import { SNAPSHOT_FORMAT, decodeSnapshot, encodeSnapshot } from '../../core/agents/snapshot-codec.js';
 import { toTfjsArtifacts } from '../../core/agents/nets/tfjs-export.js';
 import type { Agent, AgentSnapshot } from '../../core/agents/types.js';
-import { gridWorldLayout } from '../../core/envs/gridworld.js';
 import { SessionStore, type Access, type Caller, type StoredSession } from '../../core/sessions/session-store.js';
 import { estimateAgentBytes, estimateParameters } from '../../core/agents/memory.js';
 import type { UsageTracker } from '../usage.js';
@@ -805,10 +804,8 @@ export class AgentService {
       maxEpisodeSteps = env.maxEpisodeSteps;
       observationSpace = env.observationSpace;
       actionSpace = env.actionSpace;
-      if (env.type.id === 'GridWorld-v0') {
-        const layout = gridWorldLayout(env.config);
-        grid = { gridWidth: layout.width, gridHeight: layout.height };
-      }
+      const cells = env.type.stateGrid?.(env.config);
+      if (cells) grid = { gridWidth: cells.width, gridHeight: cells.height };
     } else {
       if (!req.observationSpace || !req.actionSpace) throw invalidArgument('env', 'env (a session id) or both observation_space and action_space are required', 'MISSING_FIELD');
       observationSpace = spaceFromProto(req.observationSpace, 'observation_space');

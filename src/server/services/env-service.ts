@@ -62,6 +62,7 @@ import {
 } from '../../gen/gymhost/v1/env_service.js';
 import { optionToProto } from './options-proto.js';
 import { observationValue, readAction, readTensor, spaceToProto, toTensor } from './tensors.js';
+import { encodeStepBatch } from './wire.js';
 import { VERSION, API_VERSION } from '../version.js';
 
 /** Limits of an EnvService. */
@@ -427,15 +428,15 @@ export class EnvService {
     const actions = readTensor(req.actions, actionShape, 'actions', discreteActions);
     this.counted(session, session.numEnvs, () => session.stepBatch(actions));
     const { batch } = session;
-    const n = session.numEnvs;
-    return {
-      observations: batchObservations(session),
-      rewards: toTensor(batch.rewards, [n]),
-      terminated: toTensor(batch.terminated, [n]),
-      truncated: toTensor(batch.truncated, [n]),
-      resetMask: toTensor(session.resetMask, [n]),
-      finalObservations: session.params.autoresetMode === 'same_step' ? toTensor(session.finalObservations, obsShape(session)) : undefined,
-    };
+    return encodeStepBatch({
+      observations: batch.observations,
+      observationShape: obsShape(session),
+      rewards: batch.rewards,
+      terminated: batch.terminated,
+      truncated: batch.truncated,
+      resetMask: session.resetMask,
+      finalObservations: session.params.autoresetMode === 'same_step' ? session.finalObservations : undefined,
+    });
   }
 
   /** Runs a step of `session` counting its env steps and, for a plugin or sandboxed reward, the reward call. */
@@ -872,6 +873,8 @@ function envTypeToProto(t: EnvType, rewards: RewardRegistry): EnvTypeMsg {
     renderModes: t.renderModes.map(renderModeToProto),
     resetOptions: t.resetOptions.map(optionToProto),
     agentPresets: presets.filter((p) => p.envId === t.id).map((p) => p.name),
+    renderFps: t.renderFps,
+    timeLimit: t.timeLimit,
   };
 }
 

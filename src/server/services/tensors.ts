@@ -67,6 +67,9 @@ export function spaceToProto(space: Space): SpaceMsg {
 
 type Typed = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** Whether typed arrays of this machine are little-endian, as the wire's tensors are. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Packs a typed array (copied) into a Tensor of the given shape. */
 export function toTensor(values: Typed, shape: number[]): Tensor {
   const dtype =
@@ -110,12 +113,18 @@ export function tensorValues(t: Tensor, field: string): Float64Array | Int32Arra
   if (t.data.length !== count * width) {
     throw invalidArgument(`${field}.data`, `${field}.data must hold ${count} elements of ${width} bytes (${count * width} bytes), got ${t.data.length} bytes`, 'WRONG_SIZE');
   }
-  const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   if (t.dtype === Dtype.DTYPE_INT32) {
     const out = new Int32Array(count);
-    for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
+    if (LITTLE_ENDIAN) {
+      // The wire's little-endian bytes are the array's bytes: one copy.
+      new Uint8Array(out.buffer).set(t.data);
+    } else {
+      const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
+    }
     return out;
   }
+  const view = new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     switch (t.dtype) {

@@ -83,6 +83,12 @@ interface Slot {
 
 const READY_TIMEOUT_MS = 120_000;
 
+/**
+ * The worker thread's module: compiled worker.js next to this file in dist/ (bin/gymhost.js);
+ * from the TypeScript sources (tests, through tsx) bootstrap.mjs, which loads tsx first.
+ */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './bootstrap.mjs' : './worker.js', import.meta.url);
+
 export class ComputePool {
   readonly size: number;
   private readonly slots: Slot[] = [];
@@ -182,7 +188,7 @@ export class ComputePool {
       pluginCallMs: this.options.pluginCallMs ?? 1000,
       niceness: this.options.niceness ?? 10,
     };
-    const worker = new Worker(new URL('./bootstrap.mjs', import.meta.url), { workerData: setup, name: `gymhost-worker-${slot.index}` });
+    const worker = new Worker(WORKER_ENTRY, { workerData: setup, name: `gymhost-worker-${slot.index}` });
     worker.unref();
     slot.worker = worker;
     slot.ready = new Promise<void>((resolve, reject) => {

@@ -20,10 +20,9 @@ gymnasium, so ``gymnasium.make("gymhost/CartPole-v1", address=...)`` and
 
 from __future__ import annotations
 
-from typing import Any as _Any
-
 import gymnasium as _gym
 
+from ._env_specs import ENV_SPECS as _ENV_SPECS
 from .agent import Agent, EpisodeRecord, EvaluateResult, ExportedAgent, History, Preset, RunCheckpoint, RunEvaluation, TrainingRun, TrainSummary, presets
 from .animation import Animation, animate_run
 from .client import DEFAULT_ADDRESS, Client, StepStream, connect
@@ -91,16 +90,15 @@ __all__ = [
     "sb3_vec_env",
 ]
 
-# gymnasium.make("gymhost/CartPole-v1", address=...) and make_vec(..., "vector_entry_point"),
-# with Gymnasium's spec fields: CartPole-v1 as gymnasium registers it (gym.make wraps it in
-# TimeLimit(500), which ends episodes on the same step as the server's own limit). GridWorld's
-# limit depends on the layout (5 x width x height unless config max_episode_steps says
-# otherwise), so it has no fixed TimeLimit: the server truncates it.
-_SPEC_FIELDS: dict[str, dict[str, _Any]] = {
-    "CartPole-v1": {"max_episode_steps": 500, "reward_threshold": 475.0},
-    "GridWorld-v0": {"max_episode_steps": None, "reward_threshold": None},
-}
-for _env_id, _fields in _SPEC_FIELDS.items():
+# gymnasium.make("gymhost/<id>", address=...) and make_vec(..., "vector_entry_point") for every
+# env type of the server, with Gymnasium's spec fields. Registration happens at import, before
+# there is a server to ask, so the ids and fields come from _env_specs.py, a table generated
+# from the server's env types (scripts/gen-python-env-specs.ts; a test fails when it is stale):
+# CartPole-v1 as gymnasium registers it (gym.make wraps it in TimeLimit(500), which ends
+# episodes on the same step as the server's own limit); GridWorld's limit depends on the layout
+# (5 x width x height unless config max_episode_steps says otherwise), so it has no fixed
+# TimeLimit: the server truncates it.
+for _env_id, _spec in _ENV_SPECS.items():
     if f"gymhost/{_env_id}" not in _gym.registry:
         _gym.register(
             id=f"gymhost/{_env_id}",
@@ -108,5 +106,6 @@ for _env_id, _fields in _SPEC_FIELDS.items():
             vector_entry_point="gymhost.vector:RemoteVectorEnv",
             kwargs={"env_id": _env_id},
             nondeterministic=False,
-            **_fields,
+            max_episode_steps=_spec["max_episode_steps"],
+            reward_threshold=_spec["reward_threshold"],
         )

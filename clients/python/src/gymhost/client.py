@@ -352,6 +352,13 @@ def resolve_client(client: Client | None, address: str | None, kwargs: dict[str,
 # ---- StepStream ---------------------------------------------------------------------------------
 
 _END = object()
+_STEP_STREAM = "/gymhost.v1.EnvService/StepStream"
+
+
+def _serialize_request(request: Any) -> bytes:
+    """A StepStreamRequest's bytes; ``bytes`` are already a serialized StepStreamRequest
+    (RemoteVectorEnv builds its step_batch requests so) and are sent as they are."""
+    return request if type(request) is bytes else request.SerializeToString()
 
 
 class StepStream:
@@ -373,9 +380,10 @@ class StepStream:
     def __init__(self, client: Client) -> None:
         self.client = client
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._responses = client.env_stub.StepStream(
-            iter(self._requests.get, _END), metadata=client.metadata, wait_for_ready=client.wait_for_ready
+        call = client.channel.stream_stream(
+            _STEP_STREAM, request_serializer=_serialize_request, response_deserializer=env_service_pb2.StepStreamResponse.FromString
         )
+        self._responses = call(iter(self._requests.get, _END), metadata=client.metadata, wait_for_ready=client.wait_for_ready)
         self._in_flight = 0
         self._closed = False
 
@@ -436,9 +444,9 @@ class StepStream:
             raise errors.from_detail(response.error)
         return getattr(response, kind)
 
-    def exchange(self, request: env_service_pb2.StepStreamRequest) -> Any:
+    def exchange(self, request: env_service_pb2.StepStreamRequest | bytes) -> Any:
         """:meth:`request` without its checks, for lock-step loops: ``request`` must be a
-        StepStreamRequest and no answer may be in flight."""
+        StepStreamRequest (or one serialized, as bytes) and no answer may be in flight."""
         if self._in_flight or self._closed:
             return self.request(request)
         self._requests.put(request)

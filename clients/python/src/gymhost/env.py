@@ -10,6 +10,7 @@ import numpy as np
 from gymnasium.envs.registration import EnvSpec
 
 from . import errors
+from ._env_specs import ENV_SPECS
 from ._convert import as_int, dict_to_struct, space_from_proto, struct_to_dict, tensor_to_numpy, value_to_proto, value_to_python
 
 from .client import Client, StepStream, resolve_client
@@ -17,8 +18,18 @@ from .v1 import env_service_pb2 as pb
 from .v1 import spaces_pb2
 
 RENDER_MODES = {"rgb_array": pb.RENDER_MODE_RGB_ARRAY, "ansi": pb.RENDER_MODE_ANSI}
-#: Frames per second of each env type's rendering (CartPole's tau = 0.02 s, as Gymnasium).
-RENDER_FPS = {"CartPole-v1": 50, "GridWorld-v0": 8}
+#: Frames per second of each env type's rendering, from the generated table (_env_specs.py):
+#: the fallback for servers whose ListEnvTypes does not report render_fps (see render_fps_of).
+RENDER_FPS = {env_id: spec["render_fps"] for env_id, spec in ENV_SPECS.items()}
+
+
+def render_fps_of(env_type: pb.EnvType | None, env_id: str) -> float:
+    """An env type's frames per second: ListEnvTypes' render_fps, else the generated table's, else 30."""
+    fps = env_type.render_fps if env_type is not None else 0.0
+    if fps <= 0:
+        return RENDER_FPS.get(env_id) or 30
+    # Whole numbers as ints, as Gymnasium's own metadata has them (CartPole: 50).
+    return int(fps) if float(fps).is_integer() else fps
 
 
 def np_dtype_of(space: gym.spaces.Box) -> np.dtype:
@@ -105,7 +116,7 @@ class RemoteEnv(gym.Env):
         self._obs_space = self.observation_space
         env_type = self.client.env_type(env_id)
         modes = [n for n, m in RENDER_MODES.items() if env_type is None or m in env_type.render_modes]
-        self.metadata = {"render_modes": modes, "render_fps": RENDER_FPS.get(env_id, 30)}
+        self.metadata = {"render_modes": modes, "render_fps": render_fps_of(env_type, env_id)}
         self.spec = EnvSpec(
             id=f"gymhost/{env_id}",
             entry_point="gymhost.env:RemoteEnv",

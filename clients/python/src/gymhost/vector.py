@@ -115,6 +115,8 @@ class RemoteVectorEnv(VectorEnv):
         )
         self.transport = transport
         self._stream: StepStream | None = StepStream(self.client) if transport == "stream" else None
+        self._wire_actions = np.dtype("<i4") if self._discrete_actions else np.dtype("<f4")
+        self._request_prefix = _step_batch_prefix(self.id, self._action_shape, self._wire_actions)
         self._md = self.client.metadata
         self._timeout = self.client.timeout
         self._wait = self.client.wait_for_ready
@@ -137,26 +139,23 @@ class RemoteVectorEnv(VectorEnv):
         return tensor_to_numpy(response.observation.tensor, self._obs_dtype).reshape(self.observation_space.shape), {}
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        a = np.asarray(actions)
+        a = actions if type(actions) is np.ndarray else np.asarray(actions)
         if a.shape != self._action_shape:
             if a.size != int(np.prod(self._action_shape)):
                 raise errors.InvalidArgumentError(
                     f"actions must have shape {list(self._action_shape)} (num_envs = {self.num_envs}), got {list(a.shape)}", field="actions", reason="WRONG_SHAPE"
                 )
             a = a.reshape(self._action_shape)
-        if self._discrete_actions:
-            if a.dtype != np.int32:
-                if not np.issubdtype(a.dtype, np.integer):
-                    if not np.all(np.equal(np.mod(a, 1), 0)):
-                        raise errors.InvalidArgumentError(f"actions must be integers, got {a.dtype} values", field="actions", reason="WRONG_DTYPE")
-                a = a.astype(np.int32)
-            tensor = spaces_pb2.Tensor(dtype=spaces_pb2.DTYPE_INT32, shape=self._action_shape, data=a.astype("<i4", copy=False).tobytes())
-        else:
-            tensor = spaces_pb2.Tensor(dtype=spaces_pb2.DTYPE_FLOAT32, shape=self._action_shape, data=a.astype("<f4").tobytes())
-        request = pb.StepBatchRequest(id=self.id, actions=tensor)
+        if self._discrete_actions and a.dtype.kind not in "iu":
+            if not np.all(np.equal(np.mod(a, 1), 0)):
+                raise errors.InvalidArgumentError(f"actions must be integers, got {a.dtype} values", field="actions", reason="WRONG_DTYPE")
+        # The wire's bytes of the actions (a copy only when the dtype, byte order or layout differs).
+        data = np.ascontiguousarray(a, dtype=self._wire_actions)
         if self._stream is not None:
-            r = self._stream.request(pb.StepStreamRequest(step_batch=request))
+            # The request's bytes: the session's constant head, then the actions' bytes (one copy, no messages).
+            r = self._stream.exchange(b"".join((self._request_prefix, data)) if self._request_prefix else _step_batch_request(self, data))
         else:
+            request = _step_batch_request(self, data).step_batch
             try:
                 r = self.client.env_stub.StepBatch(request, timeout=self._timeout, metadata=self._md, wait_for_ready=self._wait)
             except Exception as err:
@@ -166,13 +165,14 @@ class RemoteVectorEnv(VectorEnv):
                     raise errors.from_rpc_error(err) from None
                 raise
         n = self.num_envs
+        # New, writable arrays (the caller may keep them), each one copy of its field's bytes.
         obs = _array(r.observations, self._obs_dtype).reshape(self.observation_space.shape)
         rewards = np.frombuffer(r.rewards.data, dtype="<f8").astype(np.float64)
-        terminations = np.frombuffer(r.terminated.data, dtype=np.uint8).astype(np.bool_)
-        truncations = np.frombuffer(r.truncated.data, dtype=np.uint8).astype(np.bool_)
+        terminations = _flags(r.terminated.data)
+        truncations = _flags(r.truncated.data)
         infos: dict[str, Any] = {}
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
-            ended = np.frombuffer(r.reset_mask.data, dtype=np.uint8).astype(np.bool_)
+            ended = _flags(r.reset_mask.data)
             if ended.any():
                 final = _array(r.final_observations, self._obs_dtype)
                 final_obs = np.empty(n, dtype=object)
@@ -230,6 +230,33 @@ class RemoteVectorEnv(VectorEnv):
 def _array(t: spaces_pb2.Tensor, dtype: Any) -> np.ndarray:
     arr = np.frombuffer(t.data, dtype=np_dtype(t.dtype)).reshape(tuple(t.shape))
     return arr.astype(dtype, copy=True)
+
+
+def _flags(data: bytes) -> np.ndarray:
+    """A uint8 tensor of 0/1 flags as a new bool array (a byte copy: the server writes only 0 and 1)."""
+    return np.frombuffer(data, dtype=np.bool_).copy()
+
+
+def _step_batch_request(env: RemoteVectorEnv, data: np.ndarray) -> pb.StepStreamRequest:
+    wire = spaces_pb2.DTYPE_INT32 if env._discrete_actions else spaces_pb2.DTYPE_FLOAT32
+    return pb.StepStreamRequest(step_batch={"id": env.id, "actions": {"dtype": wire, "shape": env._action_shape, "data": data.tobytes()}})
+
+
+def _step_batch_prefix(session_id: str, shape: tuple[int, ...], dtype: np.dtype) -> bytes:
+    """The bytes of a StepStreamRequest with a step_batch of ``shape`` actions for the session,
+    up to where the actions' data begins: the data (Tensor field 3) is the message's last
+    field, so a request is this head followed by the actions' bytes. Made by the generated
+    code with placeholder data, and checked; empty when that does not hold (then requests
+    are built as messages)."""
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    wire = spaces_pb2.DTYPE_INT32 if dtype == np.dtype("<i4") else spaces_pb2.DTYPE_FLOAT32
+    template = pb.StepStreamRequest(step_batch={"id": session_id, "actions": {"dtype": wire, "shape": shape, "data": b"\x00" * nbytes}}).SerializeToString()
+    head = template[: len(template) - nbytes]
+    probe = bytes(range(256)) * (nbytes // 256) + bytes(range(nbytes % 256))
+    check = pb.StepStreamRequest.FromString(head + probe)
+    if nbytes == 0 or check.step_batch.id != session_id or check.step_batch.actions.data != probe or tuple(check.step_batch.actions.shape) != tuple(shape):
+        return b""
+    return head
 
 
 def _base_seed(seeds: Sequence[int | None], n: int) -> int | None:

@@ -7,10 +7,11 @@
  * every size measured (bench/nets.ts: 4-256-256-2, batch 64, about 12x slower), so without
  * tfjs-node 'auto' stays fused. 'fused' and 'tfjs' force an engine. Networks over
  * MAX_PARAMETERS are refused with INVALID_ARGUMENT on config.hidden_sizes. tfjs is imported
- * only when a tfjs network is built (or 'auto' checks for tfjs-node on a large network).
+ * only when a tfjs network is built (or 'auto' checks for tfjs-node on a large network), and
+ * is optional: without it the tfjs engine is FAILED_PRECONDITION naming TFJS_INSTALL.
  */
 import { createRequire } from 'node:module';
-import { invalidArgument } from '../../errors.js';
+import { failedPrecondition, invalidArgument } from '../../errors.js';
 import { FusedMlp, validateOptimizer, validateSpec } from './fused-mlp.js';
 import type { MlpSpec, OptimizerSpec, QNetwork } from './types.js';
 import { parameterCount } from './types.js';
@@ -71,10 +72,34 @@ export async function createNetwork(spec: MlpSpec, optimizer: OptimizerSpec, see
   }
   if (resolveEngine(spec, engine, tfjsNodeInstalled()) === 'fused') return new FusedMlp(spec, optimizer, seed);
   // Loaded on demand: a process with only fused networks never loads tfjs.
-  const { TfjsMlp, tfjsNodeAvailable } = await import('./tfjs-mlp.js');
+  const { TfjsMlp, tfjsNodeAvailable } = await importTfjsEngine();
   // 'auto' on a large net: tfjs only if tfjs-node really loads (installed is not enough).
   if (resolveEngine(spec, engine, await tfjsNodeAvailable()) === 'fused') return new FusedMlp(spec, optimizer, seed);
   return TfjsMlp.create(spec, optimizer, seed);
+}
+
+/** What installs the tfjs engine: optional peer dependencies of gymhost (package.json). */
+export const TFJS_INSTALL = 'npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm';
+
+/**
+ * nets/tfjs-mlp.ts, which imports @tensorflow/tfjs. tfjs is not installed with gymhost by
+ * default (the fused engine needs nothing): without it, FAILED_PRECONDITION on config.engine
+ * naming the install command.
+ */
+async function importTfjsEngine(): Promise<typeof import('./tfjs-mlp.js')> {
+  try {
+    return await import('./tfjs-mlp.js');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if ((e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') && /@tensorflow\/tfjs\b/.test(e.message)) {
+      throw failedPrecondition(
+        `the tfjs engine needs @tensorflow/tfjs, which is not installed: run \`${TFJS_INSTALL}\` where gymhost is installed, or use engine fused (the default)`,
+        'TFJS_NOT_INSTALLED',
+        'config.engine',
+      );
+    }
+    throw err;
+  }
 }
 
 /** createNetwork for the fused engine only: synchronous, no tfjs. */

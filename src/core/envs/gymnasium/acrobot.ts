@@ -187,6 +187,11 @@ export class AcrobotBatch implements GymDynamics {
     this.advance(i, action);
   }
 
+  /** True once copy i has been reset. */
+  isStarted(i: number): boolean {
+    return this.started[i] === 1;
+  }
+
   /** [cos theta1, sin theta1, cos theta2, sin theta2, dtheta1, dtheta2] rounded to float32. */
   private writeObservation(i: number): void {
     const s = this.physics;

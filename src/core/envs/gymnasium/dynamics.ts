@@ -35,6 +35,8 @@ export interface GymDynamics {
   step(actions: ArrayLike<number>): void;
   /** Steps copy i only. */
   stepCopy(i: number, action: number): void;
+  /** True once copy i has been reset. */
+  isStarted(i: number): boolean;
   /** Every copy's state (positions or physics, counters, flags, rewards, generators) as typed arrays. */
   exportState(): EnvBatchState;
   /** Puts back exportState's result from dynamics of the same env, config and size; throws if it does not fit. */

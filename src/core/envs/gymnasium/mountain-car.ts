@@ -138,6 +138,11 @@ export class MountainCarBatch implements GymDynamics {
     this.advance(i, action);
   }
 
+  /** True once copy i has been reset. */
+  isStarted(i: number): boolean {
+    return this.started[i] === 1;
+  }
+
   private advance(i: number, action: number): void {
     const o = 2 * i;
     let position = this.physics[o];

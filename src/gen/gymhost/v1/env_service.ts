@@ -277,6 +277,14 @@ export interface EnvType {
   resetOptions: OptionSpec[];
   /** Names of the agent presets made for this env type (AgentService.ListAgentKinds has them whole). */
   agentPresets: string[];
+  /** Frames per second a viewer plays this env type's frames at (Gymnasium's metadata["render_fps"]). */
+  renderFps: number;
+  /**
+   * Gymnasium's EnvSpec.max_episode_steps: the TimeLimit gymnasium.make("gymhost/<id>") mirrors.
+   * Unset when the default step limit depends on more than the id (GridWorld's world): then
+   * only the server truncates.
+   */
+  timeLimit?: number | undefined;
 }
 
 export interface ListEnvTypesRequest {
@@ -931,6 +939,8 @@ function createBaseEnvType(): EnvType {
     renderModes: [],
     resetOptions: [],
     agentPresets: [],
+    renderFps: 0,
+    timeLimit: undefined,
   };
 }
 
@@ -975,6 +985,12 @@ export const EnvType: MessageFns<EnvType> = {
     }
     for (const v of message.agentPresets) {
       writer.uint32(98).string(v!);
+    }
+    if (message.renderFps !== 0) {
+      writer.uint32(105).double(message.renderFps);
+    }
+    if (message.timeLimit !== undefined) {
+      writer.uint32(112).int64(message.timeLimit);
     }
     return writer;
   },
@@ -1098,6 +1114,22 @@ export const EnvType: MessageFns<EnvType> = {
             message.agentPresets.push(reader.string());
             continue;
           }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.renderFps = reader.double();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.timeLimit = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1164,6 +1196,16 @@ export const EnvType: MessageFns<EnvType> = {
         : globalThis.Array.isArray(object?.agent_presets)
         ? object.agent_presets.map((e: any) => globalThis.String(e))
         : [],
+      renderFps: isSet(object.renderFps)
+        ? globalThis.Number(object.renderFps)
+        : isSet(object.render_fps)
+        ? globalThis.Number(object.render_fps)
+        : 0,
+      timeLimit: isSet(object.timeLimit)
+        ? globalThis.Number(object.timeLimit)
+        : isSet(object.time_limit)
+        ? globalThis.Number(object.time_limit)
+        : undefined,
     };
   },
 
@@ -1205,6 +1247,12 @@ export const EnvType: MessageFns<EnvType> = {
     if (message.agentPresets?.length) {
       obj.agentPresets = message.agentPresets;
     }
+    if (message.renderFps !== 0) {
+      obj.renderFps = floatToJson(message.renderFps);
+    }
+    if (message.timeLimit !== undefined) {
+      obj.timeLimit = Math.round(message.timeLimit);
+    }
     return obj;
   },
 
@@ -1229,6 +1277,8 @@ export const EnvType: MessageFns<EnvType> = {
     message.renderModes = object.renderModes?.map((e) => e) || [];
     message.resetOptions = object.resetOptions?.map((e) => OptionSpec.fromPartial(e)) || [];
     message.agentPresets = object.agentPresets?.map((e) => e) || [];
+    message.renderFps = object.renderFps ?? 0;
+    message.timeLimit = object.timeLimit ?? undefined;
     return message;
   },
 };

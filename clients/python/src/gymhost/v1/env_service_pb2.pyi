@@ -90,7 +90,7 @@ class RewardFunctionInfo(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., params: _Optional[_Iterable[_Union[OptionSpec, _Mapping]]] = ..., origin: _Optional[_Union[RewardOrigin, str]] = ...) -> None: ...
 
 class EnvType(_message.Message):
-    __slots__ = ("id", "description", "observation_space", "action_space", "config_options", "reward_functions", "default_reward_function", "max_episode_steps", "reward_threshold", "render_modes", "reset_options", "agent_presets")
+    __slots__ = ("id", "description", "observation_space", "action_space", "config_options", "reward_functions", "default_reward_function", "max_episode_steps", "reward_threshold", "render_modes", "reset_options", "agent_presets", "render_fps", "time_limit")
     ID_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     OBSERVATION_SPACE_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +103,8 @@ class EnvType(_message.Message):
     RENDER_MODES_FIELD_NUMBER: _ClassVar[int]
     RESET_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     AGENT_PRESETS_FIELD_NUMBER: _ClassVar[int]
+    RENDER_FPS_FIELD_NUMBER: _ClassVar[int]
+    TIME_LIMIT_FIELD_NUMBER: _ClassVar[int]
     id: str
     description: str
     observation_space: _spaces_pb2.Space
@@ -115,7 +117,9 @@ class EnvType(_message.Message):
     render_modes: _containers.RepeatedScalarFieldContainer[RenderMode]
     reset_options: _containers.RepeatedCompositeFieldContainer[OptionSpec]
     agent_presets: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, id: _Optional[str] = ..., description: _Optional[str] = ..., observation_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., config_options: _Optional[_Iterable[_Union[OptionSpec, _Mapping]]] = ..., reward_functions: _Optional[_Iterable[_Union[RewardFunctionInfo, _Mapping]]] = ..., default_reward_function: _Optional[str] = ..., max_episode_steps: _Optional[int] = ..., reward_threshold: _Optional[float] = ..., render_modes: _Optional[_Iterable[_Union[RenderMode, str]]] = ..., reset_options: _Optional[_Iterable[_Union[OptionSpec, _Mapping]]] = ..., agent_presets: _Optional[_Iterable[str]] = ...) -> None: ...
+    render_fps: float
+    time_limit: int
+    def __init__(self, id: _Optional[str] = ..., description: _Optional[str] = ..., observation_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., action_space: _Optional[_Union[_spaces_pb2.Space, _Mapping]] = ..., config_options: _Optional[_Iterable[_Union[OptionSpec, _Mapping]]] = ..., reward_functions: _Optional[_Iterable[_Union[RewardFunctionInfo, _Mapping]]] = ..., default_reward_function: _Optional[str] = ..., max_episode_steps: _Optional[int] = ..., reward_threshold: _Optional[float] = ..., render_modes: _Optional[_Iterable[_Union[RenderMode, str]]] = ..., reset_options: _Optional[_Iterable[_Union[OptionSpec, _Mapping]]] = ..., agent_presets: _Optional[_Iterable[str]] = ..., render_fps: _Optional[float] = ..., time_limit: _Optional[int] = ...) -> None: ...
 
 class ListEnvTypesRequest(_message.Message):
     __slots__ = ()

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { EpisodeLog } from '../../src/core/sessions/episode-log.js';
+import { StepBatchResponse, StepStreamResponse } from '../../src/gen/gymhost/v1/env_service.js';
+import { Dtype } from '../../src/gen/gymhost/v1/spaces.js';
+import { encodeStepBatch, serializeStepBatch, serializeStepStream } from '../../src/server/services/wire.js';
+
+function parts(n: number, final: boolean) {
+  const observations = Float32Array.from({ length: 4 * n }, (_, i) => i / 7 - 3);
+  return {
+    observations,
+    observationShape: [n, 4],
+    rewards: Float64Array.from({ length: n }, (_, i) => i % 3),
+    terminated: Uint8Array.from({ length: n }, (_, i) => i % 2),
+    truncated: Uint8Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+    resetMask: Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0)),
+    finalObservations: final ? observations.map((x) => -x) : undefined,
+  };
+}
+
+/** The same answer as a plain object with copied tensors (what the generated encoder gets). */
+function plain(res: StepBatchResponse): StepBatchResponse {
+  const copy = (t: StepBatchResponse['observations']) => (t ? { dtype: t.dtype, shape: [...t.shape], data: Buffer.from(t.data) } : undefined);
+  return {
+    observations: copy(res.observations),
+    rewards: copy(res.rewards),
+    terminated: copy(res.terminated),
+    truncated: copy(res.truncated),
+    resetMask: copy(res.resetMask),
+    finalObservations: copy(res.finalObservations),
+  };
+}
+
+test('encodeStepBatch: the bytes the generated encoder writes, for any size, with and without final observations', () => {
+  for (const n of [0, 1, 31, 32, 33, 1024, 40_000]) {
+    for (const final of [false, true]) {
+      const res = encodeStepBatch(parts(n, final));
+      const expected = Buffer.from(StepBatchResponse.encode(plain(res)).finish());
+      assert.deepEqual(serializeStepBatch(res), expected, `N=${n} final=${final}`);
+      const stream: StepStreamResponse = { response: { $case: 'stepBatch', value: res } };
+      assert.deepEqual(serializeStepStream(stream), Buffer.from(StepStreamResponse.encode({ response: { $case: 'stepBatch', value: plain(res) } }).finish()), `stream N=${n}`);
+      const decoded = StepBatchResponse.decode(serializeStepBatch(res));
+      assert.equal(decoded.observations!.dtype, Dtype.DTYPE_FLOAT32);
+      assert.deepEqual(decoded.observations!.shape, [n, 4]);
+      assert.equal(decoded.finalObservations !== undefined, final);
+    }
+  }
+});
+
+test('encodeStepBatch: the answer is a copy; later changes of the session arrays do not reach it', () => {
+  const p = parts(8, false);
+  const res = encodeStepBatch(p);
+  const before = Buffer.from(serializeStepBatch(res));
+  p.observations.fill(99);
+  p.rewards.fill(-1);
+  p.terminated.fill(1);
+  assert.deepEqual(serializeStepBatch(res), before);
+  assert.deepEqual(new Float32Array(res.observations!.data.buffer.slice(res.observations!.data.byteOffset, res.observations!.data.byteOffset + 128)), Float32Array.from({ length: 32 }, (_, i) => i / 7 - 3));
+});
+
+test('serializers: answers without encoded bytes (plain objects) take the generated encoder', () => {
+  const res = plain(encodeStepBatch(parts(5, true)));
+  assert.deepEqual(serializeStepBatch(res), Buffer.from(StepBatchResponse.encode(res).finish()));
+  const step: StepStreamResponse = { response: { $case: 'step', value: { observation: undefined, reward: 1, terminated: true, truncated: false, info: {} } } };
+  assert.deepEqual(serializeStepStream(step), Buffer.from(StepStreamResponse.encode(step).finish()));
+});
+
+test('EpisodeLog: keeps the newest `capacity` episodes in order while trimming in blocks', () => {
+  const log = new EpisodeLog(3, 5000);
+  let ended = 0;
+  for (let call = 0; call < 4000; call++) {
+    for (let i = 0; i < 3; i++) {
+      log.begin(i, undefined);
+      log.stepped(i, 1, 1, 0);
+      ended++;
+    }
+    log.trim();
+    assert.equal(log.size, Math.min(ended, 5000));
+  }
+  assert.equal(log.ended, 12_000);
+  const all = log.page(0, 0);
+  assert.equal(all.length, 5000);
+  assert.equal(all[0].episode, 7001);
+  assert.equal(all.at(-1)!.episode, 12_000);
+  assert.deepEqual(log.page(10, 2).map((e) => e.episode), [7011, 7012]);
+  assert.deepEqual(log.save().entries.map((e) => e.episode), all.map((e) => e.episode));
+  // mark / rollback after trimming.
+  const mark = log.mark();
+  log.begin(0, undefined);
+  log.stepped(0, 1, 1, 0);
+  assert.equal(log.size, 5001);
+  log.rollback(mark);
+  assert.equal(log.size, 5000);
+  assert.equal(log.page(4999, 1)[0].episode, 12_000);
+});
