@@ -7,8 +7,8 @@
  * split a 64-bit output in two halves, low half first, and keep the high half buffered as
  * NumPy's PCG64 does (has_uint32 / uinteger).
  *
- * Seeding uses BigInt (allocates); every draw runs on 16-bit limbs in preallocated typed
- * arrays and allocates nothing, so per-step use is fine.
+ * Seeding uses BigInt (allocates); every draw runs on 16-bit limbs in local float64
+ * arithmetic (exact) and allocates nothing, so per-step use is fine.
  */
 
 const MASK32 = 0xffffffffn;
@@ -72,7 +72,7 @@ export function seedSequenceState(seed: number, nWords32: number): Uint32Array {
 }
 
 /** PCG_DEFAULT_MULTIPLIER_128 as eight 16-bit limbs, low first. */
-const MULT_LIMBS = Float64Array.from({ length: 8 }, (_, k) => Number((PCG_MULT >> BigInt(16 * k)) & 0xffffn));
+const [M0, M1, M2, M3, M4, M5, M6, M7] = Array.from({ length: 8 }, (_, k) => Number((PCG_MULT >> BigInt(16 * k)) & 0xffffn));
 const TWO_POW_53 = 9007199254740992;
 const UINT32_MAX = 0xffffffff;
 
@@ -84,8 +84,6 @@ export class NumpyGenerator {
   readonly bufferWords = 2;
   /** The state and increment as saveTo writes them. */
   private readonly words = new Uint32Array(8);
-  /** Scratch: the state as 16-bit limbs, low first. */
-  private readonly limbs = new Float64Array(8);
   /** The last 64-bit output, high and low 32 bits. */
   private outHi = 0;
   private outLo = 0;
@@ -119,21 +117,38 @@ export class NumpyGenerator {
   /** Advances the LCG (state = state * MULT + inc mod 2^128) and sets outHi/outLo to XSL-RR of the new state. */
   private advance(): void {
     const w = this.words;
-    const a = this.limbs;
-    for (let k = 0; k < 4; k++) {
-      a[2 * k] = w[k] & 0xffff;
-      a[2 * k + 1] = w[k] >>> 16;
-    }
-    // Column sums of the schoolbook product mod 2^128 (each < 2^36: exact in float64), plus inc.
-    let carry = 0;
-    for (let k = 0; k < 8; k++) {
-      let col = carry + (k % 2 === 0 ? w[4 + (k >> 1)] & 0xffff : w[4 + (k >> 1)] >>> 16);
-      for (let j = 0; j <= k; j++) col += a[j] * MULT_LIMBS[k - j];
-      const limb = col % 65536;
-      carry = (col - limb) / 65536;
-      if (k % 2 === 0) w[k >> 1] = limb;
-      else w[k >> 1] = (w[k >> 1] | (limb << 16)) >>> 0;
-    }
+    // The state as 16-bit limbs, low first; the schoolbook product mod 2^128, column by column
+    // (each column < 2^36, exact in float64), plus the increment's limb and the carry. The
+    // carry is a floor of a division by 2^16 (exact), not a float modulo: this runs once per draw.
+    const s0 = w[0] & 0xffff, s1 = w[0] >>> 16, s2 = w[1] & 0xffff, s3 = w[1] >>> 16;
+    const s4 = w[2] & 0xffff, s5 = w[2] >>> 16, s6 = w[3] & 0xffff, s7 = w[3] >>> 16;
+    let col = s0 * M0 + (w[4] & 0xffff);
+    let carry = Math.floor(col / 65536);
+    const r0 = col - carry * 65536;
+    col = carry + s0 * M1 + s1 * M0 + (w[4] >>> 16);
+    carry = Math.floor(col / 65536);
+    const r1 = col - carry * 65536;
+    col = carry + s0 * M2 + s1 * M1 + s2 * M0 + (w[5] & 0xffff);
+    carry = Math.floor(col / 65536);
+    const r2 = col - carry * 65536;
+    col = carry + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0 + (w[5] >>> 16);
+    carry = Math.floor(col / 65536);
+    const r3 = col - carry * 65536;
+    col = carry + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0 + (w[6] & 0xffff);
+    carry = Math.floor(col / 65536);
+    const r4 = col - carry * 65536;
+    col = carry + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0 + (w[6] >>> 16);
+    carry = Math.floor(col / 65536);
+    const r5 = col - carry * 65536;
+    col = carry + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0 + (w[7] & 0xffff);
+    carry = Math.floor(col / 65536);
+    const r6 = col - carry * 65536;
+    col = carry + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0 + (w[7] >>> 16);
+    const r7 = col % 65536;
+    w[0] = (r0 | (r1 << 16)) >>> 0;
+    w[1] = (r2 | (r3 << 16)) >>> 0;
+    w[2] = (r4 | (r5 << 16)) >>> 0;
+    w[3] = (r6 | (r7 << 16)) >>> 0;
     // XSL-RR: (high 64 ^ low 64) rotated right by the top 6 bits of the state.
     const xh = (w[3] ^ w[1]) >>> 0;
     const xl = (w[2] ^ w[0]) >>> 0;
