@@ -2,7 +2,7 @@ import { resolveOptions, type OptionSpec, type OptionValues } from '../../option
 import type { NumpyGenerator } from '../../numpy-random.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../../spaces.js';
 import type { EnvBatchState } from '../types.js';
-import { fits, generatorsFit, loadGenerators, makeGenerators, notReset, saveGenerators, type GymDynamics } from './dynamics.js';
+import { exportPhysicsState, importPhysicsState, makeGenerators, notReset, type GymDynamics } from './dynamics.js';
 import { resetBounds } from './reset-bounds.js';
 
 /*
@@ -133,8 +133,8 @@ export class AcrobotBatch implements GymDynamics {
   readonly maxEpisodeSteps: number;
   /** [numEnvs * 4] float64 [theta1 (rad), theta2 (rad), dtheta1 (rad/s), dtheta2 (rad/s)]. */
   readonly physics: Float64Array;
-  private readonly started: Uint8Array;
-  private readonly rngs: NumpyGenerator[];
+  readonly started: Uint8Array;
+  readonly rngs: NumpyGenerator[];
   // RK4 scratch: the augmented state, the stage input and the four slopes (5 each).
   private readonly y0 = new Float64Array(5);
   private readonly yt = new Float64Array(5);
@@ -236,41 +236,14 @@ export class AcrobotBatch implements GymDynamics {
     this.truncated[i] = steps >= this.maxEpisodeSteps ? 1 : 0;
   }
 
-  /** physics [4n]; ints [n] episode steps; flags [3n] terminated, truncated, started; rewards [n]; rngs. */
   exportState(): EnvBatchState {
-    const n = this.numEnvs;
-    const flags = new Uint8Array(3 * n);
-    flags.set(this.terminated, 0);
-    flags.set(this.truncated, n);
-    flags.set(this.started, 2 * n);
-    return {
-      physics: Float64Array.from(this.physics),
-      ints: Int32Array.from(this.episodeSteps),
-      flags,
-      rewards: Float64Array.from(this.rewards),
-      rngs: saveGenerators(this.rngs),
-    };
+    return exportPhysicsState(this);
   }
 
   importState(state: EnvBatchState): void {
+    importPhysicsState(this, state, ACROBOT_ID);
     const n = this.numEnvs;
-    const { physics, ints, flags, rewards, rngs } = state;
-    const ok =
-      fits(physics, Float64Array, 4 * n) &&
-      fits(ints, Int32Array, n) &&
-      fits(flags, Uint8Array, 3 * n) &&
-      fits(rewards, Float64Array, n) &&
-      generatorsFit(this.rngs, rngs) &&
-      physics.every(Number.isFinite);
-    if (!ok) throw new Error(`${ACROBOT_ID}: importState got a state that is not of ${n} copies of this env`);
-    this.physics.set(physics);
     for (let i = 0; i < n; i++) this.writeObservation(i);
-    this.episodeSteps.set(ints);
-    this.terminated.set(flags.subarray(0, n));
-    this.truncated.set(flags.subarray(n, 2 * n));
-    this.started.set(flags.subarray(2 * n, 3 * n));
-    this.rewards.set(rewards);
-    loadGenerators(this.rngs, rngs);
   }
 }
 

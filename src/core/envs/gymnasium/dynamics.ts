@@ -96,3 +96,59 @@ export function fits<T extends Float64Array | Int32Array | Uint8Array>(
 export function notReset(envId: string, i: number) {
   return failedPrecondition(`${envId} copy ${i} has not been reset: call reset before step or render`, 'STEP_BEFORE_RESET');
 }
+
+/** The per-copy arrays of a classic-control batch (MountainCar, Acrobot) that its saved state holds. */
+export interface PhysicsCopies {
+  readonly numEnvs: number;
+  /** [numEnvs * physics dims] float64 state. */
+  readonly physics: Float64Array;
+  /** [numEnvs] steps of the running episodes. */
+  readonly episodeSteps: Int32Array;
+  /** [numEnvs] flags of the last step, and whether each copy was reset. */
+  readonly terminated: Uint8Array;
+  readonly truncated: Uint8Array;
+  readonly started: Uint8Array;
+  /** [numEnvs] rewards of the last step. */
+  readonly rewards: Float64Array;
+  readonly rngs: readonly NumpyGenerator[];
+}
+
+/** physics [dims * n]; ints [n] episode steps; flags [3n] terminated, truncated, started; rewards [n]; rngs. */
+export function exportPhysicsState(b: PhysicsCopies): EnvBatchState {
+  const n = b.numEnvs;
+  const flags = new Uint8Array(3 * n);
+  flags.set(b.terminated, 0);
+  flags.set(b.truncated, n);
+  flags.set(b.started, 2 * n);
+  return {
+    physics: Float64Array.from(b.physics),
+    ints: Int32Array.from(b.episodeSteps),
+    flags,
+    rewards: Float64Array.from(b.rewards),
+    rngs: saveGenerators(b.rngs),
+  };
+}
+
+/**
+ * Loads what exportPhysicsState saved into `b` (the caller rewrites its observations from the
+ * physics after); throws, changing nothing, if `state` is not of b.numEnvs copies of `envId`.
+ */
+export function importPhysicsState(b: PhysicsCopies, state: EnvBatchState, envId: string): void {
+  const n = b.numEnvs;
+  const { physics, ints, flags, rewards, rngs } = state;
+  const ok =
+    fits(physics, Float64Array, b.physics.length) &&
+    fits(ints, Int32Array, n) &&
+    fits(flags, Uint8Array, 3 * n) &&
+    fits(rewards, Float64Array, n) &&
+    generatorsFit(b.rngs, rngs) &&
+    physics.every(Number.isFinite);
+  if (!ok) throw new Error(`${envId}: importState got a state that is not of ${n} copies of this env`);
+  b.physics.set(physics);
+  b.episodeSteps.set(ints);
+  b.terminated.set(flags.subarray(0, n));
+  b.truncated.set(flags.subarray(n, 2 * n));
+  b.started.set(flags.subarray(2 * n, 3 * n));
+  b.rewards.set(rewards);
+  loadGenerators(b.rngs, rngs);
+}

@@ -3,7 +3,7 @@ import type { NumpyGenerator } from '../../numpy-random.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../../spaces.js';
 import type { EnvBatchState } from '../types.js';
 import { resetBounds } from './reset-bounds.js';
-import { fits, generatorsFit, loadGenerators, makeGenerators, notReset, saveGenerators, type GymDynamics } from './dynamics.js';
+import { exportPhysicsState, importPhysicsState, makeGenerators, notReset, type GymDynamics } from './dynamics.js';
 
 /*
  * MountainCar-v0: a port of Gymnasium 1.4's gymnasium/envs/classic_control/mountain_car.py
@@ -87,8 +87,8 @@ export class MountainCarBatch implements GymDynamics {
   readonly goalVelocity: number;
   /** [numEnvs * 2] float64 [position (m), velocity (m/step)]. */
   readonly physics: Float64Array;
-  private readonly started: Uint8Array;
-  private readonly rngs: NumpyGenerator[];
+  readonly started: Uint8Array;
+  readonly rngs: NumpyGenerator[];
 
   /** @param seed copy i's generator is seeded with seed + i; undefined seeds from OS entropy. */
   constructor(numEnvs: number, config: Record<string, unknown> = {}, seed?: number) {
@@ -163,41 +163,14 @@ export class MountainCarBatch implements GymDynamics {
     this.truncated[i] = steps >= this.maxEpisodeSteps ? 1 : 0;
   }
 
-  /** physics [2n]; ints [n] episode steps; flags [3n] terminated, truncated, started; rewards [n]; rngs. */
   exportState(): EnvBatchState {
-    const n = this.numEnvs;
-    const flags = new Uint8Array(3 * n);
-    flags.set(this.terminated, 0);
-    flags.set(this.truncated, n);
-    flags.set(this.started, 2 * n);
-    return {
-      physics: Float64Array.from(this.physics),
-      ints: Int32Array.from(this.episodeSteps),
-      flags,
-      rewards: Float64Array.from(this.rewards),
-      rngs: saveGenerators(this.rngs),
-    };
+    return exportPhysicsState(this);
   }
 
   importState(state: EnvBatchState): void {
+    importPhysicsState(this, state, MOUNTAIN_CAR_ID);
     const n = this.numEnvs;
-    const { physics, ints, flags, rewards, rngs } = state;
-    const ok =
-      fits(physics, Float64Array, 2 * n) &&
-      fits(ints, Int32Array, n) &&
-      fits(flags, Uint8Array, 3 * n) &&
-      fits(rewards, Float64Array, n) &&
-      generatorsFit(this.rngs, rngs) &&
-      physics.every(Number.isFinite);
-    if (!ok) throw new Error(`${MOUNTAIN_CAR_ID}: importState got a state that is not of ${n} copies of this env`);
-    this.physics.set(physics);
-    for (let k = 0; k < 2 * n; k++) this.observations[k] = physics[k];
-    this.episodeSteps.set(ints);
-    this.terminated.set(flags.subarray(0, n));
-    this.truncated.set(flags.subarray(n, 2 * n));
-    this.started.set(flags.subarray(2 * n, 3 * n));
-    this.rewards.set(rewards);
-    loadGenerators(this.rngs, rngs);
+    for (let k = 0; k < 2 * n; k++) this.observations[k] = this.physics[k];
   }
 }
 
