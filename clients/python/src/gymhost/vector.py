@@ -15,7 +15,7 @@ from gymnasium.vector.utils import batch_space
 from . import errors
 from ._convert import dict_to_struct, np_dtype, space_from_proto, struct_to_dict, tensor_to_numpy
 from .client import Client, StepStream, resolve_client
-from .env import RENDER_FPS, RENDER_MODES
+from .env import RENDER_MODES, render_fps_of
 from .v1 import env_service_pb2 as pb
 from .v1 import spaces_pb2
 
@@ -105,7 +105,7 @@ class RemoteVectorEnv(VectorEnv):
         self._action_shape = (self.num_envs, *(() if self._discrete_actions else self.single_action_space.shape))
         env_type = self.client.env_type(env_id)
         modes = [n for n, m in RENDER_MODES.items() if env_type is None or m in env_type.render_modes]
-        self.metadata = {"autoreset_mode": autoreset_mode, "render_modes": modes, "render_fps": RENDER_FPS.get(env_id, 30)}
+        self.metadata = {"autoreset_mode": autoreset_mode, "render_modes": modes, "render_fps": render_fps_of(env_type, env_id)}
         self.spec = EnvSpec(
             id=f"gymhost/{env_id}",
             entry_point="gymhost.env:RemoteEnv",
