@@ -162,6 +162,25 @@ export async function reserveSandboxes(n = 1): Promise<void> {
   while (pool.length < n) pool.push(await newInstance());
 }
 
+/**
+ * Runs `fn` once sandbox instances are ready (instances are made asynchronously; `fn` takes
+ * them synchronously when it compiles client code, one per program). Each retry first
+ * reserves one instance more, so a call that compiles k programs succeeds on its k-th try
+ * whatever the machine's speed, and one whose instances a concurrent call took tries again.
+ * `fn` must have no effect when it fails with SANDBOX_BUSY (compiling comes before any change).
+ */
+export async function withSandboxes<T>(fn: () => T | Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    await reserveSandboxes(attempt + 1);
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt < 8 && err instanceof DomainError && err.reason === 'SANDBOX_BUSY') continue;
+      throw err;
+    }
+  }
+}
+
 function refillSoon(): void {
   if (filling) return;
   filling = (async () => {

@@ -7,7 +7,7 @@ import type { EnvType, RenderModeName } from '../../core/envs/types.js';
 import type { OptionSpec } from '../../core/options.js';
 import { RewardRegistry, type ClientReward, type PluginReward } from '../../core/rewards/registry.js';
 import { DomainError } from '../../core/errors.js';
-import { reserveSandboxes } from '../../core/rewards/sandbox.js';
+import { withSandboxes } from '../../core/rewards/sandbox.js';
 import type { RewardOrigin as DomainRewardOrigin, SandboxLimits } from '../../core/rewards/types.js';
 import { EnvSession, type AutoresetMode as DomainAutoreset } from '../../core/sessions/env-session.js';
 import { SessionStore, type Caller } from '../../core/sessions/session-store.js';
@@ -578,13 +578,13 @@ export class EnvService {
   /** createEnv for the transports: waits for a sandbox instance when the reward function needs one. */
   createEnvWhenReady(req: CreateEnvRequest, caller: Caller): Promise<CreateEnvResponse> {
     if (this.pool) return Promise.resolve(this.createEnv(req, caller));
-    return withSandbox(() => this.createEnv(req, caller) as CreateEnvResponse);
+    return withSandboxes(() => this.createEnv(req, caller) as CreateEnvResponse);
   }
 
   /** setReward for the transports: waits for a sandbox instance when the reward function needs one. */
   setRewardWhenReady(req: SetRewardRequest, caller: Caller): Promise<SetRewardResponse> {
     if (this.pool) return Promise.resolve(this.setReward(req, caller));
-    return withSandbox(() => this.setReward(req, caller) as SetRewardResponse);
+    return withSandboxes(() => this.setReward(req, caller) as SetRewardResponse);
   }
 
   /** Registers client JavaScript as a reward function owned by the caller or by one of its sessions. */
@@ -595,7 +595,7 @@ export class EnvService {
       await this.pool.run('reward.check', { source: input.source, params: input.params }, { user: caller.user });
       return { reward: registeredToProto(await this.saveReward(this.rewards.register(input, caller.user, Date.now(), false))) };
     }
-    const entry = await withSandbox(() => this.rewards.register(input, caller.user));
+    const entry = await withSandboxes(() => this.rewards.register(input, caller.user));
     return { reward: registeredToProto(await this.saveReward(entry)) };
   }
 
@@ -753,23 +753,6 @@ function hostCaller(s: { owner: string }): Caller {
 /** `map(value)`, or a promise of it when `value` is a promise. */
 function wrap<T, U>(value: T | Promise<T>, map: (v: T) => U): U | Promise<U> {
   return value instanceof Promise ? value.then(map) : map(value);
-}
-
-/**
- * Runs `fn` once a sandbox instance is ready (instances are made asynchronously; `fn` takes
- * one synchronously if it compiles client code). Retries when concurrent calls took the
- * instances first.
- */
-async function withSandbox<T>(fn: () => T): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    await reserveSandboxes(1);
-    try {
-      return fn();
-    } catch (err) {
-      if (attempt < 8 && err instanceof DomainError && err.reason === 'SANDBOX_BUSY') continue;
-      throw err;
-    }
-  }
 }
 
 function obsShape(session: EnvSession): number[] {

@@ -19,7 +19,7 @@ import type { EnvBatch } from '../../core/envs/types.js';
 import { resolveOptions } from '../../core/options.js';
 import { loadRewardPlugins } from '../../core/rewards/plugins.js';
 import type { PluginReward, ResolvedReward } from '../../core/rewards/registry.js';
-import { DEFAULT_SANDBOX_LIMITS, loadSandbox } from '../../core/rewards/sandbox.js';
+import { DEFAULT_SANDBOX_LIMITS, loadSandbox, withSandboxes } from '../../core/rewards/sandbox.js';
 import type { RewardFunction, SandboxLimits } from '../../core/rewards/types.js';
 import type { Caller } from '../../core/sessions/caller.js';
 import type { Space } from '../../core/spaces.js';
@@ -215,8 +215,9 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
     return { bytes: codec.encode(message).finish() };
   },
 
-  'env.host'({ id, owner, req, reward, maxNumEnvs, maxBatchObservationBytes, state, restored }) {
-    const env = envs.hostEnv(id, owner, req as never, resolverFor(reward), { maxNumEnvs, maxBatchObservationBytes }, state);
+  // Hosting a session and SetReward compile client rewards: they wait for sandbox instances.
+  async 'env.host'({ id, owner, req, reward, maxNumEnvs, maxBatchObservationBytes, state, restored }) {
+    const env = await withSandboxes(() => envs.hostEnv(id, owner, req as never, resolverFor(reward), { maxNumEnvs, maxBatchObservationBytes }, state));
     if (restored) {
       const session = envs.hosted(id);
       session.restoredMidEpisode = session.episodeInProgress;
@@ -229,11 +230,12 @@ const handlers: { [K in keyof Tasks]: Handler<K> } = {
   },
 
   async 'env.call'({ method, req, caller, reward }) {
+    if (method === 'setReward') return withSandboxes(() => envs.hostedCall(method, req, caller as Caller, reward));
     return envs.hostedCall(method, req, caller as Caller, reward);
   },
 
-  'reward.check'({ source, params }) {
-    envs.rewards.checkSource(source, params);
+  async 'reward.check'({ source, params }) {
+    await withSandboxes(() => envs.rewards.checkSource(source, params));
   },
 };
 
