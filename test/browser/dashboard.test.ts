@@ -80,6 +80,28 @@ async function numberIn(page: Page, selector: string): Promise<number> {
   return m ? Number(m[0].replace(/,/g, '')) : Number.NaN;
 }
 
+/**
+ * What the player's canvas holds now: how many of its pixels differ from its top-left pixel,
+ * how many distinct colours it has, and a digest of its pixels (to tell two frames apart).
+ */
+async function canvasPixels(page: Page): Promise<{ width: number; height: number; differing: number; colours: number; digest: string }> {
+  return page.locator('#player-canvas').evaluate((node) => {
+    // The canvas's 2D API, typed here (the project's tsconfig has no DOM library).
+    const canvas = node as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = new Set<number>();
+    let differing = 0;
+    let hash = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const rgba = ((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]) >>> 0;
+      colours.add(rgba);
+      if (data[i] !== data[0] || data[i + 1] !== data[1] || data[i + 2] !== data[2] || data[i + 3] !== data[3]) differing++;
+      hash = (Math.imul(hash, 31) + rgba) | 0;
+    }
+    return { width: canvas.width, height: canvas.height, differing, colours: colours.size, digest: `${hash}:${differing}` };
+  });
+}
+
 /** Waits until the number in `selector` satisfies `ok`. */
 async function waitForNumber(page: Page, selector: string, ok: (n: number) => boolean): Promise<number> {
   for (;;) {
@@ -212,6 +234,57 @@ describe('the dashboard in Chromium', () => {
     await cart.page.locator('#player-frame').filter({ hasText: new RegExp(`/ ${cartLength}\\b`) }).waitFor();
     await shot(cart.page, 'episode-cartpole');
     await cart.context.close();
+  });
+
+  test('greedy Taxi, MountainCar and Acrobot episodes play on the canvas, as many frames as Evaluate recorded; their heat map gives way to a note', async () => {
+    const cases = [
+      { name: 'taxi', envId: 'Taxi-v4', kind: 'tabular', train: 400, info: /passenger (in the taxi|waiting at [RGYB]); destination [RGYB]/, why: /No Q heat map for Taxi/ },
+      { name: 'mountaincar', envId: 'MountainCar-v0', kind: 'dqn', train: 0, info: /position -?\d/, why: /continuous/ },
+      { name: 'acrobot', envId: 'Acrobot-v1', kind: 'dqn', train: 0, info: /free end at height -?\d/, why: /continuous/ },
+    ] as const;
+    for (const c of cases) {
+      const errorsBefore = pageErrors.length;
+      const env = await alice.envs.create({ envId: c.envId, seed: 8 });
+      const agent = await alice.agents.create({ kind: c.kind, env: env.id, seed: 8 });
+      if (c.train) await alice.agents.train(agent.id, { episodes: c.train });
+      const seed = 3;
+      const expected = await alice.agents.evaluate(agent.id, { episodes: 1, seed, recordTrajectories: true });
+      const length = Number(expected.lengths[0]);
+      assert.ok(length > 0, `${c.envId}: an episode of ${length} steps`);
+      assert.equal((expected.scene as any)?.kind, c.name === 'mountaincar' ? 'mountain_car' : c.name);
+      const { context, page } = await openPage();
+      await logIn(page, 'alice');
+      await page.goto(`${served.http}/#/agents/${agent.id}`);
+      await page.locator('#play-seed').fill(String(seed));
+      await page.locator('#play-button').click();
+      await page.locator('#player-frame').filter({ hasText: new RegExp(`/ ${length}$`) }).waitFor();
+      assert.equal(await page.locator('#player-slider').getAttribute('max'), String(length), c.envId);
+      assert.equal(await page.locator('#player').filter({ hasText: 'cannot be drawn' }).count(), 0);
+      // The first frame and the last, by keyboard on the canvas: both drawn, and different.
+      await page.locator('#player-canvas').focus();
+      await page.keyboard.press('Home');
+      await page.locator('#player-frame').filter({ hasText: new RegExp(`^step 0 / ${length}$`) }).waitFor();
+      const first = await canvasPixels(page);
+      await page.keyboard.press('End');
+      await page.locator('#player-frame').filter({ hasText: new RegExp(`^step ${length} / ${length}$`) }).waitFor();
+      await page.locator('#player-info').filter({ hasText: c.info }).waitFor();
+      const last = await canvasPixels(page);
+      for (const px of [first, last]) {
+        assert.ok(px.width > 0 && px.height > 0, `${c.envId}: a sized canvas`);
+        assert.ok(px.colours >= 4, `${c.envId}: ${px.colours} colours on the canvas`);
+        assert.ok(px.differing > 0.01 * px.width * px.height, `${c.envId}: ${px.differing} drawn pixels`);
+      }
+      assert.notEqual(first.digest, last.digest, `${c.envId}: the last frame differs from the first`);
+      // One step back from the end, by the button.
+      await page.locator('#player-step-back').click();
+      await page.locator('#player-frame').filter({ hasText: new RegExp(`^step ${length - 1} / ${length}$`) }).waitFor();
+      await page.locator('#q-heatmap-status').filter({ hasText: c.why }).waitFor();
+      assert.equal(await page.locator('#q-heatmap').count(), 0);
+      assert.equal(await page.locator('#q-heatmap-refresh').isVisible(), false);
+      await shot(page, `episode-${c.name}`);
+      await context.close();
+      assert.deepEqual(pageErrors.slice(errorsBefore), [], `${c.envId}: the page raised no errors`);
+    }
   });
 
   test('runs compared: their return curves overlaid and the differences of their configs listed', async () => {

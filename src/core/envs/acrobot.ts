@@ -76,7 +76,7 @@ export class AcrobotEnvBatch extends GymEnvBatch<AcrobotBatch, AcrobotState, Acr
     return drawAcrobot(p[o], p[o + 1]);
   }
 
-  /** Acrobot's scene (the dashboard has no drawer for it yet): link lengths and the target height, in link lengths. */
+  /** Acrobot's scene (drawn by the dashboard's gym-scenes.js): link lengths and the target height, in link lengths. */
   scene(): Record<string, unknown> {
     return {
       kind: 'acrobot',

@@ -110,7 +110,7 @@ export class MountainCarEnvBatch extends GymEnvBatch<MountainCarBatch, MountainC
     return drawMountainCar(p[2 * i]);
   }
 
-  /** MountainCar's scene (the dashboard has no drawer for it yet): the track's bounds, the goal and the speed limit. */
+  /** MountainCar's scene (drawn by the dashboard's gym-scenes.js): the track's bounds, the goal and the speed limit. */
   scene(): Record<string, unknown> {
     return {
       kind: 'mountain_car',

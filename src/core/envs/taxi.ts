@@ -102,7 +102,10 @@ export class TaxiEnvBatch extends GymEnvBatch<TaxiBatch, number, TaxiFacts> {
     return r.frame();
   }
 
-  /** Taxi's scene (the dashboard has no drawer for it yet): the map and the pads. */
+  /**
+   * Taxi's scene (drawn by the dashboard's gym-scenes.js): the map (its '|' are the walls,
+   * its letters the pads) and the pads' [row, col].
+   */
   scene(): Record<string, unknown> {
     return {
       kind: 'taxi',

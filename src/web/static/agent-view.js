@@ -1,5 +1,6 @@
 // An agent (#/agents/ID): its settings and counters, its training runs, a form to start a run,
-// the greedy-episode player and, on grid scenes, the Q heat map.
+// the greedy-episode player and, on grid scenes, the Q heat map (on other scenes a note says why
+// there is none).
 
 import { api, cachedGet, clearError, isAbort, seg, showError } from './api.js';
 import { badge, definitionList, el, field, kvTable, link, replace, section, setText } from './dom.js';
@@ -42,7 +43,9 @@ export async function agentView(root, ctx) {
   const heatBox = el('div', { id: 'q-heatmap-box' });
   const heatStatus = el('p', { id: 'q-heatmap-status', class: 'muted', role: 'status' });
   const heatRefresh = el('button', { type: 'button', id: 'q-heatmap-refresh', onclick: () => loadHeatmap() }, 'Refresh heat map');
-  const heatSection = section('Q heat map', { id: 'heatmap-section' }, el('p', { class: 'muted small' }, 'max', el('sub', null, 'a'), ' Q(cell, a) of each cell, with the greedy action. The agent’s observation of each cell is built in its encoding and sent to GetQ.'), el('div', { class: 'actions' }, heatRefresh), heatStatus, heatBox);
+  const heatIntro = el('p', { class: 'muted small' }, 'max', el('sub', null, 'a'), ' Q(cell, a) of each cell, with the greedy action. The agent’s observation of each cell is built in its encoding and sent to GetQ.');
+  const heatActions = el('div', { class: 'actions' }, heatRefresh);
+  const heatSection = section('Q heat map', { id: 'heatmap-section' }, heatIntro, heatActions, heatStatus, heatBox);
 
   root.append(
     el('div', { class: 'view-head' }, el('h1', { id: 'view-title', tabindex: '-1' }, 'Agent ', el('span', { class: 'mono' }, id)), stateEl),
@@ -234,7 +237,12 @@ export async function agentView(root, ctx) {
         return;
       }
       if (scene.kind !== 'grid') {
-        heatSection.hidden = true;
+        // No grid of cells to colour: the controls go, a note says why.
+        heatIntro.hidden = true;
+        heatActions.hidden = true;
+        replace(heatBox);
+        setText(heatStatus, noHeatmapReason(scene));
+        heatStatus.classList.add('notice');
         return;
       }
       const encoding = encodingOf(agent, env, scene);
@@ -260,6 +268,15 @@ export async function agentView(root, ctx) {
     } finally {
       heatRefresh.disabled = false;
     }
+  }
+
+  /** Why a scene that is not a grid gets no heat map. */
+  function noHeatmapReason(sc) {
+    const names = (sc.state_names ?? []).join(', ');
+    if (sc.kind === 'taxi') {
+      return 'No Q heat map for Taxi: its 500 states combine the taxi’s cell with the passenger’s location and the destination, so one picture of the 5 × 5 grid cannot show them.';
+    }
+    return `No Q heat map for this env: its states${names ? ` (${names})` : ''} are continuous, not the cells of a grid.`;
   }
 
   // ---- delete ----

@@ -24,7 +24,8 @@
 //             arrows, Home/End), #player-play, #player-step-back, #player-step-forward,
 //             #player-restart, #player-speed, #player-slider, #player-frame ("step k / n"),
 //             #player-info, #player-lights-off (grid only); heat map: #q-heatmap (canvas),
-//             #q-heatmap-refresh, #q-heatmap-status, #q-heatmap-scale, #q-heatmap-readout
+//             #q-heatmap-refresh, #q-heatmap-status (on scenes that are not grids, the note why
+//             there is no heat map), #q-heatmap-scale, #q-heatmap-readout
 //   run       #run-state, #run-episodes (episode records received and charted), #run-received,
 //             #run-live-status, #run-notice, #run-cancel, #run-pause, #run-again, #run-reconnect,
 //             #ma-window, #run-info, #run-config, #chart-return, #chart-length, #chart-loss,

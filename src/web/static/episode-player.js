@@ -1,13 +1,24 @@
 // An animated greedy episode (the course notes' animate_run, in the browser): Evaluate's
-// recorded trajectory drawn on a canvas by the scene's kind ("grid" or "cart_pole"), with
+// recorded trajectory drawn on a canvas by the scene's kind ("grid", "cart_pole", and the
+// Gymnasium scenes "taxi", "mountain_car" and "acrobot" drawn by gym-scenes.js), with
 // play/pause, step, restart, speed and a frame slider; space and the arrow keys work while
 // the player has focus.
 
 import { el, field, setText } from './dom.js';
 import { fmt, num } from './format.js';
 import { GRID_COLORS, cellSize, markCells, paintCells, sizeCanvas } from './grid-scene.js';
+import { acrobotDrawer, describeAcrobot, describeTaxi, gymLegend, mountainCarDrawer, taxiDrawer } from './gym-scenes.js';
 
 const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+
+/** Frames per second at 1× by scene kind (the env types' renderFps; CartPole's comes from its tau). */
+const KIND_FPS = { grid: 4, taxi: 4, mountain_car: 30, acrobot: 15 };
+
+/** Drawers by scene kind: (canvas, scene, states) => draw(frame, lightsOff). */
+const DRAWERS = { grid: gridDrawer, cart_pole: cartPoleDrawer, taxi: taxiDrawer, mountain_car: mountainCarDrawer, acrobot: acrobotDrawer };
+
+/** A state in words beyond its named numbers, by scene kind. */
+const DESCRIBERS = { taxi: describeTaxi, acrobot: describeAcrobot };
 
 /**
  * The drawable states of a trajectory: `states` when the server sends them, else derived from
@@ -18,7 +29,11 @@ export function statesOf(trajectory, scene) {
   if (Array.isArray(trajectory.states) && trajectory.states.length) return trajectory.states;
   const obs = trajectory.observations;
   if (!Array.isArray(obs)) return null;
-  if (scene.kind === 'cart_pole') return obs;
+  if (scene.kind === 'cart_pole' || scene.kind === 'mountain_car') return obs;
+  // Taxi's observation ((row * 5 + col) * 5 + passenger) * 4 + destination.
+  if (scene.kind === 'taxi' && obs.every((o) => typeof o === 'number')) return obs.map((o) => [Math.floor(o / 100), Math.floor(o / 20) % 5, Math.floor(o / 4) % 5, o % 4]);
+  // Acrobot's observation [cos t1, sin t1, cos t2, sin t2, dt1, dt2].
+  if (scene.kind === 'acrobot' && obs.every((o) => Array.isArray(o) && o.length === 6)) return obs.map((o) => { const v = o.map(num); return [Math.atan2(v[1], v[0]), Math.atan2(v[3], v[2]), v[4], v[5]]; });
   if (scene.kind === 'grid') {
     if (obs.every((o) => typeof o === 'number')) return obs.map((o) => [Math.floor(o / scene.width), o % scene.width]);
     if (obs.every((o) => Array.isArray(o) && o.length === 2)) return obs;
@@ -41,7 +56,7 @@ export function createPlayer({ scene, trajectory, caption, autoplay = true }) {
   const returns = [0];
   for (let i = 0; i < rewards.length; i++) returns.push(returns[i] + rewards[i]);
   const actionName = (a) => scene.action_names?.[a] ?? String(a);
-  const baseFps = scene.kind === 'cart_pole' ? 1 / (num(scene.tau) > 0 ? num(scene.tau) : 0.02) : 4;
+  const baseFps = scene.kind === 'cart_pole' ? 1 / (num(scene.tau) > 0 ? num(scene.tau) : 0.02) : KIND_FPS[scene.kind] ?? 4;
 
   let frame = 0;
   let playing = false;
@@ -52,7 +67,7 @@ export function createPlayer({ scene, trajectory, caption, autoplay = true }) {
   let lightsOff = false;
 
   const canvas = /** @type {HTMLCanvasElement} */ (el('canvas', { id: 'player-canvas', tabindex: '0', role: 'img', 'aria-label': 'Animated episode. Space plays or pauses, the arrow keys step.' }));
-  const draw = scene.kind === 'grid' ? gridDrawer(canvas, scene, states) : scene.kind === 'cart_pole' ? cartPoleDrawer(canvas, scene, states) : null;
+  const draw = Object.hasOwn(DRAWERS, scene.kind) ? DRAWERS[scene.kind](canvas, scene, states) : null;
   if (!draw) {
     return { element: el('p', { class: 'notice' }, `This episode cannot be drawn: unknown scene kind "${scene.kind}".`), destroy() {} };
   }
@@ -104,7 +119,8 @@ export function createPlayer({ scene, trajectory, caption, autoplay = true }) {
     setText(frameEl, `step ${frame} / ${n}`);
     const s = states[frame] ?? [];
     const names = scene.state_names ?? [];
-    const stateText = names.length ? names.map((name, i) => `${name} ${fmt(s[i], 3)}`).join(', ') : '';
+    const described = Object.hasOwn(DESCRIBERS, scene.kind) ? DESCRIBERS[scene.kind](scene, s) : '';
+    const stateText = [names.length ? names.map((name, i) => `${name} ${fmt(s[i], 3)}`).join(', ') : '', described].filter(Boolean).join('; ');
     setText(
       infoEl,
       frame === 0
@@ -153,6 +169,7 @@ export function createPlayer({ scene, trajectory, caption, autoplay = true }) {
 
 /** A key to the drawing's colours. */
 function legend(scene) {
+  if (scene.kind === 'taxi' || scene.kind === 'mountain_car' || scene.kind === 'acrobot') return gymLegend(scene);
   if (scene.kind !== 'grid') return el('p', { class: 'muted small legend' }, 'Dashed red lines: the cart’s x limits (±', fmt(scene.x_threshold), ' m); grey wedge: the pole’s angle limit (±', fmt((num(scene.theta_threshold_radians) * 180) / Math.PI, 3), '°).');
   const item = (cls, text) => el('span', { class: 'key' }, el('span', { class: `swatch ${cls}`, 'aria-hidden': 'true' }), text);
   return el('p', { class: 'legend small' }, item('sw-standard', 'standard'), item('sw-hazard', 'hazard'), item('sw-start', 'start'), item('sw-goal', 'goal'), item('sw-agent', 'agent'), item('sw-path', 'path so far'));
