@@ -71,8 +71,8 @@ export function seedSequenceState(seed: number, nWords32: number): Uint32Array {
   return out;
 }
 
-/** PCG_DEFAULT_MULTIPLIER_128 as eight 16-bit limbs, low first. */
-const [M0, M1, M2, M3, M4, M5, M6, M7] = Array.from({ length: 8 }, (_, k) => Number((PCG_MULT >> BigInt(16 * k)) & 0xffffn));
+/** PCG_DEFAULT_MULTIPLIER_128 as six 24-bit limbs, low first (the top one holds 8 bits). */
+const [L0, L1, L2, L3, L4, L5] = Array.from({ length: 6 }, (_, k) => Number((PCG_MULT >> BigInt(24 * k)) & 0xffffffn));
 const TWO_POW_53 = 9007199254740992;
 const UINT32_MAX = 0xffffffff;
 
@@ -117,38 +117,39 @@ export class NumpyGenerator {
   /** Advances the LCG (state = state * MULT + inc mod 2^128) and sets outHi/outLo to XSL-RR of the new state. */
   private advance(): void {
     const w = this.words;
-    // The state as 16-bit limbs, low first; the schoolbook product mod 2^128, column by column
-    // (each column < 2^36, exact in float64), plus the increment's limb and the carry. The
-    // carry is a floor of a division by 2^16 (exact), not a float modulo: this runs once per draw.
-    const s0 = w[0] & 0xffff, s1 = w[0] >>> 16, s2 = w[1] & 0xffff, s3 = w[1] >>> 16;
-    const s4 = w[2] & 0xffff, s5 = w[2] >>> 16, s6 = w[3] & 0xffff, s7 = w[3] >>> 16;
-    let col = s0 * M0 + (w[4] & 0xffff);
-    let carry = Math.floor(col / 65536);
-    const r0 = col - carry * 65536;
-    col = carry + s0 * M1 + s1 * M0 + (w[4] >>> 16);
-    carry = Math.floor(col / 65536);
-    const r1 = col - carry * 65536;
-    col = carry + s0 * M2 + s1 * M1 + s2 * M0 + (w[5] & 0xffff);
-    carry = Math.floor(col / 65536);
-    const r2 = col - carry * 65536;
-    col = carry + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0 + (w[5] >>> 16);
-    carry = Math.floor(col / 65536);
-    const r3 = col - carry * 65536;
-    col = carry + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0 + (w[6] & 0xffff);
-    carry = Math.floor(col / 65536);
-    const r4 = col - carry * 65536;
-    col = carry + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0 + (w[6] >>> 16);
-    carry = Math.floor(col / 65536);
-    const r5 = col - carry * 65536;
-    col = carry + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0 + (w[7] & 0xffff);
-    carry = Math.floor(col / 65536);
-    const r6 = col - carry * 65536;
-    col = carry + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0 + (w[7] >>> 16);
-    const r7 = col % 65536;
-    w[0] = (r0 | (r1 << 16)) >>> 0;
-    w[1] = (r2 | (r3 << 16)) >>> 0;
-    w[2] = (r4 | (r5 << 16)) >>> 0;
-    w[3] = (r6 | (r7 << 16)) >>> 0;
+    // The state as 24-bit limbs, low first (the top limb holds 8 bits); the schoolbook product
+    // mod 2^128, column by column (each column < 6 * 2^48 + 2^28 < 2^53, exact in float64),
+    // plus the increment's limb and the carry. The carry is a floor of a division by 2^24
+    // (exact), not a float modulo: this runs once per draw.
+    const w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    const a0 = w0 & 0xffffff;
+    const a1 = (w0 >>> 24) | ((w1 & 0xffff) << 8);
+    const a2 = (w1 >>> 16) | ((w2 & 0xff) << 16);
+    const a3 = w2 >>> 8;
+    const a4 = w3 & 0xffffff;
+    const a5 = w3 >>> 24;
+    const i0 = w[4], i1 = w[5], i2 = w[6], i3 = w[7];
+    let col = a0 * L0 + (i0 & 0xffffff);
+    let carry = Math.floor(col / 16777216);
+    const r0 = col - carry * 16777216;
+    col = carry + a0 * L1 + a1 * L0 + ((i0 >>> 24) | ((i1 & 0xffff) << 8));
+    carry = Math.floor(col / 16777216);
+    const r1 = col - carry * 16777216;
+    col = carry + a0 * L2 + a1 * L1 + a2 * L0 + ((i1 >>> 16) | ((i2 & 0xff) << 16));
+    carry = Math.floor(col / 16777216);
+    const r2 = col - carry * 16777216;
+    col = carry + a0 * L3 + a1 * L2 + a2 * L1 + a3 * L0 + (i2 >>> 8);
+    carry = Math.floor(col / 16777216);
+    const r3 = col - carry * 16777216;
+    col = carry + a0 * L4 + a1 * L3 + a2 * L2 + a3 * L1 + a4 * L0 + (i3 & 0xffffff);
+    carry = Math.floor(col / 16777216);
+    const r4 = col - carry * 16777216;
+    col = carry + a0 * L5 + a1 * L4 + a2 * L3 + a3 * L2 + a4 * L1 + a5 * L0 + (i3 >>> 24);
+    const r5 = col % 256;
+    w[0] = (r0 | (r1 << 24)) >>> 0;
+    w[1] = ((r1 >>> 8) | (r2 << 16)) >>> 0;
+    w[2] = ((r2 >>> 16) | (r3 << 8)) >>> 0;
+    w[3] = (r4 | (r5 << 24)) >>> 0;
     // XSL-RR: (high 64 ^ low 64) rotated right by the top 6 bits of the state.
     const xh = (w[3] ^ w[1]) >>> 0;
     const xl = (w[2] ^ w[0]) >>> 0;

@@ -15,6 +15,7 @@ import { resolveOptions, type OptionValues } from '../../src/core/options.js';
 import { gymnasiumReward, newCartPoleFacts, suttonBartoRewardFunction } from '../../src/core/rewards/cartpole.js';
 import { NumpyGenerator } from '../../src/core/numpy-random.js';
 import { Rng } from '../../src/core/rng.js';
+import { EnvSession } from '../../src/core/sessions/env-session.js';
 
 const GYM = { name: 'gymnasium', params: {} };
 const SUTTON = { name: 'sutton_barto', params: {} };
@@ -467,6 +468,128 @@ describe('CartPole-v1 batches', () => {
       starts.add(String(fresh.observations[4 * i]));
     }
     assert.equal(starts.size, n);
+  });
+
+  /** The bytes of a typed array, for bit-for-bit comparisons (NaN and -0 included). */
+  const bytesOf = (a: Float64Array | Float32Array | Int32Array | Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  const vectorCases: { label: string; config: Record<string, unknown>; reward: { name: string; params: OptionValues } }[] = [
+    { label: 'gymnasium', config: { max_episode_steps: 60 }, reward: GYM },
+    { label: 'gymnasium, sutton_barto_reward config, semi-implicit', config: { sutton_barto_reward: true, kinematics_integrator: 'semi-implicit', max_episode_steps: 40 }, reward: GYM },
+    { label: 'sutton_barto', config: {}, reward: SUTTON },
+    { label: 'terminal_penalty', config: { max_episode_steps: 30 }, reward: { name: 'terminal_penalty', params: { step: 0.25, penalty: -7 } } },
+    { label: 'angle_position, custom physics', config: { gravity: 12, length: 0.7, force_mag: 13 }, reward: { name: 'angle_position', params: { alive: 2, angle_weight: 0.3, position_weight: 0.9, failure: -5 } } },
+  ];
+  for (const { label, config, reward } of vectorCases) {
+    test(`stepAll/stepWhere with ended and skipped copies step bit for bit like single envs (${label})`, () => {
+      for (const n of [1, 5, 64, 257]) {
+        for (const seed of [0, 42, 90_001]) {
+          const batch = new CartPoleBatch(n, config, reward, seed);
+          const singles = Array.from({ length: n }, (_, i) => new CartPoleBatch(1, config, reward, seed + i));
+          for (let i = 0; i < n; i++) {
+            batch.reset(i, undefined, {});
+            singles[i].reset(0, undefined, {});
+          }
+          const policy = new Rng(seed + n);
+          const actions = new Int32Array(n);
+          const skip = new Uint8Array(n);
+          let afterTermination = 0;
+          let skipped = 0;
+          for (let t = 0; t < 120; t++) {
+            for (let i = 0; i < n; i++) {
+              actions[i] = policy.nextInt(2);
+              // Ended copies are reset (skipped this step, as NEXT_STEP autoreset does) or
+              // stepped on past termination; some running copies are skipped too.
+              const ended = batch.terminated[i] | batch.truncated[i];
+              const r = policy.nextInt(4);
+              skip[i] = ended ? (r < 2 ? 1 : 0) : r === 0 && t % 3 === 0 ? 1 : 0;
+              if (ended && skip[i]) {
+                batch.reset(i, undefined, {});
+                singles[i].reset(0, undefined, {});
+              }
+            }
+            if (t % 4 === 0) skip.fill(0);
+            if (t % 4 === 0) batch.stepAll(actions);
+            else batch.stepWhere(actions, skip);
+            for (let i = 0; i < n; i++) {
+              const s = singles[i];
+              if (skip[i]) {
+                skipped++;
+              } else {
+                if (s.terminated[0]) afterTermination++;
+                s.step(0, actions[i]);
+              }
+              const what = `n=${n} seed=${seed} copy ${i} step ${t}`;
+              assert.ok(bytesOf(batch.state.subarray(4 * i, 4 * i + 4)).equals(bytesOf(s.state)), `state ${what}`);
+              assert.ok(bytesOf(batch.observations.subarray(4 * i, 4 * i + 4)).equals(bytesOf(s.observations)), `observation ${what}`);
+              assert.ok(Object.is(batch.rewards[i], s.rewards[0]), `reward ${what}: ${batch.rewards[i]} != ${s.rewards[0]}`);
+              assert.equal(batch.terminated[i], s.terminated[0], `terminated ${what}`);
+              assert.equal(batch.truncated[i], s.truncated[0], `truncated ${what}`);
+              assert.equal(batch.episodeSteps(i), s.episodeSteps(0), `steps ${what}`);
+              assert.deepEqual(batch.info(i), s.info(0), `info ${what}`);
+            }
+          }
+          if (n >= 64) {
+            assert.ok(afterTermination > 0, `n=${n} seed=${seed}: some copies were stepped after termination`);
+            assert.ok(skipped > 0, `n=${n} seed=${seed}: some copies were skipped`);
+          }
+          // The saved state (PRNGs included) matches too.
+          const saved = batch.exportState();
+          for (let i = 0; i < n; i++) {
+            const one = singles[i].exportState();
+            assert.ok(bytesOf(saved.rngs.subarray(8 * i, 8 * i + 8)).equals(bytesOf(one.rngs)), `rng n=${n} seed=${seed} copy ${i}`);
+          }
+        }
+      }
+    });
+  }
+
+  test('NEXT_STEP autoreset with ended copies: one stepWhere pass gives what copy-by-copy stepping gives', () => {
+    for (const n of [2, 33, 512]) {
+      for (const seed of [3, 777]) {
+        const open = (id: string) =>
+          new EnvSession(id, 'alice', cartPoleType, { config: { max_episode_steps: 50 }, rewardFunction: '', rewardParams: undefined, numEnvs: n, renderMode: 'none', autoresetMode: 'next_step', seed }, 4096);
+        const fast = open('fast');
+        const slow = open('slow');
+        // Without stepWhere the session resets and steps the copies one by one.
+        (slow.batch as { stepWhere?: unknown }).stepWhere = undefined;
+        fast.reset(seed, undefined);
+        slow.reset(seed, undefined);
+        const policy = new Rng(seed);
+        const actions = new Int32Array(n);
+        for (let t = 0; t < 150; t++) {
+          for (let i = 0; i < n; i++) actions[i] = policy.nextInt(2);
+          fast.stepBatch(actions);
+          slow.stepBatch(actions);
+          const what = `n=${n} seed=${seed} step ${t}`;
+          assert.ok(bytesOf(fast.batch.observations).equals(bytesOf(slow.batch.observations)), `observations ${what}`);
+          assert.ok(bytesOf(fast.batch.rewards).equals(bytesOf(slow.batch.rewards)), `rewards ${what}`);
+          assert.ok(bytesOf(fast.batch.terminated).equals(bytesOf(slow.batch.terminated)), `terminated ${what}`);
+          assert.ok(bytesOf(fast.batch.truncated).equals(bytesOf(slow.batch.truncated)), `truncated ${what}`);
+          assert.ok(bytesOf(fast.resetMask).equals(bytesOf(slow.resetMask)), `resetMask ${what}`);
+        }
+        assert.equal(fast.totalSteps, slow.totalSteps);
+        assert.equal(fast.totalEpisodes, slow.totalEpisodes);
+        assert.ok(fast.totalEpisodes > 2 * n, `episodes ended: ${fast.totalEpisodes}`);
+        // Episodes as logged, without their wall-clock times.
+        const untimed = (s: EnvSession) => s.episodes.page(0, 0).map((e) => ({ ...e, endTime: 0 }));
+        assert.deepEqual(untimed(fast), untimed(slow));
+        const [a, b] = [fast.exportState(), slow.exportState()];
+        assert.deepEqual(a.batch, b.batch);
+        assert.deepEqual(a.ended, b.ended);
+      }
+    }
+  });
+
+  test('stepWhere checks that every stepped copy was reset, and only those', () => {
+    const env = new CartPoleBatch(3, {}, GYM, 0);
+    env.reset(0, undefined, {});
+    env.reset(2, undefined, {});
+    const before = Array.from(env.state);
+    assertDomainError(() => env.stepWhere([1, 1, 1], new Uint8Array([0, 0, 0])), 'FAILED_PRECONDITION', '');
+    assert.deepEqual(Array.from(env.state), before, 'nothing moved');
+    env.stepWhere([1, 1, 1], new Uint8Array([0, 1, 0]));
+    assert.deepEqual([env.episodeSteps(0), env.episodeSteps(1), env.episodeSteps(2)], [1, 0, 1]);
   });
 
   test('step(i) touches only copy i', () => {

@@ -1,7 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { failedPrecondition, invalidArgument } from '../errors.js';
 import { resolveOptions, type OptionSpec, type OptionValues } from '../options.js';
-import { cartPoleRewards, cartPoleTransition, gymnasiumReward, newCartPoleFacts, type CartPoleFacts, type CartPoleState } from '../rewards/cartpole.js';
+import {
+  anglePositionReward,
+  cartPoleRewards,
+  cartPoleTransition,
+  gymnasiumReward,
+  newCartPoleFacts,
+  suttonBartoRewardFunction,
+  terminalPenaltyReward,
+  type CartPoleFacts,
+  type CartPoleState,
+} from '../rewards/cartpole.js';
 import { restoreRngs, saveRngs } from '../rewards/external.js';
 import type { RewardChoice } from '../rewards/types.js';
 import { NumpyGenerator } from '../numpy-random.js';
@@ -81,6 +91,13 @@ function actionSpace(): DiscreteSpace {
   return discrete(2);
 }
 
+/** Built-in rewards CartPoleBatch's stepAll kernel computes inline (KERNEL_NONE: none, use advance). */
+const KERNEL_NONE = 0;
+const KERNEL_GYMNASIUM = 1;
+const KERNEL_SUTTON_BARTO = 2;
+const KERNEL_TERMINAL_PENALTY = 3;
+const KERNEL_ANGLE_POSITION = 4;
+
 /** PRNG words a copy saves (NumpyGenerator.stateWords), and what gymhost before NumPy's generator saved. */
 const RNG_WORDS = 8;
 const OLD_RNG_WORDS = 4;
@@ -108,7 +125,8 @@ const cartPoleRewardSpec: EnvRewards<CartPoleState, CartPoleFacts> = {
  * TimeLimit(max_episode_steps=500).
  *
  * State is float64, interleaved: copy i's [x (m), x_dot (m/s), theta (rad), theta_dot
- * (rad/s)] at [4i, 4i + 4). step/stepAll allocate nothing.
+ * (rad/s)] at [4i, 4i + 4). step/stepAll allocate nothing; with a built-in reward stepAll
+ * and stepWhere step every copy in one loop (stepKernel), without per-copy calls.
  *
  * ## Description
  *
@@ -150,8 +168,8 @@ const cartPoleRewardSpec: EnvRewards<CartPoleState, CartPoleFacts> = {
  * ## Starting state
  *
  * Each of the four state components uniform in [low, high), by default [-0.05, 0.05), drawn
- * from the copy's own seeded PRNG (not numpy's PCG64: equal seeds do not give Gymnasium's
- * start states; equal start states and actions give Gymnasium's trajectories).
+ * from the copy's own NumpyGenerator (src/core/numpy-random.ts: NumPy's PCG64, seeded as
+ * Gymnasium's reset(seed) seeds np_random), so equal seeds give Gymnasium's start states.
  *
  * ## Episode end
  *
@@ -226,6 +244,16 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
   private readonly warned: Uint8Array;
   /** [numEnvs] 1 once the copy has been reset. */
   private readonly started: Uint8Array;
+
+  /** The reward function and params selectKernel last decoded, and what it decoded them to. */
+  private kernelFn: unknown = undefined;
+  private kernelParams: OptionValues | undefined = undefined;
+  private kernelReward = KERNEL_NONE;
+  /** The decoded reward params (see selectKernel), in the order of the function's params. */
+  private kernelP0 = 0;
+  private kernelP1 = 0;
+  private kernelP2 = 0;
+  private kernelP3 = 0;
 
   private readonly sPrev = new Float64Array(4);
   private readonly sNext = new Float64Array(4);
@@ -398,6 +426,156 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     // A state saved before the PRNG became NumPy's (4 words a copy) keeps its physics; later
     // unseeded resets draw from this batch's own generators.
     this.apply(s.rngs!.length === RNG_WORDS * n ? (s as SavedCopies) : { ...(s as SavedCopies), rngs: this.capture(undefined).rngs });
+  }
+
+  /** Steps every copy (see EnvBatch.stepAll); built-in rewards take the one-pass kernel. */
+  override stepAll(actions: ArrayLike<number>): void {
+    if (!this.selectKernel()) {
+      super.stepAll(actions);
+      return;
+    }
+    const started = this.started;
+    for (let i = 0; i < this.numEnvs; i++) if (started[i] === 0) throw notReset(i);
+    this.stepKernel(actions, undefined);
+  }
+
+  /** Steps the copies with skip[i] === 0 (see EnvBatch.stepWhere); built-in rewards take the one-pass kernel. */
+  override stepWhere(actions: ArrayLike<number>, skip: Uint8Array): void {
+    if (!this.selectKernel()) {
+      super.stepWhere(actions, skip);
+      return;
+    }
+    const started = this.started;
+    for (let i = 0; i < this.numEnvs; i++) if (skip[i] === 0 && started[i] === 0) throw notReset(i);
+    this.stepKernel(actions, skip);
+  }
+
+  /**
+   * Whether the reward paid now is a built-in the kernel computes; if so sets kernelReward
+   * and kernelP0..3 from it and its params. Decoded again only after setReward.
+   */
+  private selectKernel(): boolean {
+    const fn = this.builtinReward();
+    if (fn === undefined) return false;
+    const params = this.builtinRewardParams();
+    if (fn === this.kernelFn && params === this.kernelParams) return this.kernelReward !== KERNEL_NONE;
+    this.kernelFn = fn;
+    this.kernelParams = params;
+    this.kernelP0 = this.kernelP1 = this.kernelP2 = this.kernelP3 = 0;
+    if (fn === gymnasiumReward) {
+      this.kernelReward = this.facts.suttonBartoConfig ? KERNEL_SUTTON_BARTO : KERNEL_GYMNASIUM;
+    } else if (fn === suttonBartoRewardFunction) {
+      this.kernelReward = KERNEL_SUTTON_BARTO;
+    } else if (fn === terminalPenaltyReward) {
+      this.kernelReward = KERNEL_TERMINAL_PENALTY;
+      this.kernelP0 = params.step as number;
+      this.kernelP1 = params.penalty as number;
+    } else if (fn === anglePositionReward) {
+      this.kernelReward = KERNEL_ANGLE_POSITION;
+      this.kernelP0 = params.alive as number;
+      this.kernelP1 = params.angle_weight as number;
+      this.kernelP2 = params.position_weight as number;
+      this.kernelP3 = params.failure as number;
+    } else {
+      this.kernelReward = KERNEL_NONE;
+    }
+    return this.kernelReward !== KERNEL_NONE;
+  }
+
+  /**
+   * advance() of every copy i with skip absent or skip[i] === 0, in one loop: the same float64
+   * operations in the same order, the float32 observations written in the same pass, and the
+   * built-in reward chosen by selectKernel computed inline (the same arithmetic as its
+   * compute in src/core/rewards/cartpole.ts). No calls, no allocation. `actions`: [numEnvs].
+   */
+  private stepKernel(actions: ArrayLike<number>, skip: Uint8Array | undefined): void {
+    const n = this.numEnvs;
+    const st = this.state;
+    const obs = this.observations;
+    const rewards = this.rewards;
+    const terminatedOut = this.terminated;
+    const truncatedOut = this.truncated;
+    const elapsed = this.elapsed;
+    const beyondArr = this.stepsBeyondTerminated;
+    const warned = this.warned;
+    const forceMag = this.forceMag;
+    const polemassLength = this.polemassLength;
+    const totalMass = this.totalMass;
+    const gravity = this.gravity;
+    const length = this.length;
+    const masspole = this.masspole;
+    const tau = this.tau;
+    const semiImplicit = this.semiImplicit;
+    const maxSteps = this.maxEpisodeSteps;
+    const kind = this.kernelReward;
+    const p0 = this.kernelP0;
+    const p1 = this.kernelP1;
+    const p2 = this.kernelP2;
+    const p3 = this.kernelP3;
+    const xThreshold = this.facts.xThreshold;
+    const thetaThreshold = this.facts.thetaThreshold;
+    for (let i = 0; i < n; i++) {
+      if (skip !== undefined && skip[i] !== 0) continue;
+      const o = 4 * i;
+      const x = st[o];
+      const xDot = st[o + 1];
+      const theta = st[o + 2];
+      const thetaDot = st[o + 3];
+      const force = actions[i] === 1 ? forceMag : -forceMag;
+      const costheta = Math.cos(theta);
+      const sintheta = Math.sin(theta);
+      const temp = (force + polemassLength * (thetaDot * thetaDot) * sintheta) / totalMass;
+      const thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - (masspole * (costheta * costheta)) / totalMass));
+      const xacc = temp - (polemassLength * thetaacc * costheta) / totalMass;
+      let nx: number;
+      let nxDot: number;
+      let nTheta: number;
+      let nThetaDot: number;
+      if (!semiImplicit) {
+        nx = x + tau * xDot;
+        nxDot = xDot + tau * xacc;
+        nTheta = theta + tau * thetaDot;
+        nThetaDot = thetaDot + tau * thetaacc;
+      } else {
+        nxDot = xDot + tau * xacc;
+        nx = x + tau * nxDot;
+        nThetaDot = thetaDot + tau * thetaacc;
+        nTheta = theta + tau * nThetaDot;
+      }
+      st[o] = nx;
+      st[o + 1] = nxDot;
+      st[o + 2] = nTheta;
+      st[o + 3] = nThetaDot;
+      obs[o] = nx;
+      obs[o + 1] = nxDot;
+      obs[o + 2] = nTheta;
+      obs[o + 3] = nThetaDot;
+      const terminated =
+        nx < -X_THRESHOLD || nx > X_THRESHOLD || nTheta < -THETA_THRESHOLD_RADIANS || nTheta > THETA_THRESHOLD_RADIANS;
+      const beyond = beyondArr[i];
+      const afterTermination = beyond !== -1;
+      if (terminated) beyondArr[i] = afterTermination ? beyond + 1 : 0;
+      let reward: number;
+      if (kind === KERNEL_GYMNASIUM) {
+        reward = terminated && afterTermination ? 0 : 1;
+      } else if (kind === KERNEL_SUTTON_BARTO) {
+        reward = terminated ? -1 : 0;
+      } else if (kind === KERNEL_TERMINAL_PENALTY) {
+        reward = !terminated ? p0 : afterTermination ? 0 : p1;
+      } else if (terminated) {
+        reward = afterTermination ? 0 : p3;
+      } else {
+        const u = nTheta / thetaThreshold;
+        const v = nx / xThreshold;
+        reward = p0 - p1 * u * u - p2 * v * v;
+      }
+      rewards[i] = reward;
+      const steps = elapsed[i] + 1;
+      terminatedOut[i] = terminated ? 1 : 0;
+      elapsed[i] = steps;
+      truncatedOut[i] = steps >= maxSteps ? 1 : 0;
+      warned[i] = afterTermination ? 1 : 0;
+    }
   }
 
   /** One Gymnasium CartPoleEnv.step + TimeLimit step of copy i; allocation-free. */

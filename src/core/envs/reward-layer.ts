@@ -99,6 +99,38 @@ export abstract class RewardedBatch<S, F, Saved extends SavedState> implements R
   }
 
   /**
+   * Steps every copy i with skip[i] === 0 (actions[i]); copies with skip[i] !== 0 are left
+   * untouched. `actions` and `skip` have numEnvs entries. One transaction and one sandbox
+   * call for the whole batch, as stepAll.
+   */
+  stepWhere(actions: ArrayLike<number>, skip: Uint8Array): void {
+    const n = this.numEnvs;
+    for (let i = 0; i < n; i++) if (skip[i] === 0) this.checkStep(i);
+    if (!this.guarded) {
+      for (let i = 0; i < n; i++) if (skip[i] === 0) this.advance(i, actions[i]);
+      return;
+    }
+    this.rewardTransaction(() => {
+      for (let i = 0; i < n; i++) if (skip[i] === 0) this.advance(i, actions[i]);
+      flushSandboxedRewards(this.sandboxed, this.rewards);
+    });
+  }
+
+  /**
+   * The built-in reward function paid now, or undefined while a plugin or sandboxed function
+   * is paid (steps are then transactions). Envs use it, with builtinRewardParams, to compute
+   * built-in rewards inline in a vectorised stepAll.
+   */
+  protected builtinReward(): RewardFunction<S, F> | undefined {
+    return this.guarded ? undefined : this.reward;
+  }
+
+  /** The resolved params of the reward function paid now (the same object until setReward). */
+  protected builtinRewardParams(): OptionValues {
+    return this.rewardParams;
+  }
+
+  /**
    * Pays copy i's step from s with action a to sNext, `facts` filled in: computes the reward
    * now, or (sandboxed) records the transition for one call at the end of the step.
    */

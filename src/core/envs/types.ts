@@ -47,6 +47,12 @@ export interface EnvBatch {
   step(i: number, action: number): void;
   /** Steps every copy: actions[i] for copy i. */
   stepAll(actions: ArrayLike<number>): void;
+  /**
+   * Steps every copy i whose skip[i] is 0 (actions[i]) and leaves the others as they are:
+   * stepAll for vector autoreset, where the copies that ended are reset instead of stepped.
+   * Same results as step(i, actions[i]) for each such copy in index order.
+   */
+  stepWhere?(actions: ArrayLike<number>, skip: Uint8Array): void;
   /** Steps taken by copy i in its current episode. */
   episodeSteps(i: number): number;
   /** Gymnasium's info dict for copy i after its last reset or step (may allocate). */

@@ -265,6 +265,21 @@ export class EnvSession implements StoredSession {
       for (let i = 0; i < n; i++) anyEnded |= ended[i];
       if (anyEnded === 0) {
         batch.stepAll(actions);
+      } else if (batch.stepWhere !== undefined) {
+        // The copies that ended are reset (their own PRNGs) and the others stepped in one
+        // batch pass: the same results as resetting and stepping them copy by copy.
+        for (let i = 0; i < n; i++) {
+          if (ended[i]) {
+            batch.reset(i, undefined, this.resetOptions);
+            batch.rewards[i] = 0;
+            batch.terminated[i] = 0;
+            batch.truncated[i] = 0;
+            resetMask[i] = 1;
+            this.totalEpisodes++;
+            episodes.begin(i, undefined);
+          }
+        }
+        batch.stepWhere(actions, ended);
       } else {
         for (let i = 0; i < n; i++) {
           if (ended[i]) {
