@@ -27,6 +27,7 @@ import type { Role } from '../core/sessions/caller.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { Persistence, type RestoreReport } from './persistence.js';
+import { waitForIdleHttp } from './http/wait-for-idle.js';
 import { createGymHttpApiApp } from './gym-http-api/app.js';
 import { listenGymHttpApi, type GymHttpApiListener } from './gym-http-api/listener.js';
 
@@ -296,22 +297,6 @@ function tensorboardRuns(dir: string, logger: Logger): RunTensorBoardOptions {
     dirOf: (run) => path.join(root, safePathComponent(run.owner), safePathComponent(run.id)),
     onError: (err, file, run) => logger.warn({ err: err.message, file, run }, 'cannot write the TensorBoard event file; the run goes on without it'),
   };
-}
-
-/** Resolves once no HTTP request is in flight (or after `ms`). */
-function waitForIdleHttp(server: http.Server, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = performance.now() + ms;
-    const check = () => {
-      server.getConnections((_err, count) => {
-        // Idle keep-alive connections count too; closeIdleConnections drops those.
-        server.closeIdleConnections();
-        if (count === 0 || performance.now() >= deadline) resolve();
-        else setTimeout(check, 25).unref();
-      });
-    };
-    check();
-  });
 }
 
 /** Gauges read at scrape time: live resources by kind and owner role, and estimated memory by category. */

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
 import { answerClientErrors } from '../http/client-error.js';
+import { waitForIdleHttp } from '../http/wait-for-idle.js';
 
 export interface GymHttpApiListener {
   readonly port: number;
@@ -51,7 +52,7 @@ export async function listenGymHttpApi(
           server.closeAllConnections();
         };
         const timer = setTimeout(finish, graceMs);
-        void drained.then(() => idle(server, graceMs)).then(() => {
+        void drained.then(() => waitForIdleHttp(server, graceMs)).then(() => {
           clearTimeout(timer);
           finish();
         });
@@ -59,19 +60,4 @@ export async function listenGymHttpApi(
       return closing;
     },
   };
-}
-
-/** Resolves once no request is in flight on `server` (or after `ms`); idle keep-alive connections are dropped. */
-function idle(server: http.Server, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const deadline = performance.now() + ms;
-    const check = () => {
-      server.getConnections((_err, count) => {
-        server.closeIdleConnections();
-        if (count === 0 || performance.now() >= deadline) resolve();
-        else setTimeout(check, 25).unref();
-      });
-    };
-    check();
-  });
 }
