@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: proto lint + generated-code check, typecheck, the build (dist/), the Python
-# venv (setup-python.sh), Chromium (setup-chromium.sh), TS unit, integration and browser tests
+# venv (setup-python.sh), Chromium (setup-chromium.sh), PostgreSQL (setup-postgres.sh), TS unit, integration and browser tests
 # (node:test via tsx; those that start `gymhost` run the compiled dist/), then the Python
 # tests, then the Stable-Baselines3 tests in .venv-bench (setup-bench-python.sh).
 # Every section runs even when an earlier one failed; the script fails at the end, naming
@@ -67,6 +67,8 @@ section "build (npm run build: src/ -> dist/)" npm run --silent build
 section "Python environment (.venv)" bash scripts/setup-python.sh
 # The dashboard's browser tests (TypeScript) drive Debian's chromium.
 section "Chromium for the browser tests" bash scripts/setup-chromium.sh
+# The PostgreSQL store's tests start their own servers (test/helpers/postgres.ts) from Debian's binaries.
+section "PostgreSQL for the store tests" bash scripts/setup-postgres.sh
 section "TypeScript tests" ts_tests
 section "Python tests" python_tests
 section "Stable-Baselines3 environment (.venv-bench)" bash scripts/setup-bench-python.sh

@@ -11,7 +11,8 @@ export const BACKUP_USAGE = `gymhost backup: a consistent copy of a server's dat
 DIR is the server's --data-dir (default ${DEFAULT_DATA_DIR}, or GYMHOST_DATA_DIR). FILE gets a
 complete SQLite database as of the moment the copy finished (SQLite's online backup). To
 restore: stop the server, copy FILE to DIR/${DATABASE_FILE} (removing DIR/${DATABASE_FILE}-wal
-and -shm), start the server.
+and -shm), start the server. A PostgreSQL database (serve --database) is backed up with
+PostgreSQL's own tools: pg_dump --format=custom, or the managed service's snapshots.
 `;
 
 /** `gymhost backup`; returns the exit code. */

@@ -12,6 +12,7 @@ import { DEFAULT_OPTIONS, startServer, type ServerOptions } from '../server/serv
 import { VERSION } from '../server/version.js';
 import { defaultMemoryBudget } from '../server/auth/quotas.js';
 import { LOG_LEVELS, type LogLevel } from '../server/observability/logger.js';
+import { isPostgresUrl } from '../store/open-store.js';
 
 /** `gymhost serve ARGS`: serves until SIGINT or SIGTERM; returns the exit code. */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -78,6 +79,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       workers: { type: 'string' },
       'shutdown-grace': { type: 'string' },
       'data-dir': { type: 'string' },
+      database: { type: 'string' },
       'checkpoint-seconds': { type: 'string' },
       'data-max-bytes': { type: 'string' },
       'tensorboard-dir': { type: 'string' },
@@ -102,6 +104,10 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     if (raw !== undefined && raw.trim() === '') throw new Error(`--${flag} needs a directory, got ''`);
     return raw;
   };
+  const database = values.database ?? (env.GYMHOST_DATABASE_URL || undefined);
+  if (database !== undefined && values['data-dir'] !== undefined) throw new Error('give --database (PostgreSQL) or --data-dir (SQLite), not both');
+  if (database !== undefined && !isPostgresUrl(database)) throw new Error(`--database must be a postgres:// or postgresql:// URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE), got '${database.split(':')[0]}:...'`);
+  if (database !== undefined && values['data-max-bytes'] !== undefined) throw new Error('--data-max-bytes caps the SQLite database only: with --database, cap the PostgreSQL database on its server');
   const logLevel = values['log-level'] ?? env.GYMHOST_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   return {
@@ -116,6 +122,7 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     workers: int('workers', 'GYMHOST_WORKERS', os.availableParallelism(), 1, 256),
     shutdownGraceMs: 1000 * int('shutdown-grace', 'GYMHOST_SHUTDOWN_GRACE', 10, 0, 3600),
     dataDir: values['data-dir'] ?? (env.GYMHOST_DATA_DIR || DEFAULT_DATA_DIR),
+    database,
     checkpointSeconds: seconds('checkpoint-seconds', 'GYMHOST_CHECKPOINT_SECONDS', 2),
     dataMaxBytes: int('data-max-bytes', 'GYMHOST_DATA_MAX_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     tensorboardDir: nonEmpty('tensorboard-dir', values['tensorboard-dir']) ?? (env.GYMHOST_TENSORBOARD_DIR || undefined),

@@ -24,7 +24,7 @@ import type { RunTensorBoardOptions } from './services/run-tensorboard.js';
 import { UsageTracker } from './usage.js';
 import { ComputePool } from './workers/pool.js';
 import type { Role } from '../core/sessions/caller.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { Persistence, type RestoreReport } from './persistence.js';
 import { waitForIdleHttp } from './http/wait-for-idle.js';
@@ -74,6 +74,8 @@ export interface ServerOptions {
   readonly dataDir?: string;
   /** Largest database size in bytes (0 = no cap): writes beyond fail with RESOURCE_EXHAUSTED. */
   readonly dataMaxBytes?: number;
+  /** postgres:// URL of a PostgreSQL database to keep everything in instead of dataDir's SQLite (src/store/postgres-store.ts). */
+  readonly database?: string;
   /** Seconds between checkpoints of running training runs and saves of used sessions and agents (default 2). */
   readonly checkpointSeconds?: number;
   /**
@@ -146,7 +148,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const usage = new UsageTracker((user, role) => auth.quotasOf(user, role), options.memoryBudget ?? defaultMemoryBudget(), options.clock);
   const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
   await loadSandbox();
-  const store = new SqliteStore(options.dataDir ?? ':memory:', { maxBytes: options.dataMaxBytes });
+  const store = await openStore({ database: options.database, dataDir: options.dataDir, maxBytes: options.dataMaxBytes });
   const pool = new ComputePool({ workers: options.workers, rewardPlugins: options.rewardPlugins, pluginCallMs: options.pluginCallMs, logger });
   try {
     await pool.ready();

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DomainError } from '../core/errors.js';
+import type { DomainError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { runFromRow, runToRow, storageFullError, storageUnavailableError } from './rows.js';
 import type { AgentRow, EnvRow, GradingLogRow, RewardRow, RunCheckpointRow, RunCheckpointWrite, RunRow, Store, StoredState, UserRow } from './store.js';
 
 /** Name of the database file in the data directory. */
@@ -213,12 +214,8 @@ export class SqliteStore implements Store {
 function storageError(what: string, err: unknown, location: string): DomainError {
   const code = (err as { code?: string })?.code ?? '';
   const text = (err as Error)?.message ?? String(err);
-  if (code === 'SQLITE_FULL' || /database or disk is full/i.test(text)) {
-    const e = new DomainError('RESOURCE_EXHAUSTED', `cannot ${what}: the server's storage is full (${location}); nothing was changed. Delete sessions or agents, or ask the operator to free space`, '', 'STORAGE_FULL');
-    e.retryAfterSeconds = 0;
-    return e;
-  }
-  return new DomainError('UNAVAILABLE', `cannot ${what}: the server's storage cannot be written (${location}: ${text}); nothing was changed`, '', 'STORAGE_UNAVAILABLE');
+  if (code === 'SQLITE_FULL' || /database or disk is full/i.test(text)) return storageFullError(what, location);
+  return storageUnavailableError(what, location, text);
 }
 
 /** Opens (creating it and its directory if needed) and checks the database; clear errors for corrupt or read-only files. */
@@ -304,26 +301,4 @@ function prepare(db: Database.Database) {
     putUser: db.prepare('INSERT OR REPLACE INTO users (name, role, first_seen, last_seen, requests, env_steps, training_steps) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     putGradingLog: db.prepare('INSERT INTO grading_logs (assignment, submission, created_at, log) VALUES (?, ?, ?, ?)'),
   };
-}
-
-function runToRow(r: RunRow): [string, string, string, string, string, string, number, number] {
-  return [r.id, r.owner, r.agent, r.env, r.state, JSON.stringify(r.body, nonFinite), r.createdAt, r.updatedAt];
-}
-
-function runFromRow(r: Record<string, unknown>): RunRow {
-  return {
-    id: r.id as string,
-    owner: r.owner as string,
-    agent: r.agent as string,
-    env: r.env as string,
-    state: r.state as string,
-    body: JSON.parse(r.body as string, (_k, v) => (v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)),
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-  };
-}
-
-/** JSON has no NaN or Infinity (returns of runs without episodes): written as strings. */
-function nonFinite(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }

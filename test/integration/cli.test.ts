@@ -86,6 +86,16 @@ test('serveOptions: flags win over environment, which wins over defaults', () =>
   assert.throws(() => serveOptions(['--colour', 'red'], {}), /colour/);
 });
 
+test('serveOptions: --database takes a postgres:// URL (or GYMHOST_DATABASE_URL), not with --data-dir or --data-max-bytes', () => {
+  const url = 'postgres://gymhost:pw@db.internal:5432/gymhost';
+  assert.equal(serveOptions(['--database', url], {}).database, url);
+  assert.equal(serveOptions([], { GYMHOST_DATABASE_URL: url.replace('postgres:', 'postgresql:') }).database, url.replace('postgres:', 'postgresql:'));
+  assert.equal(serveOptions([], { GYMHOST_DATABASE_URL: '' }).database, undefined);
+  assert.throws(() => serveOptions(['--database', 'mysql://root:pw@x/y'], {}), /--database must be a postgres:\/\/ or postgresql:\/\/ URL .*got 'mysql:\.\.\.'/);
+  assert.throws(() => serveOptions(['--database', url, '--data-dir', '/tmp/x'], {}), /give --database \(PostgreSQL\) or --data-dir \(SQLite\), not both/);
+  assert.throws(() => serveOptions(['--database', url, '--data-max-bytes', '1000'], {}), /--data-max-bytes caps the SQLite database only/);
+});
+
 /** Runs `gymhost ...args` to its end. */
 async function gymhost(args: string[]) {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,8 +4,10 @@
  * again on the same directory. Every acknowledged write is there, the agent's weights are its
  * last checkpoint's (read from the database itself after the kill), the history is intact and
  * the run resumes and ends exactly where an uninterrupted run from that checkpoint ends.
- * A corrupt or read-only database stops start-up with a clear error; a full one refuses
- * writes with RESOURCE_EXHAUSTED while reads go on.
+ * The same tests run on both stores: SQLite in a data directory, and PostgreSQL
+ * (`--database`, a fresh database of a real server this file starts on 127.0.0.1).
+ * A corrupt or read-only SQLite database stops start-up with a clear error; a full one refuses
+ * writes with RESOURCE_EXHAUSTED while reads go on; so does an unreachable PostgreSQL server.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,7 +15,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { importAgent } from '../../src/core/agents/create-agent.js';
 import { decodeSnapshot } from '../../src/core/agents/snapshot-codec.js';
 import { envTypeById } from '../../src/core/envs/registry.js';
@@ -21,12 +23,55 @@ import type { EnvSessionState } from '../../src/core/sessions/env-session.js';
 import type { TrainLoopState } from '../../src/core/training/train.js';
 import { runLoop } from '../../src/server/services/run-loop.js';
 import { DATABASE_FILE, SqliteStore } from '../../src/store/sqlite-store.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import type { Store } from '../../src/store/store.js';
+import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { startServer } from '../../src/server/server.js';
 import { BIN, serve as serveCli, type Served } from '../helpers/cli-server.js';
 
-/** `gymhost serve --data-dir DIR ARGS` (warnings and errors logged only) on free loopback ports. */
-function serve(dataDir: string, args: string[] = []): Promise<Served> {
-  return serveCli(['--log-level', 'warn', '--data-dir', dataDir, ...args]);
+/** Where a server keeps its data: the flags that name it, and the store a test reads it with. */
+interface DataLocation {
+  readonly args: readonly string[];
+  open(): Promise<Store>;
+}
+
+/** A store backend the durable-state tests run on; fresh() gives an empty place for one test. */
+interface Backend {
+  readonly name: string;
+  fresh(): Promise<DataLocation>;
+}
+
+const sqlite: Backend = {
+  name: 'SQLite',
+  async fresh() {
+    const dir = tmp();
+    return { args: ['--data-dir', dir], open: async () => new SqliteStore(dir) };
+  },
+};
+
+let postgresServer: PostgresServer | undefined;
+const postgres: Backend = {
+  name: 'PostgreSQL',
+  async fresh() {
+    const url = await postgresServer!.createDatabase();
+    return { args: ['--database', url], open: () => PostgresStore.open(url, { poolSize: 1 }) };
+  },
+};
+
+/** `gymhost serve ARGS` on `at` (warnings and errors logged only) on free loopback ports. */
+function serve(at: DataLocation | string, args: string[] = []): Promise<Served> {
+  const where = typeof at === 'string' ? ['--data-dir', at] : at.args;
+  return serveCli(['--log-level', 'warn', ...where, ...args]);
+}
+
+/** Reads the store at `at` with `fn`, then closes it. */
+async function inStore<T>(at: DataLocation, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await at.open();
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
 }
 
 async function kill(s: Served): Promise<void> {
@@ -70,9 +115,19 @@ const STATES = [
   [1.2, 1.5, 0.15, 1.1],
 ];
 
-describe('durable state', () => {
+for (const backend of [sqlite, postgres]) {
+describe(`durable state (${backend.name})`, () => {
+  if (backend === postgres) {
+    before(async () => {
+      postgresServer = await startPostgres();
+    });
+    after(async () => {
+      await postgresServer?.stop();
+    });
+  }
+
   test('every acknowledged create, delete, import and registration survives SIGKILL during a burst of creates', async () => {
-    const dir = tmp();
+    const dir = await backend.fresh();
     let s = await serve(dir);
     const env = await must(s.http, 'POST', '/v1/envs', { envId: 'GridWorld-v0', config: { world: 'small_maze' }, seed: 3 });
     const agent = await must(s.http, 'POST', '/v1/agents', { kind: 'tabular', env: env.id, seed: 1 });
@@ -121,20 +176,15 @@ describe('durable state', () => {
   });
 
   test('an env session that was inside an episode answers Step with FAILED_PRECONDITION until Reset; its episode log and RNG stream are kept', async () => {
-    const dir = tmp();
+    const dir = await backend.fresh();
     let s = await serve(dir, ['--checkpoint-seconds', '0.1']);
     const env = await must(s.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 11 });
     await must(s.http, 'POST', `/v1/envs/${env.id}:reset`, {});
     for (let i = 0; i < 3; i++) await must(s.http, 'POST', `/v1/envs/${env.id}:step`, { action: i % 2 });
     // Wait for a periodic save that has all three steps.
     await until(async () => {
-      const store = new SqliteStore(dir);
-      try {
-        const row = (await store.loadAll()).envs.find((e) => e.id === env.id);
-        return row?.state && (v8.deserialize(Buffer.from(row.state)) as EnvSessionState).totalSteps === 3 ? true : undefined;
-      } finally {
-        await store.close();
-      }
+      const row = await inStore(dir, async (store) => (await store.loadAll()).envs.find((e) => e.id === env.id));
+      return row?.state && (v8.deserialize(Buffer.from(row.state)) as EnvSessionState).totalSteps === 3 ? true : undefined;
     }, 'the session saved');
     await kill(s);
     s = await serve(dir);
@@ -158,7 +208,7 @@ describe('durable state', () => {
   });
 
   test('SIGKILL during training: the agent is its last checkpoint, the history is intact, and the run resumes to where an uninterrupted run from that checkpoint ends', async () => {
-    const dir = tmp();
+    const dir = await backend.fresh();
     let s = await serve(dir, ['--checkpoint-seconds', '0.2']);
     const env = await must(s.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 21 });
     const agent = await must(s.http, 'POST', '/v1/agents', { preset: 'fast-cartpole-dqn', env: env.id, seed: 4 });
@@ -173,7 +223,7 @@ describe('durable state', () => {
     await kill(s);
 
     // The checkpoint, read from the database as the killed server left it.
-    const store = new SqliteStore(dir);
+    const store = await dir.open();
     let checkpoint: { loop: TrainLoopState; snapshot: Uint8Array; envState: EnvSessionState; history: number[] };
     try {
       const all = await store.loadAll();
@@ -236,7 +286,7 @@ describe('durable state', () => {
   });
 
   test("an agent trained by a client's own loop comes back with its last saved weights after SIGKILL", async () => {
-    const dir = tmp();
+    const dir = await backend.fresh();
     let s = await serve(dir, ['--checkpoint-seconds', '0.1']);
     const agent = await must(s.http, 'POST', '/v1/agents', {
       kind: 'dqn',
@@ -250,15 +300,10 @@ describe('durable state', () => {
     const before = await must(s.http, 'POST', `/v1/agents/${agent.id}:getQ`, { states: STATES });
     // Wait until the periodic save has the agent as it is now.
     await until(async () => {
-      const store = new SqliteStore(dir);
-      try {
-        const row = (await store.loadAll()).agents.find((a) => a.id === agent.id)!;
-        const saved = await importAgent(decodeSnapshot(row.snapshot));
-        const q = Array.from(saved.qValues(Float32Array.from(STATES.flat()), STATES.length));
-        return q.map(Math.fround).join() === before.q.flat().map(Math.fround).join() ? true : undefined;
-      } finally {
-        await store.close();
-      }
+      const row = await inStore(dir, async (store) => (await store.loadAll()).agents.find((a) => a.id === agent.id)!);
+      const saved = await importAgent(decodeSnapshot(row.snapshot));
+      const q = Array.from(saved.qValues(Float32Array.from(STATES.flat()), STATES.length));
+      return q.map(Math.fround).join() === before.q.flat().map(Math.fround).join() ? true : undefined;
     }, 'the agent saved');
     await kill(s);
     s = await serve(dir);
@@ -272,7 +317,7 @@ describe('durable state', () => {
   });
 
   test('SIGTERM during a run: the server drains, saves every session as it is, and the run resumes from its checkpoint on the next start', async () => {
-    const dir = tmp();
+    const dir = await backend.fresh();
     let s = await serve(dir, ['--checkpoint-seconds', '0.2']);
     const env = await must(s.http, 'POST', '/v1/envs', { envId: 'GridWorld-v0', config: { world: 'small_maze' }, seed: 2 });
     const agent = await must(s.http, 'POST', '/v1/agents', { kind: 'tabular', env: env.id, seed: 2 });
@@ -285,7 +330,7 @@ describe('durable state', () => {
     s.child.kill('SIGTERM');
     assert.equal(await s.exit, 0);
     // The agent on disk is the run's last checkpoint, not what the run did after it.
-    const store = new SqliteStore(dir);
+    const store = await dir.open();
     try {
       const all = await store.loadAll();
       assert.equal(all.cleanShutdown, true);
@@ -310,8 +355,8 @@ describe('durable state', () => {
     }
   });
 
-  test("users' totals survive a restart; `gymhost backup` copies a serving database into one another server starts from", async () => {
-    const dir = tmp();
+  test("users' totals survive a restart", async () => {
+    const dir = await backend.fresh();
     let s = await serve(dir);
     const env = await must(s.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
     await must(s.http, 'POST', `/v1/envs/${env.id}:reset`, {});
@@ -319,10 +364,6 @@ describe('durable state', () => {
     const before = (await must(s.http, 'GET', '/v1/usage')).totals;
     assert.equal(Number(before.envSteps), 5);
     assert.ok(Number(before.requests) >= 8);
-    const copy = path.join(tmp(), 'backup.db');
-    const backup = spawnSync(process.execPath, [BIN, 'backup', copy, '--data-dir', dir], { encoding: 'utf8' });
-    assert.equal(backup.status, 0, backup.stderr);
-    assert.match(backup.stdout, /backed up .*gymhost\.db to .*backup\.db/);
     s.child.kill('SIGTERM');
     assert.equal(await s.exit, 0);
     s = await serve(dir);
@@ -334,6 +375,22 @@ describe('durable state', () => {
     } finally {
       await kill(s);
     }
+  });
+});
+}
+
+describe('the SQLite store', () => {
+  test('`gymhost backup` copies a serving database into one another server starts from', async () => {
+    const dir = tmp();
+    let s = await serve(dir);
+    const env = await must(s.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
+    await must(s.http, 'POST', `/v1/envs/${env.id}:reset`, {});
+    for (let i = 0; i < 5; i++) await must(s.http, 'POST', `/v1/envs/${env.id}:step`, { action: 1 });
+    const copy = path.join(tmp(), 'backup.db');
+    const backup = spawnSync(process.execPath, [BIN, 'backup', copy, '--data-dir', dir], { encoding: 'utf8' });
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.match(backup.stdout, /backed up .*gymhost\.db to .*backup\.db/);
+    await kill(s);
     const restored = tmp();
     writeFileSync(path.join(restored, DATABASE_FILE), readFileSync(copy));
     s = await serve(restored);
