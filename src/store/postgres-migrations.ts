@@ -75,4 +75,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: leases. A replica serves a session or agent only while it holds the row's lease
+  // (replica, until lease_until by the database's clock); every takeover adds one to epoch, and a
+  // replica's writes of the row name the epoch it holds, so a replica that lost the lease
+  // (paused, partitioned) can no longer write it.
+  `
+  ALTER TABLE envs ADD COLUMN replica TEXT, ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0, ADD COLUMN lease_until TIMESTAMPTZ;
+  ALTER TABLE agents ADD COLUMN replica TEXT, ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0, ADD COLUMN lease_until TIMESTAMPTZ;
+  CREATE INDEX envs_by_replica ON envs (replica);
+  CREATE INDEX agents_by_replica ON agents (replica);
+  `,
 ];

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { DomainError } from '../core/errors.js';
+import { DomainError } from '../core/errors.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { runFromRow, runToRow, storageFullError, storageUnavailableError } from './rows.js';
 import type { AgentRow, EnvRow, GradingLogRow, RewardRow, RunCheckpointRow, RunCheckpointWrite, RunRow, Store, StoredState, UserRow } from './store.js';
@@ -9,7 +9,26 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long opening a connection may take before it fails, in ms (default 10,000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * This server's name among replicas sharing the database. Given, the store works with
+   * leases: a session or agent row is written only under the lease this replica holds on it
+   * (see claim, renewLeases); unset, rows are written without leases (one server).
+   */
+  readonly replica?: string;
+  /** How long a lease lasts after it was taken or last renewed, in ms (default 10,000). */
+  readonly leaseMs?: number;
 }
+
+/** The two kinds of rows replicas hold leases on. */
+export type LeaseKind = 'env' | 'agent';
+
+/** What claim() found: the row, now this replica's under a new epoch; or who holds it; or nothing. */
+export type ClaimResult =
+  | { readonly claimed: true; readonly epoch: number; readonly row: EnvRow | AgentRow }
+  | { readonly claimed: false; readonly holder: string; /** ms until the holder's lease ends unless renewed. */ readonly remainingMs: number }
+  | undefined;
+
+const LEASE_TABLE: Record<LeaseKind, string> = { env: 'envs', agent: 'agents' };
 
 /** Key of the advisory lock that serialises migrations of servers starting at once on one database. */
 const MIGRATION_LOCK = 0x67796d68; // 'gymh'
@@ -33,12 +52,23 @@ const TYPES = {
  */
 export class PostgresStore implements Store {
   readonly durable = true;
+  /** This replica's name (leases on), or undefined (one server, no leases). */
+  readonly replica: string | undefined;
+  private readonly leaseMs: number;
+  /** The epoch of every lease this replica holds, by `${kind}:${id}`. */
+  private readonly held = new Map<string, number>();
+  /** Leases found lost by a write or a renewal, not yet taken by takeLost(). */
+  private readonly lost = new Set<string>();
 
   private constructor(
     private readonly pool: pg.Pool,
     /** The URL without its password. */
     readonly location: string,
-  ) {}
+    options: PostgresStoreOptions,
+  ) {
+    this.replica = options.replica;
+    this.leaseMs = options.leaseMs ?? 10_000;
+  }
 
   /** Connects, checks the server and brings the schema up to date; a clear error when any of that fails. */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
@@ -59,7 +89,7 @@ export class PostgresStore implements Store {
       await pool.end().catch(() => {});
       throw err;
     }
-    return new PostgresStore(pool, location);
+    return new PostgresStore(pool, location, options);
   }
 
   async loadAll(): Promise<StoredState> {
@@ -106,38 +136,50 @@ export class PostgresStore implements Store {
   }
 
   async putEnv(row: EnvRow): Promise<void> {
-    await this.query('save env session', UPSERT_ENV, [row.id, row.owner, JSON.stringify(row.spec), row.createdAt, row.state ? bytes(row.state) : null]);
+    const values = [row.id, row.owner, JSON.stringify(row.spec), row.createdAt, row.state ? bytes(row.state) : null];
+    if (this.replica === undefined) {
+      await this.query('save env session', UPSERT_ENV, values);
+      return;
+    }
+    const result = await this.query('save env session', UPSERT_ENV_LEASED, [...values, this.replica, this.leaseMs]);
+    this.holdOrLose('env', row.id, result, 'save env session');
   }
 
   async putEnvStates(rows: readonly { id: string; state: Uint8Array }[]): Promise<void> {
     if (rows.length === 0) return;
     await this.transaction('save env session states', async (c) => {
-      for (const r of rows) await c.query(SET_ENV_STATE, [bytes(r.state), r.id]);
+      for (const r of rows) await this.setBlob(c, 'env', r.id, bytes(r.state), false);
     });
   }
 
   async deleteEnv(id: string): Promise<void> {
     await this.transaction('delete env session', async (c) => {
-      await c.query('DELETE FROM envs WHERE id = $1', [id]);
+      await this.deleteLeased(c, 'env', id);
       // Reward functions registered by the session go with it.
       await c.query("DELETE FROM rewards WHERE session_id = $1 AND session_id <> ''", [id]);
     });
   }
 
   async putAgent(row: AgentRow): Promise<void> {
-    await this.query('save agent', UPSERT_AGENT, [row.id, row.owner, row.env, row.preset, row.createdAt, row.memoryBytes, bytes(row.snapshot)]);
+    const values = [row.id, row.owner, row.env, row.preset, row.createdAt, row.memoryBytes, bytes(row.snapshot)];
+    if (this.replica === undefined) {
+      await this.query('save agent', UPSERT_AGENT, values);
+      return;
+    }
+    const result = await this.query('save agent', UPSERT_AGENT_LEASED, [...values, this.replica, this.leaseMs]);
+    this.holdOrLose('agent', row.id, result, 'save agent');
   }
 
   async putAgentSnapshots(rows: readonly { id: string; snapshot: Uint8Array }[]): Promise<void> {
     if (rows.length === 0) return;
     await this.transaction('save agents', async (c) => {
-      for (const r of rows) await c.query(SET_AGENT_SNAPSHOT, [bytes(r.snapshot), r.id]);
+      for (const r of rows) await this.setBlob(c, 'agent', r.id, bytes(r.snapshot), false);
     });
   }
 
   async deleteAgent(id: string): Promise<void> {
     await this.transaction('delete agent', async (c) => {
-      await c.query('DELETE FROM agents WHERE id = $1', [id]);
+      await this.deleteLeased(c, 'agent', id);
       // The agents its runs saved go with it (the runs' records stay).
       await c.query('DELETE FROM run_checkpoints WHERE run_id IN (SELECT id FROM runs WHERE agent = $1)', [id]);
     });
@@ -161,8 +203,9 @@ export class PostgresStore implements Store {
       // One 'last' copy per agent: its latest run's.
       await c.query("DELETE FROM run_checkpoints WHERE which = 'last' AND run_id IN (SELECT id FROM runs WHERE agent = $1 AND id <> $2)", [w.run.agent, w.run.id]);
       const snapshot = bytes(w.agent.snapshot);
-      await c.query(SET_AGENT_SNAPSHOT, [snapshot, w.agent.id]);
-      if (w.env) await c.query(SET_ENV_STATE, [bytes(w.env.state), w.env.id]);
+      // A run whose agent or env moved to another replica must not write them: the whole checkpoint fails.
+      await this.setBlob(c, 'agent', w.agent.id, snapshot, true);
+      if (w.env) await this.setBlob(c, 'env', w.env.id, bytes(w.env.state), true);
       await c.query(UPSERT_CHECKPOINT, [w.run.id, 'last', (w.run.body.steps as number) ?? 0, 'null', snapshot]);
     });
   }
@@ -189,9 +232,149 @@ export class PostgresStore implements Store {
     await this.query('save grading log', 'INSERT INTO grading_logs (assignment, submission, created_at, log) VALUES ($1, $2, $3, $4)', [row.assignment, row.submission, row.createdAt, JSON.stringify(row.log)]);
   }
 
+  /**
+   * Takes the lease on a session or agent row when nobody holds it, its lease ended, or this
+   * replica holds it already; the epoch goes up by one either way, fencing off whoever held it
+   * before. Answers the row as stored (its last save), who holds it, or undefined when there
+   * is no such row. Replica mode only.
+   */
+  async claim(kind: LeaseKind, id: string): Promise<ClaimResult> {
+    const replica = this.requireReplica();
+    const table = LEASE_TABLE[kind];
+    const result = await this.query(
+      `claim ${kind === 'env' ? 'env session' : 'agent'}`,
+      `UPDATE ${table} SET replica = $2, epoch = epoch + 1, lease_until = clock_timestamp() + $3 * interval '1 millisecond'
+       WHERE id = $1 AND (replica IS NULL OR replica = $2 OR lease_until < clock_timestamp()) RETURNING *`,
+      [id, replica, this.leaseMs],
+    );
+    const r = result.rows[0];
+    if (r) {
+      this.held.set(`${kind}:${id}`, r.epoch);
+      this.lost.delete(`${kind}:${id}`);
+      const row: EnvRow | AgentRow =
+        kind === 'env'
+          ? { id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined }
+          : { id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot };
+      return { claimed: true, epoch: r.epoch, row };
+    }
+    const other = await this.query('read a lease', `SELECT replica, GREATEST(0, EXTRACT(EPOCH FROM lease_until - clock_timestamp()) * 1000) AS remaining FROM ${table} WHERE id = $1`, [id]);
+    const o = other.rows[0];
+    return o ? { claimed: false, holder: o.replica, remainingMs: Math.ceil(Number(o.remaining)) } : undefined;
+  }
+
+  /**
+   * Extends every lease this replica holds by the lease time (one statement per kind); answers
+   * the leases it no longer holds (another replica took them after they ended), which it must
+   * stop serving. Call well within the lease time (e.g. every third of it).
+   */
+  async renewLeases(): Promise<{ kind: LeaseKind; id: string }[]> {
+    const replica = this.requireReplica();
+    const renewed = new Set<string>();
+    for (const kind of ['env', 'agent'] as const) {
+      const result = await this.query(
+        'renew leases',
+        `UPDATE ${LEASE_TABLE[kind]} SET lease_until = clock_timestamp() + $2 * interval '1 millisecond' WHERE replica = $1 RETURNING id, epoch`,
+        [replica, this.leaseMs],
+      );
+      for (const r of result.rows) if (this.held.get(`${kind}:${r.id}`) === r.epoch) renewed.add(`${kind}:${r.id}`);
+    }
+    for (const key of this.held.keys()) if (!renewed.has(key)) this.loseLease(key);
+    return this.takeLost();
+  }
+
+  /** Gives up the lease on a row (e.g. at a clean shutdown, after its last save), so another replica may claim it at once. */
+  async releaseLease(kind: LeaseKind, id: string): Promise<void> {
+    const replica = this.requireReplica();
+    const key = `${kind}:${id}`;
+    const epoch = this.held.get(key);
+    if (epoch === undefined) return;
+    this.held.delete(key);
+    await this.query('release a lease', `UPDATE ${LEASE_TABLE[kind]} SET replica = NULL, lease_until = NULL WHERE id = $1 AND replica = $2 AND epoch = $3`, [id, replica, epoch]);
+  }
+
+  /** Every lease this replica holds, released (a clean shutdown, after the last save). */
+  async releaseAllLeases(): Promise<void> {
+    for (const key of [...this.held.keys()]) {
+      const [kind, id] = splitKey(key);
+      await this.releaseLease(kind, id);
+    }
+  }
+
+  /** Whether this replica holds the lease on a row (as far as it knows: renewLeases finds out). */
+  holds(kind: LeaseKind, id: string): boolean {
+    return this.replica === undefined || this.held.has(`${kind}:${id}`);
+  }
+
+  /** The leases found lost since the last call (by fenced writes or renewals); each is reported once. */
+  takeLost(): { kind: LeaseKind; id: string }[] {
+    const out = [...this.lost].map((key) => {
+      const [kind, id] = splitKey(key);
+      return { kind, id };
+    });
+    this.lost.clear();
+    return out;
+  }
+
   async close(): Promise<void> {
     if (this.pool.ended) return;
     await this.pool.end();
+  }
+
+  private requireReplica(): string {
+    if (this.replica === undefined) throw new Error('leases need a replica name (PostgresStore.open with options.replica)');
+    return this.replica;
+  }
+
+  private loseLease(key: string): void {
+    this.held.delete(key);
+    this.lost.add(key);
+  }
+
+  /** After a leased upsert: the row's new epoch is held, or (no row came back) the lease is another replica's. */
+  private holdOrLose(kind: LeaseKind, id: string, result: pg.QueryResult, what: string): void {
+    const r = result.rows[0];
+    if (r) {
+      this.held.set(`${kind}:${id}`, r.epoch);
+      return;
+    }
+    this.loseLease(`${kind}:${id}`);
+    throw leaseLostError(what, kind, id);
+  }
+
+  /** Writes a row's blob (state or snapshot) under this replica's lease when leases are on; `strict` throws when it was lost, otherwise the row is skipped and reported by takeLost(). */
+  private async setBlob(c: pg.PoolClient, kind: LeaseKind, id: string, blob: Buffer, strict: boolean): Promise<void> {
+    const column = kind === 'env' ? 'state' : 'snapshot';
+    const table = LEASE_TABLE[kind];
+    if (this.replica === undefined) {
+      await c.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2`, [blob, id]);
+      return;
+    }
+    const epoch = this.held.get(`${kind}:${id}`) ?? -1;
+    const result = await c.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND replica = $3 AND epoch = $4`, [blob, id, this.replica, epoch]);
+    if (result.rowCount) return;
+    const exists = await c.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+    if (exists.rowCount === 0) return; // deleted meanwhile: nothing to save
+    this.loseLease(`${kind}:${id}`);
+    if (strict) throw leaseLostError('checkpoint training run', kind, id);
+  }
+
+  /** Deletes a row; with leases on, only under this replica's lease (LEASE_LOST otherwise). */
+  private async deleteLeased(c: pg.PoolClient, kind: LeaseKind, id: string): Promise<void> {
+    const table = LEASE_TABLE[kind];
+    if (this.replica === undefined) {
+      await c.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+      return;
+    }
+    const epoch = this.held.get(`${kind}:${id}`) ?? -1;
+    const result = await c.query(`DELETE FROM ${table} WHERE id = $1 AND replica = $2 AND epoch = $3`, [id, this.replica, epoch]);
+    if (result.rowCount) {
+      this.held.delete(`${kind}:${id}`);
+      return;
+    }
+    const exists = await c.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+    if (exists.rowCount === 0) return;
+    this.loseLease(`${kind}:${id}`);
+    throw leaseLostError(`delete ${kind === 'env' ? 'env session' : 'agent'}`, kind, id);
   }
 
   /** One statement (its own transaction). */
@@ -219,7 +402,7 @@ export class PostgresStore implements Store {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackErr: unknown) => (broken = rollbackErr));
-      throw storageError(what, err, this.location);
+      throw err instanceof DomainError ? err : storageError(what, err, this.location);
     } finally {
       // A connection whose rollback failed is not given back to the pool.
       client.release(broken instanceof Error ? broken : undefined);
@@ -229,11 +412,27 @@ export class PostgresStore implements Store {
 
 const UPSERT_ENV = `INSERT INTO envs (id, owner, spec, created_at, state) VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, spec = EXCLUDED.spec, created_at = EXCLUDED.created_at, state = EXCLUDED.state`;
-const SET_ENV_STATE = 'UPDATE envs SET state = $1 WHERE id = $2';
+/**
+ * The upserts of replicas (leases on), which also take the row's lease for replica $6 / $8
+ * for $7 / $9 ms: a new row starts at epoch 1; an existing one is replaced only when its lease
+ * is free, ended or this replica's, one epoch higher. They answer the epoch; no row means the
+ * lease is another replica's.
+ */
+const UPSERT_ENV_LEASED = `INSERT INTO envs (id, owner, spec, created_at, state, replica, epoch, lease_until)
+  VALUES ($1, $2, $3, $4, $5, $6, 1, clock_timestamp() + $7 * interval '1 millisecond')
+  ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, spec = EXCLUDED.spec, created_at = EXCLUDED.created_at, state = EXCLUDED.state,
+  replica = EXCLUDED.replica, epoch = envs.epoch + 1, lease_until = EXCLUDED.lease_until
+  WHERE envs.replica IS NULL OR envs.replica = EXCLUDED.replica OR envs.lease_until < clock_timestamp()
+  RETURNING epoch`;
+const UPSERT_AGENT_LEASED = `INSERT INTO agents (id, owner, env, preset, created_at, memory_bytes, snapshot, replica, epoch, lease_until)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, clock_timestamp() + $9 * interval '1 millisecond')
+  ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, env = EXCLUDED.env, preset = EXCLUDED.preset, created_at = EXCLUDED.created_at,
+  memory_bytes = EXCLUDED.memory_bytes, snapshot = EXCLUDED.snapshot, replica = EXCLUDED.replica, epoch = agents.epoch + 1, lease_until = EXCLUDED.lease_until
+  WHERE agents.replica IS NULL OR agents.replica = EXCLUDED.replica OR agents.lease_until < clock_timestamp()
+  RETURNING epoch`;
 const UPSERT_AGENT = `INSERT INTO agents (id, owner, env, preset, created_at, memory_bytes, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT (id) DO UPDATE SET owner = EXCLUDED.owner, env = EXCLUDED.env, preset = EXCLUDED.preset, created_at = EXCLUDED.created_at,
   memory_bytes = EXCLUDED.memory_bytes, snapshot = EXCLUDED.snapshot`;
-const SET_AGENT_SNAPSHOT = 'UPDATE agents SET snapshot = $1 WHERE id = $2';
 const UPSERT_REWARD = `INSERT INTO rewards (owner, name, session_id, env_type, source, description, params, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
   ON CONFLICT (owner, name, session_id) DO UPDATE SET env_type = EXCLUDED.env_type, source = EXCLUDED.source, description = EXCLUDED.description,
   params = EXCLUDED.params, created_at = EXCLUDED.created_at`;
@@ -246,6 +445,21 @@ const UPSERT_USER = `INSERT INTO users (name, role, first_seen, last_seen, reque
   ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
   requests = EXCLUDED.requests, env_steps = EXCLUDED.env_steps, training_steps = EXCLUDED.training_steps`;
 const UPSERT_META = 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value';
+
+function splitKey(key: string): [LeaseKind, string] {
+  const at = key.indexOf(':');
+  return [key.slice(0, at) as LeaseKind, key.slice(at + 1)];
+}
+
+/** UNAVAILABLE LEASE_LOST: another replica serves this session or agent now; the client's retry reaches it. */
+function leaseLostError(what: string, kind: LeaseKind, id: string): DomainError {
+  return new DomainError(
+    'UNAVAILABLE',
+    `cannot ${what}: ${kind === 'env' ? 'env session' : 'agent'} ${id} is now served by another replica (this one's lease on it ended); nothing was changed. Retry: the proxy sends the call to its new owner`,
+    '',
+    'LEASE_LOST',
+  );
+}
 
 /** A Buffer over the same bytes (what the driver sends as BYTEA), without a copy. */
 function bytes(u: Uint8Array): Buffer {

@@ -213,7 +213,7 @@ describe('the PostgreSQL store on a server that fails', () => {
     await c.connect();
     await c.query('CREATE TABLE gymhost_schema (version INTEGER NOT NULL); INSERT INTO gymhost_schema VALUES (99)');
     await c.end();
-    await assert.rejects(PostgresStore.open(url), /has schema version 99, newer than this gymhost \(1\): upgrade gymhost/);
+    await assert.rejects(PostgresStore.open(url), /has schema version 99, newer than this gymhost \(2\): upgrade gymhost/);
   });
 
   test('servers starting together on one database migrate it once; they share what each writes', async () => {
@@ -252,6 +252,129 @@ describe('the PostgreSQL store on a server that fails', () => {
       assert.deepEqual((await store.loadAll()).envs.map((e) => e.id), ['after', 'before']);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('leases between replicas sharing a PostgreSQL database', () => {
+  let pgServer: PostgresServer;
+  before(async () => {
+    pgServer = await startPostgres();
+  });
+  after(async () => {
+    await pgServer?.stop();
+  });
+
+  /** Two replicas' stores on one fresh database, with short leases. */
+  async function replicas(leaseMs = 400): Promise<[PostgresStore, PostgresStore, string]> {
+    const url = await pgServer.createDatabase();
+    return [await PostgresStore.open(url, { replica: 'replica-a', leaseMs }), await PostgresStore.open(url, { replica: 'replica-b', leaseMs }), url];
+  }
+
+  /** Polls until `fn` answers a value (bounded in count, not asserted in time). */
+  async function until<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
+    for (let i = 0; i < 400; i++) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`gave up waiting for ${what}`);
+  }
+
+  test("a live lease keeps other replicas out; once it ends, one takes the row over with a higher epoch and the old holder's writes are fenced off", async () => {
+    const [a, b] = await replicas();
+    try {
+      await a.putEnv(env('e1'));
+      await a.putAgent(agent('a1', 'e1'));
+      assert.ok(a.holds('env', 'e1') && a.holds('agent', 'a1'));
+      const refused = await b.claim('env', 'e1');
+      assert.ok(refused && !refused.claimed);
+      assert.equal(refused.holder, 'replica-a');
+      assert.ok(refused.remainingMs > 0 && refused.remainingMs <= 400);
+      assert.equal(await b.claim('env', 'no-such-session'), undefined);
+      await assert.rejects(b.putEnv({ ...env('e1'), owner: 'mallory' }), (err: unknown) => err instanceof DomainError && err.reason === 'LEASE_LOST' && /served by another replica/.test(err.message));
+
+      // A's lease ends without renewal (a paused or dead replica): B takes both rows over.
+      await a.putEnvStates([{ id: 'e1', state: blob(1, 16) }]);
+      const taken = await until(async () => {
+        const c = await b.claim('env', 'e1');
+        return c?.claimed ? c : undefined;
+      }, "B's claim");
+      assert.equal(taken.epoch, 2);
+      assert.deepEqual(bytes((taken.row as EnvRow).state), bytes(blob(1, 16)), 'B loads the last state A saved');
+      const agentTaken = await b.claim('agent', 'a1');
+      assert.ok(agentTaken?.claimed);
+
+      // A wakes up: its writes no longer land, and it learns it lost the leases.
+      await a.putEnvStates([{ id: 'e1', state: blob(2, 16) }]);
+      await assert.rejects(a.checkpointRun({ run: run('r1', 'a1'), agent: { id: 'a1', snapshot: blob(3) }, env: { id: 'e1', state: blob(3) } }), (err: unknown) => err instanceof DomainError && err.reason === 'LEASE_LOST');
+      await assert.rejects(a.deleteEnv('e1'), (err: unknown) => err instanceof DomainError && err.reason === 'LEASE_LOST');
+      assert.deepEqual(a.takeLost().sort((x, y) => x.kind.localeCompare(y.kind)), [{ kind: 'agent', id: 'a1' }, { kind: 'env', id: 'e1' }]);
+      assert.equal(a.holds('env', 'e1'), false);
+      const all = await b.loadAll();
+      assert.deepEqual(bytes(all.envs[0].state), bytes(blob(1, 16)), "A's late write did not land");
+      assert.deepEqual(all.runs, [], "A's failed checkpoint wrote nothing");
+      // B writes under its lease.
+      await b.putEnvStates([{ id: 'e1', state: blob(4, 16) }]);
+      assert.deepEqual(bytes((await b.loadAll()).envs[0].state), bytes(blob(4, 16)));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('renewing keeps a lease; a renewal after a takeover reports the loss; a released lease can be claimed at once', async () => {
+    const [a, b] = await replicas(300);
+    try {
+      await a.putEnv(env('kept'));
+      await a.putEnv(env('moved'));
+      // Renewed well within the lease time, A keeps 'kept' however long B tries.
+      let stop = false;
+      const renewing = (async () => {
+        while (!stop) {
+          assert.deepEqual(await a.renewLeases(), []);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })();
+      for (let i = 0; i < 20; i++) {
+        const c = await b.claim('env', 'kept');
+        assert.ok(c && !c.claimed, 'a renewed lease is never taken');
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      stop = true;
+      await renewing;
+      // Released, a row is free at once.
+      await a.releaseLease('env', 'moved');
+      const claimed = await b.claim('env', 'moved');
+      assert.ok(claimed?.claimed);
+      assert.equal(claimed.epoch, 2);
+      // 'kept' ends unrenewed and B takes it: A's next renewal reports it.
+      await until(async () => ((await b.claim('env', 'kept'))?.claimed ? true : undefined), 'the takeover');
+      assert.deepEqual(await a.renewLeases(), [{ kind: 'env', id: 'kept' }]);
+      assert.deepEqual(await b.renewLeases(), []);
+      await b.releaseAllLeases();
+      assert.equal(b.holds('env', 'kept') || b.holds('env', 'moved'), false);
+      assert.ok((await a.claim('env', 'kept'))?.claimed, 'all released');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('two replicas racing to claim one row: exactly one wins each round', async () => {
+    const [a, b] = await replicas(60_000);
+    try {
+      await a.putEnv(env('raced'));
+      await a.releaseLease('env', 'raced');
+      for (let round = 0; round < 10; round++) {
+        const results = await Promise.all([a.claim('env', 'raced'), b.claim('env', 'raced')]);
+        const winners = results.filter((r) => r?.claimed);
+        assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify(results.map((r) => r?.claimed))}`);
+        await (results[0]?.claimed ? a : b).releaseLease('env', 'raced');
+      }
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });
