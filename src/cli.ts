@@ -22,7 +22,8 @@ Usage:
                 [--max-agents N] [--max-train-steps N] [--reward-plugins DIR]
                 [--users FILE] [--insecure-no-auth] [--tls-cert PEM --tls-key PEM]
                 [--memory-budget BYTES] [--log-level LEVEL] [--workers N] [--shutdown-grace SECONDS]
-                [--data-dir DIR | --database URL] [--checkpoint-seconds S] [--data-max-bytes N]
+                [--data-dir DIR | --database URL [--replica NAME] [--lease-seconds S]]
+                [--checkpoint-seconds S] [--data-max-bytes N]
                 [--tensorboard-dir DIR]
                 [--gym-http-api-port P]
   gymhost users add NAME --role student|instructor|admin --file FILE [--quota NAME=VALUE ...]
@@ -43,13 +44,15 @@ Every serve option can also come from the environment: GYMHOST_HOST, GYMHOST_GRP
 GYMHOST_HTTP_PORT, GYMHOST_MAX_SESSIONS, GYMHOST_MAX_NUM_ENVS, GYMHOST_SESSION_TTL,
 GYMHOST_MAX_MESSAGE_BYTES, GYMHOST_MAX_AGENTS, GYMHOST_MAX_TRAIN_STEPS, GYMHOST_REWARD_PLUGINS, GYMHOST_USERS,
 GYMHOST_TLS_CERT, GYMHOST_TLS_KEY, GYMHOST_MEMORY_BUDGET, GYMHOST_LOG_LEVEL, GYMHOST_WORKERS,
-GYMHOST_DATA_DIR, GYMHOST_DATABASE_URL, GYMHOST_CHECKPOINT_SECONDS, GYMHOST_DATA_MAX_BYTES, GYMHOST_TENSORBOARD_DIR, GYMHOST_GYM_HTTP_API_PORT (flags win).
+GYMHOST_DATA_DIR, GYMHOST_DATABASE_URL, GYMHOST_REPLICA, GYMHOST_LEASE_SECONDS, GYMHOST_CHECKPOINT_SECONDS, GYMHOST_DATA_MAX_BYTES, GYMHOST_TENSORBOARD_DIR, GYMHOST_GYM_HTTP_API_PORT (flags win).
 --data-dir DIR keeps env sessions, agents, registered rewards, training runs and user totals in
 DIR/gymhost.db (SQLite; default ./gymhost-data; ':memory:' keeps nothing): a restart brings them
 back and resumes running training runs from their last checkpoint, taken every
 --checkpoint-seconds (default 2), when used sessions and agents are saved too.
 --database postgres://USER:PASSWORD@HOST:PORT/DB (or GYMHOST_DATABASE_URL) keeps the same in a
-PostgreSQL database instead of SQLite (the schema is made at start-up).
+PostgreSQL database instead of SQLite (the schema is made at start-up). With --replica NAME, several
+servers share it behind a proxy (docs/deploy.md): each serves a session or agent under a lease
+(--lease-seconds, default 10) and takes one over on demand, or from a dead replica once its lease ends.
 --data-max-bytes N caps the SQLite database: writes beyond fail with RESOURCE_EXHAUSTED, reads go on.
 --tensorboard-dir DIR (default: off) writes every training run's scalars (CleanRL's tags:
 charts/episodic_return, charts/episodic_length, charts/epsilon, losses/td_loss, eval/mean_return,

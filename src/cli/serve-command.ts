@@ -80,6 +80,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
       'shutdown-grace': { type: 'string' },
       'data-dir': { type: 'string' },
       database: { type: 'string' },
+      replica: { type: 'string' },
+      'lease-seconds': { type: 'string' },
       'checkpoint-seconds': { type: 'string' },
       'data-max-bytes': { type: 'string' },
       'tensorboard-dir': { type: 'string' },
@@ -108,6 +110,9 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
   if (database !== undefined && values['data-dir'] !== undefined) throw new Error('give --database (PostgreSQL) or --data-dir (SQLite), not both');
   if (database !== undefined && !isPostgresUrl(database)) throw new Error(`--database must be a postgres:// or postgresql:// URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE), got '${database.split(':')[0]}:...'`);
   if (database !== undefined && values['data-max-bytes'] !== undefined) throw new Error('--data-max-bytes caps the SQLite database only: with --database, cap the PostgreSQL database on its server');
+  const replica = values.replica ?? (env.GYMHOST_REPLICA || undefined);
+  if (replica !== undefined && database === undefined) throw new Error('--replica needs --database: replicas share one PostgreSQL database');
+  if (replica !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(replica)) throw new Error(`--replica must be 1-64 letters, digits, '.', '_' or '-', got '${replica}'`);
   const logLevel = values['log-level'] ?? env.GYMHOST_LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   return {
@@ -123,6 +128,8 @@ export function serveOptions(argv: string[], env: NodeJS.ProcessEnv): ServerOpti
     shutdownGraceMs: 1000 * int('shutdown-grace', 'GYMHOST_SHUTDOWN_GRACE', 10, 0, 3600),
     dataDir: values['data-dir'] ?? (env.GYMHOST_DATA_DIR || DEFAULT_DATA_DIR),
     database,
+    replica,
+    leaseSeconds: seconds('lease-seconds', 'GYMHOST_LEASE_SECONDS', 10),
     checkpointSeconds: seconds('checkpoint-seconds', 'GYMHOST_CHECKPOINT_SECONDS', 2),
     dataMaxBytes: int('data-max-bytes', 'GYMHOST_DATA_MAX_BYTES', 0, 0, Number.MAX_SAFE_INTEGER),
     tensorboardDir: nonEmpty('tensorboard-dir', values['tensorboard-dir']) ?? (env.GYMHOST_TENSORBOARD_DIR || undefined),

@@ -11,6 +11,7 @@ import type { AgentService } from './services/agent-service.js';
 import { TrainingRun } from './services/training-run.js';
 import type { Logger } from './observability/logger.js';
 import type { UsageTracker } from './usage.js';
+import type { ReplicaLeases } from './cluster/replica-leases.js';
 
 /** What a start-up restored, and how long it took. */
 export interface RestoreReport {
@@ -43,6 +44,11 @@ export class Persistence {
     private readonly intervalMs: number,
     /** Users' running totals, saved with the rest. */
     private readonly usage?: UsageTracker,
+    /**
+     * A replica's leases: sessions and agents are then not loaded at start-up (they come when
+     * called for), and a clean stop releases every lease after the last save.
+     */
+    private readonly leases?: ReplicaLeases,
   ) {}
 
   /** Loads everything the store holds into the services; runs that were running resume. */
@@ -64,6 +70,11 @@ export class Persistence {
       } catch (err) {
         skip('a reward function', `${r.owner}/${r.name}`, err);
       }
+    }
+    if (this.leases) {
+      // Sessions, agents and runs come when called for (ReplicaLeases.ensure); the flag of a
+      // clean shutdown is per replica, told by each row's lease.
+      return { cleanShutdown: state.cleanShutdown, envs: 0, agents: 0, rewards: state.rewards.length, runs: 0, resumedRuns: 0, failed, ms: performance.now() - start };
     }
     await Promise.all(
       state.envs.map((row) =>
@@ -109,6 +120,10 @@ export class Persistence {
     if (!this.store.durable) return;
     this.failedSave = false;
     await this.saveNow();
+    if (this.leases) {
+      if (!this.failedSave) await this.leases.releaseAll().catch((err) => this.logger.warn({ err: (err as Error)?.message }, 'could not release the leases; other replicas take the rows over when they end'));
+      return;
+    }
     if (!this.failedSave) await this.store.setCleanShutdown(true).catch((err) => this.logger.warn({ err: (err as Error)?.message }, 'could not record the clean shutdown'));
   }
 

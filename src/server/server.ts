@@ -25,6 +25,8 @@ import { UsageTracker } from './usage.js';
 import { ComputePool } from './workers/pool.js';
 import type { Role } from '../core/sessions/caller.js';
 import { openStore } from '../store/open-store.js';
+import type { PostgresStore } from '../store/postgres-store.js';
+import { ReplicaLeases } from './cluster/replica-leases.js';
 import type { Store } from '../store/store.js';
 import { Persistence, type RestoreReport } from './persistence.js';
 import { waitForIdleHttp } from './http/wait-for-idle.js';
@@ -76,6 +78,13 @@ export interface ServerOptions {
   readonly dataMaxBytes?: number;
   /** postgres:// URL of a PostgreSQL database to keep everything in instead of dataDir's SQLite (src/store/postgres-store.ts). */
   readonly database?: string;
+  /**
+   * This server's name among replicas of one `database` (src/server/cluster/replica-leases.ts):
+   * it serves sessions and agents under leases and brings them here on demand. Undefined = one server.
+   */
+  readonly replica?: string;
+  /** Lease time of a replica, seconds (default 10): a dead replica's sessions move this long after its last renewal. */
+  readonly leaseSeconds?: number;
   /** Seconds between checkpoints of running training runs and saves of used sessions and agents (default 2). */
   readonly checkpointSeconds?: number;
   /**
@@ -148,7 +157,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const usage = new UsageTracker((user, role) => auth.quotasOf(user, role), options.memoryBudget ?? defaultMemoryBudget(), options.clock);
   const plugins = options.rewardPlugins ? await loadRewardPlugins(options.rewardPlugins, [...envTypes.keys()]) : [];
   await loadSandbox();
-  const store = await openStore({ database: options.database, dataDir: options.dataDir, maxBytes: options.dataMaxBytes });
+  const leaseMs = (options.leaseSeconds ?? 10) * 1000;
+  const store = await openStore({ database: options.database, dataDir: options.dataDir, maxBytes: options.dataMaxBytes, replica: options.replica, leaseMs });
   const pool = new ComputePool({ workers: options.workers, rewardPlugins: options.rewardPlugins, pluginCallMs: options.pluginCallMs, logger });
   try {
     await pool.ready();
@@ -160,7 +170,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const checkpointMs = (options.checkpointSeconds ?? 2) * 1000;
   const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool, store });
   const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs, tensorboard });
-  const persistence = new Persistence(store, envs, agents, logger, checkpointMs, usage);
+  const leases = options.replica !== undefined ? new ReplicaLeases(store as PostgresStore, envs, agents, logger, { name: options.replica, leaseMs }) : undefined;
+  const persistence = new Persistence(store, envs, agents, logger, checkpointMs, usage, leases);
   let restored: RestoreReport;
   try {
     restored = await persistence.restore();
@@ -171,7 +182,16 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     await store.close();
     throw err;
   }
-  if (store.durable) logger.info({ database: store.location, ...restored }, 'data restored');
+  if (store.durable) logger.info({ database: store.location, replica: options.replica, ...restored }, 'data restored');
+  try {
+    await leases?.start();
+  } catch (err) {
+    agents.close();
+    envs.close();
+    await pool.close();
+    await store.close();
+    throw err;
+  }
   persistence.start();
   const usageService = new UsageService(usage, auth);
   let draining = false;
@@ -198,7 +218,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 
-  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics, pool });
+  const locate = leases ? (method: string, req: unknown) => leases.locate(method, req) : undefined;
+  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics, pool, locate });
   const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
   answerClientErrors(httpServer, http.maxHeaderSize);
@@ -275,6 +296,8 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
           });
         });
         await Promise.all([grpcDone, httpDone, runsStopped, gymHttpApi?.close(graceMs, grpcDone)]);
+        // A replica stops renewing; its leases hold while it saves everything and releases them.
+        await leases?.stop();
         await persistence.stop();
         agents.close();
         envs.close();

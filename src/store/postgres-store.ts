@@ -24,7 +24,13 @@ export type LeaseKind = 'env' | 'agent';
 
 /** What claim() found: the row, now this replica's under a new epoch; or who holds it; or nothing. */
 export type ClaimResult =
-  | { readonly claimed: true; readonly epoch: number; readonly row: EnvRow | AgentRow }
+  | {
+      readonly claimed: true;
+      readonly epoch: number;
+      readonly row: EnvRow | AgentRow;
+      /** The replica whose lease ended (it died or paused: the row is its last save), or undefined when the lease was free (released after a save). */
+      readonly previousHolder: string | undefined;
+    }
   | { readonly claimed: false; readonly holder: string; /** ms until the holder's lease ends unless renewed. */ readonly remainingMs: number }
   | undefined;
 
@@ -94,28 +100,22 @@ export class PostgresStore implements Store {
 
   async loadAll(): Promise<StoredState> {
     // One snapshot of the whole database, whatever other servers write meanwhile.
+    // A replica loads sessions, agents and runs when they are called for (claim): none here.
+    const sharedOnly = this.replica !== undefined;
     return this.transaction('load the stored state', async (c) => {
+      const none = { rows: [] as any[] };
       const [envs, agents, rewards, runs, users, meta] = [
-        await c.query('SELECT * FROM envs ORDER BY created_at, id'),
-        await c.query('SELECT * FROM agents ORDER BY created_at, id'),
+        sharedOnly ? none : await c.query('SELECT * FROM envs ORDER BY created_at, id'),
+        sharedOnly ? none : await c.query('SELECT * FROM agents ORDER BY created_at, id'),
         await c.query('SELECT * FROM rewards ORDER BY created_at, owner, name, session_id'),
-        await c.query('SELECT * FROM runs ORDER BY created_at, id'),
+        sharedOnly ? none : await c.query('SELECT * FROM runs ORDER BY created_at, id'),
         await c.query('SELECT * FROM users ORDER BY name'),
         await c.query("SELECT value FROM meta WHERE key = 'clean_shutdown'"),
       ];
       return {
         envs: envs.rows.map((r) => ({ id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined })),
         agents: agents.rows.map((r) => ({ id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot })),
-        rewards: rewards.rows.map((r) => ({
-          owner: r.owner,
-          name: r.name,
-          sessionId: r.session_id,
-          envTypeId: r.env_type,
-          source: r.source,
-          description: r.description,
-          params: JSON.parse(r.params),
-          createdAt: r.created_at,
-        })),
+        rewards: rewards.rows.map(rewardFromRow),
         runs: runs.rows.map(runFromRow),
         users: users.rows.map((r) => ({
           name: r.name,
@@ -243,8 +243,10 @@ export class PostgresStore implements Store {
     const table = LEASE_TABLE[kind];
     const result = await this.query(
       `claim ${kind === 'env' ? 'env session' : 'agent'}`,
-      `UPDATE ${table} SET replica = $2, epoch = epoch + 1, lease_until = clock_timestamp() + $3 * interval '1 millisecond'
-       WHERE id = $1 AND (replica IS NULL OR replica = $2 OR lease_until < clock_timestamp()) RETURNING *`,
+      `WITH before AS (SELECT id, replica FROM ${table} WHERE id = $1 FOR UPDATE)
+       UPDATE ${table} SET replica = $2, epoch = ${table}.epoch + 1, lease_until = clock_timestamp() + $3 * interval '1 millisecond'
+       FROM before WHERE ${table}.id = before.id AND (${table}.replica IS NULL OR ${table}.replica = $2 OR ${table}.lease_until < clock_timestamp())
+       RETURNING ${table}.*, before.replica AS previous_holder`,
       [id, replica, this.leaseMs],
     );
     const r = result.rows[0];
@@ -255,7 +257,7 @@ export class PostgresStore implements Store {
         kind === 'env'
           ? { id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined }
           : { id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot };
-      return { claimed: true, epoch: r.epoch, row };
+      return { claimed: true, epoch: r.epoch, row, previousHolder: r.previous_holder ?? undefined };
     }
     const other = await this.query('read a lease', `SELECT replica, GREATEST(0, EXTRACT(EPOCH FROM lease_until - clock_timestamp()) * 1000) AS remaining FROM ${table} WHERE id = $1`, [id]);
     const o = other.rows[0];
@@ -298,6 +300,53 @@ export class PostgresStore implements Store {
       const [kind, id] = splitKey(key);
       await this.releaseLease(kind, id);
     }
+  }
+
+  /** The reward functions `owner` registered (a replica restoring one of their sessions needs them). */
+  async rewardsOf(owner: string): Promise<RewardRow[]> {
+    const result = await this.query('read reward functions', 'SELECT * FROM rewards WHERE owner = $1 ORDER BY created_at, name, session_id', [owner]);
+    return result.rows.map(rewardFromRow);
+  }
+
+  /**
+   * Calls `onMessage` with every notification on `channel` (PostgreSQL LISTEN, on a connection
+   * of its own). Answers a function that stops listening. A dropped connection is opened again
+   * after `retryMs`.
+   */
+  async listen(channel: string, onMessage: (payload: string) => void, retryMs = 1000): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const c = new pg.Client({ ...this.pool.options, types: TYPES });
+      c.on('notification', (n) => {
+        if (n.channel === channel) onMessage(n.payload ?? '');
+      });
+      c.on('error', () => {
+        if (client === c) client = undefined;
+        c.end().catch(() => {});
+        if (!stopped) retry = setTimeout(() => void connect().catch(() => {}), retryMs).unref();
+      });
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      if (stopped) await c.end();
+      else client = c;
+    };
+    try {
+      await connect();
+    } catch (err) {
+      throw storageError(`listen on ${channel}`, err, this.location);
+    }
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    };
+  }
+
+  /** Sends `payload` to every connection listening on `channel` (PostgreSQL NOTIFY). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.query('notify', 'SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
   /** Whether this replica holds the lease on a row (as far as it knows: renewLeases finds out). */
@@ -445,6 +494,10 @@ const UPSERT_USER = `INSERT INTO users (name, role, first_seen, last_seen, reque
   ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
   requests = EXCLUDED.requests, env_steps = EXCLUDED.env_steps, training_steps = EXCLUDED.training_steps`;
 const UPSERT_META = 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value';
+
+function rewardFromRow(r: Record<string, any>): RewardRow {
+  return { owner: r.owner, name: r.name, sessionId: r.session_id, envTypeId: r.env_type, source: r.source, description: r.description, params: JSON.parse(r.params), createdAt: r.created_at };
+}
 
 function splitKey(key: string): [LeaseKind, string] {
   const at = key.indexOf(':');

@@ -80,6 +80,21 @@ export class SessionStore<T extends StoredSession> {
     this.live.set(session.id, session);
   }
 
+  /**
+   * Takes a session out without disposing it or remembering it as gone (another replica
+   * serves it from now on); the caller saves and disposes it. Undefined if not live.
+   */
+  take(id: string): T | undefined {
+    const session = this.live.get(id);
+    if (session) this.live.delete(id);
+    return session;
+  }
+
+  /** Whether session `id` is live here (no owner check, no touch). */
+  has(id: string): boolean {
+    return this.live.has(id);
+  }
+
   /** Drops a session whose creation could not be saved: disposed, not remembered as deleted. */
   discard(id: string): void {
     const session = this.live.get(id);

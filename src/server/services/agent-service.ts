@@ -256,6 +256,41 @@ export class AgentService {
     }
   }
 
+  /** The env session agent `id` was made for ('' if none, undefined if the agent is not here). */
+  envOf(id: string): string | undefined {
+    return this.agents.has(id) ? this.agents.get(id, { user: '', role: 'admin' }, 'id', 'read').env : undefined;
+  }
+
+  /** Whether agent `id` is served here. */
+  hasAgent(id: string): boolean {
+    return this.agents.has(id);
+  }
+
+  /**
+   * Hands an agent over to another replica: takes it out (later calls here miss it), snapshots
+   * it after every call already queued on it and saves that with `save`; then frees it. If the
+   * save fails, the agent is put back and serves on here. Answers false when it is not here;
+   * HANDOVER_BUSY while it trains.
+   */
+  async handOver(id: string, save: (snapshot: Uint8Array) => Promise<void>): Promise<boolean> {
+    const a = this.agents.take(id);
+    if (!a) return false;
+    try {
+      if (a.training !== undefined) throw new DomainError('UNAVAILABLE', `agent ${id} is training on another replica; it moves once the run ends`, '', 'HANDOVER_BUSY');
+      await save(encodeSnapshot(await a.exclusive(() => a.agent.exportSnapshot())));
+    } catch (err) {
+      this.agents.restore(a);
+      throw err;
+    }
+    a.dispose?.();
+    return true;
+  }
+
+  /** Stops serving an agent another replica took over (this replica's lease on it was lost): freed, its row left alone. */
+  dropLost(id: string): void {
+    this.agents.take(id)?.dispose?.();
+  }
+
   /** Puts an agent back from its row (start-up). */
   async restoreAgent(row: AgentRow): Promise<void> {
     const agent = await importAgent(decodeSnapshot(row.snapshot, 'snapshot'));

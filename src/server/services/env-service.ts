@@ -234,6 +234,44 @@ export class EnvService {
     }
   }
 
+  /** Whether env session `id` is served here. */
+  hasSession(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  /**
+   * Hands a session over to another replica: takes it out (later calls here miss it), reads
+   * its state after every call already under way (a worker answers in order) and saves it with
+   * `save`; then frees it. If the save fails, the session is put back and serves on here.
+   * Answers false when it is not here; HANDOVER_BUSY while a training run drives it.
+   */
+  async handOver(id: string, save: (state: Uint8Array) => Promise<void>): Promise<boolean> {
+    const s = this.sessions.take(id);
+    if (!s) return false;
+    try {
+      if (s.busyWith !== undefined) {
+        throw new DomainError('UNAVAILABLE', `env session ${id} is busy (${s.busyWith}) on another replica; it moves once that ends`, '', 'HANDOVER_BUSY');
+      }
+      const state = s instanceof EnvSession ? v8.serialize(s.exportState()) : v8.serialize(await this.pool!.run('env.export', { id: s.id }, { user: s.owner, worker: s.worker }));
+      await save(state);
+    } catch (err) {
+      this.sessions.restore(s);
+      throw err;
+    }
+    s.dispose?.();
+    return true;
+  }
+
+  /** Whether this registered reward function (its owner, name and session) is known here. */
+  hasReward(row: RewardRow): boolean {
+    return this.rewards.list(row.owner, { sessionId: row.sessionId }).some((r) => r.name === row.name && r.sessionId === row.sessionId);
+  }
+
+  /** Stops serving a session another replica took over (this replica's lease on it was lost): freed, its row left alone. */
+  dropLost(id: string): void {
+    this.sessions.take(id)?.dispose?.();
+  }
+
   /**
    * Puts a session back from its row (start-up), with its id and its state at the last
    * save; after a crash (not `clean`), one that was inside an episode refuses steps until a

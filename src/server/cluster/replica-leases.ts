@@ -1,0 +1,263 @@
+/**
+ * What makes a server one replica of several on one PostgreSQL database (`serve --database URL
+ * --replica NAME`): it serves a session or agent only while it holds the row's lease
+ * (src/store/postgres-store.ts), and brings rows here on demand.
+ *
+ * - A call naming a session or agent this replica does not have claims its lease: a row whose
+ *   lease is free (released by a clean handover or shutdown) comes back exactly as it was
+ *   saved; one whose holder died (its lease ended unrenewed) comes back from its last save,
+ *   and an episode that was in progress answers FAILED_PRECONDITION until Reset, as after a
+ *   restart.
+ * - A row another live replica holds is asked for (NOTIFY on one channel): the holder takes it
+ *   out of service, saves it after the calls already under way, releases the lease and says so;
+ *   the caller here waits for that, bounded by `handoverWaitMs`.
+ * - Leases are renewed every third of the lease time. Leases found lost (another replica took
+ *   the row after this one's lease ended, e.g. while paused) are dropped from service, and once
+ *   the last successful renewal is older than the lease time, nothing is served before the
+ *   leases are renewed or claimed again: a replica never acknowledges a call on a row another
+ *   may hold.
+ */
+import { DomainError } from '../../core/errors.js';
+import type { AgentRow, EnvRow } from '../../store/store.js';
+import type { LeaseKind, PostgresStore } from '../../store/postgres-store.js';
+import type { EnvService } from '../services/env-service.js';
+import type { AgentService } from '../services/agent-service.js';
+import type { Logger } from '../observability/logger.js';
+import { resourcesOf } from './resources.js';
+
+/** The PostgreSQL NOTIFY channel of handover requests and releases. */
+export const HANDOVER_CHANNEL = 'gymhost_handover';
+
+export interface ReplicaLeaseOptions {
+  /** This replica's name (unique among the replicas). */
+  readonly name: string;
+  /** Lease time, ms: a dead replica's rows are taken over this long after its last renewal. */
+  readonly leaseMs: number;
+  /** How long a call waits for another replica to hand a row over, ms (default 5,000). */
+  readonly handoverWaitMs?: number;
+  /** Monotonic clock, ms (tests inject one). */
+  readonly now?: () => number;
+}
+
+type HandoverMessage =
+  | { readonly type: 'handover'; readonly to: string; readonly from: string; readonly kind: LeaseKind; readonly id: string }
+  | { readonly type: 'released'; readonly by: string; readonly kind: LeaseKind; readonly id: string };
+
+export class ReplicaLeases {
+  /** Calls bringing a row here, by `${kind}:${id}`: one claim per row however many calls wait. */
+  private readonly arriving = new Map<string, Promise<void>>();
+  /** Waiters for a 'released' message, by `${kind}:${id}`. */
+  private readonly releaseWaiters = new Map<string, Set<() => void>>();
+  private readonly now: () => number;
+  private readonly handoverWaitMs: number;
+  /** Monotonic time until which the leases held are certainly still this replica's. */
+  private validUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopListening: (() => Promise<void>) | undefined;
+  private renewing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: PostgresStore,
+    private readonly envs: EnvService,
+    private readonly agents: AgentService,
+    private readonly logger: Logger,
+    readonly options: ReplicaLeaseOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.handoverWaitMs = options.handoverWaitMs ?? 5000;
+  }
+
+  /** Listens for handover requests and renews leases every third of the lease time until stop(). */
+  async start(): Promise<void> {
+    this.stopListening = await this.store.listen(HANDOVER_CHANNEL, (payload) => this.onMessage(payload));
+    this.validUntil = this.now() + this.options.leaseMs;
+    this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  /** Stops renewing and listening (the server then saves everything and releases the leases: see releaseAll). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.renewing;
+    await this.stopListening?.();
+  }
+
+  /** Releases every lease held (after the last save of a clean shutdown): other replicas take the rows over at once. */
+  async releaseAll(): Promise<void> {
+    await this.store.releaseAllLeases();
+  }
+
+  /**
+   * Makes sure every session and agent call `method` names in `req` is served here before the
+   * call runs: undefined at once when they are (no promise made), else a promise that settles
+   * when they are (see ensure). Train and Evaluate without an env use the agent's own session.
+   */
+  locate(method: string, req: unknown): Promise<void> | undefined {
+    const named = resourcesOf(method, req);
+    if (named.length === 0) return undefined;
+    const usesAgentsEnv = (method === 'AgentService/Train' || method === 'AgentService/Evaluate') && !(req as { env?: string }).env;
+    let pending: Promise<void> | undefined;
+    for (const [kind, id] of named) {
+      const p = this.ensure(kind, id);
+      if (p) pending = pending ? pending.then(() => p) : p;
+    }
+    if (usesAgentsEnv) {
+      const agentId = named[0][1];
+      const env = () => {
+        const envId = this.agents.envOf(agentId);
+        return envId ? this.ensure('env', envId) : undefined;
+      };
+      return pending ? pending.then(env) : env();
+    }
+    return pending;
+  }
+
+  /**
+   * Makes sure `kind` row `id` is served here: undefined at once when it is (the common case,
+   * no promise made), else a promise that settles once it was brought here, or there is no such
+   * row (the service then answers NOT_FOUND), or fails (UNAVAILABLE: another replica would not
+   * hand it over in time, or the database cannot be reached).
+   */
+  ensure(kind: LeaseKind, id: string): Promise<void> | undefined {
+    if (!id) return undefined;
+    if (this.now() > this.validUntil) return this.renewThenEnsure(kind, id);
+    const here = kind === 'env' ? this.envs.hasSession(id) : this.agents.hasAgent(id);
+    if (here) return undefined;
+    const key = `${kind}:${id}`;
+    let arriving = this.arriving.get(key);
+    if (!arriving) {
+      arriving = this.bringHere(kind, id).finally(() => this.arriving.delete(key));
+      this.arriving.set(key, arriving);
+    }
+    return arriving;
+  }
+
+  /** Leases possibly ended (no renewal for a lease time): renew first, dropping what was lost. */
+  private async renewThenEnsure(kind: LeaseKind, id: string): Promise<void> {
+    await this.renew();
+    if (this.now() > this.validUntil) {
+      throw new DomainError('UNAVAILABLE', `this replica cannot reach the database to renew its leases; retry (the proxy sends the call to another replica if this one stays down)`, '', 'LEASES_EXPIRED');
+    }
+    await this.ensure(kind, id);
+  }
+
+  private async bringHere(kind: LeaseKind, id: string): Promise<void> {
+    const deadline = this.now() + this.handoverWaitMs;
+    let asked = false;
+    for (;;) {
+      const claim = await this.store.claim(kind, id);
+      if (claim === undefined) return;
+      if (claim.claimed) {
+        await this.restore(kind, claim.row, claim.previousHolder === undefined);
+        return;
+      }
+      const left = deadline - this.now();
+      if (left <= 0) {
+        throw new DomainError(
+          'UNAVAILABLE',
+          `${kind === 'env' ? 'env session' : 'agent'} ${id} is served by replica ${claim.holder}, which did not hand it over within ${this.handoverWaitMs} ms (it may be busy training, or unreachable: its lease ends in ${claim.remainingMs} ms); retry`,
+          '',
+          'SERVED_ELSEWHERE',
+        );
+      }
+      if (!asked) {
+        asked = true;
+        await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'handover', to: claim.holder, from: this.options.name, kind, id } satisfies HandoverMessage));
+      }
+      // Woken by the holder's 'released', or claim again after a short wait (a lost message, an ending lease).
+      await this.releasedOrTimeout(`${kind}:${id}`, Math.min(left, 250, claim.remainingMs + 10));
+    }
+  }
+
+  /** Puts a claimed row into service; a row of a replica that died (not `clean`) comes back as after a crash. */
+  private async restore(kind: LeaseKind, row: EnvRow | AgentRow, clean: boolean): Promise<void> {
+    try {
+      if (kind === 'env') {
+        // The owner's registered reward functions (the session's own among them).
+        for (const reward of await this.store.rewardsOf(row.owner)) {
+          if (!this.envs.hasReward(reward)) this.envs.restoreReward(reward);
+        }
+        await this.envs.restoreEnv(row as EnvRow, clean);
+      } else {
+        await this.agents.restoreAgent(row as AgentRow);
+      }
+    } catch (err) {
+      await this.store.releaseLease(kind, row.id).catch(() => {});
+      throw err;
+    }
+  }
+
+  private releasedOrTimeout(key: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.releaseWaiters.get(key);
+      if (!waiters) this.releaseWaiters.set(key, (waiters = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        waiters!.delete(done);
+        if (waiters!.size === 0) this.releaseWaiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      waiters.add(done);
+    });
+  }
+
+  private onMessage(payload: string): void {
+    let msg: HandoverMessage;
+    try {
+      msg = JSON.parse(payload) as HandoverMessage;
+    } catch {
+      return;
+    }
+    if (msg.type === 'released') {
+      for (const wake of [...(this.releaseWaiters.get(`${msg.kind}:${msg.id}`) ?? [])]) wake();
+    } else if (msg.type === 'handover' && msg.to === this.options.name) {
+      void this.handOver(msg.kind, msg.id, msg.from);
+    }
+  }
+
+  /** Saves a row another replica asked for, releases its lease and says so. */
+  private async handOver(kind: LeaseKind, id: string, to: string): Promise<void> {
+    if (!this.store.holds(kind, id)) return;
+    try {
+      // Saved; or not served here although the lease was (nothing newer than the row).
+      if (kind === 'env') await this.envs.handOver(id, (bytes) => this.store.putEnvStates([{ id, state: bytes }]));
+      else await this.agents.handOver(id, (bytes) => this.store.putAgentSnapshots([{ id, snapshot: bytes }]));
+      await this.store.releaseLease(kind, id);
+      await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'released', by: this.options.name, kind, id } satisfies HandoverMessage));
+      this.logger.info({ kind, id, to }, 'handed over to another replica');
+    } catch (err) {
+      this.logger.warn({ kind, id, to, err: (err as Error)?.message }, 'could not hand over; it stays here');
+    }
+  }
+
+  /** One renewal (waits for one already under way): extends the leases and drops those lost. */
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
+    const started = this.now();
+    try {
+      const lost = await this.store.renewLeases();
+      // The database extended the leases after `started`: they hold until at least then + lease time.
+      this.validUntil = started + this.options.leaseMs;
+      for (const { kind, id } of lost) {
+        if (kind === 'env') this.envs.dropLost(id);
+        else this.agents.dropLost(id);
+        this.logger.warn({ kind, id }, 'lease lost to another replica; no longer served here');
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error)?.message }, 'could not renew leases');
+      if (this.now() > this.validUntil) this.dropAll();
+    }
+  }
+
+  /** The leases may have ended: stop serving every row (they come back through ensure()). */
+  private dropAll(): void {
+    for (const c of [...this.envs.saveCandidates()]) this.envs.dropLost(c.id);
+    for (const c of [...this.agents.saveCandidates()]) this.agents.dropLost(c.id);
+  }
+}

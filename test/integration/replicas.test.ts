@@ -1,0 +1,160 @@
+/**
+ * Replicas on one PostgreSQL database (a real server this file starts on 127.0.0.1), called
+ * directly, without a proxy: a session or agent called on another replica than the one serving
+ * it moves there (a handover: exactly as it was, the episode goes on), and back; a replica
+ * killed with SIGKILL leaves its sessions and agents to the others once its lease ends (from
+ * their last save: an episode in progress answers FAILED_PRECONDITION until Reset, as after a
+ * restart), with every acknowledged create kept.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import v8 from 'node:v8';
+import { importAgent } from '../../src/core/agents/create-agent.js';
+import { decodeSnapshot } from '../../src/core/agents/snapshot-codec.js';
+import type { EnvSessionState } from '../../src/core/sessions/env-session.js';
+import type { RunningServer } from '../../src/server/server.js';
+import { PostgresStore } from '../../src/store/postgres-store.js';
+import { serve, type Served } from '../helpers/cli-server.js';
+import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { http, startTestServer } from '../helpers/server.js';
+
+let pg: PostgresServer;
+before(async () => {
+  pg = await startPostgres();
+});
+after(async () => {
+  await pg?.stop();
+});
+
+async function must(base: string, method: string, route: string, body?: unknown): Promise<any> {
+  const res = await fetch(base + route, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json();
+  assert.equal(res.status, 200, `${method} ${route}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `fn` until it returns a value (bounded in count, not asserted in time). */
+async function until<T>(fn: () => Promise<T | undefined>, what: string, tries = 400): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await sleep(50);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** An in-process replica `name` of database `url`. */
+function replica(url: string, name: string, leaseSeconds = 2): Promise<RunningServer> {
+  return startTestServer({}, { database: url, replica: name, leaseSeconds, checkpointSeconds: 0.1, workers: 1 });
+}
+
+describe('replicas sharing a PostgreSQL database', () => {
+  test('a session and an agent called on another replica move there as they were, and back', async () => {
+    const url = await pg.createDatabase();
+    const [a, b] = [await replica(url, 'a'), await replica(url, 'b')];
+    const single = await startTestServer({}, { workers: 1 });
+    try {
+      const actions = [0, 1, 1, 0, 1, 0, 0, 1, 1, 1];
+      const env = (await http(a, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 5 })).body;
+      const ref = (await http(single, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 5 })).body;
+      await must(a.httpAddress, 'POST', `/v1/envs/${env.id}:reset`, {});
+      await must(single.httpAddress, 'POST', `/v1/envs/${ref.id}:reset`, {});
+      // Steps alternate between the replicas: each call moves the session, the episode goes on.
+      for (const [i, action] of actions.entries()) {
+        const at = i % 3 === 0 ? a : b;
+        const got = await must(at.httpAddress, 'POST', `/v1/envs/${env.id}:step`, { action });
+        const want = await must(single.httpAddress, 'POST', `/v1/envs/${ref.id}:step`, { action });
+        assert.deepEqual(got.observation, want.observation, `step ${i} on ${at === a ? 'a' : 'b'}`);
+        assert.equal(got.terminated, want.terminated);
+      }
+      assert.equal(Number((await must(b.httpAddress, 'GET', `/v1/envs/${env.id}`)).totalSteps), actions.length);
+      assert.equal(a.envs.hasSession(env.id), false, 'served by one replica at a time');
+
+      // An agent: trained on a, read on b.
+      const agent = await must(a.httpAddress, 'POST', '/v1/agents', { kind: 'tabular', observationSpace: { discrete: { n: 16 } }, actionSpace: { discrete: { n: 4 } }, seed: 3 });
+      const transitions = Array.from({ length: 32 }, (_, i) => ({ state: i % 16, action: i % 4, reward: i % 5, nextState: (i + 1) % 16, done: i % 7 === 0 }));
+      await must(a.httpAddress, 'POST', `/v1/agents/${agent.id}:updateQ`, { transitions });
+      const qa = await must(a.httpAddress, 'POST', `/v1/agents/${agent.id}:getQ`, { states: [0, 1, 2, 3] });
+      const qb = await must(b.httpAddress, 'POST', `/v1/agents/${agent.id}:getQ`, { states: [0, 1, 2, 3] });
+      assert.deepEqual(qb, qa);
+      assert.equal(a.agents.hasAgent(agent.id), false);
+      // Deleted on a (moving it back first): gone for both.
+      await must(a.httpAddress, 'DELETE', `/v1/agents/${agent.id}`);
+      assert.equal((await http(b, 'GET', `/v1/agents/${agent.id}`)).status, 404);
+      assert.equal((await http(b, 'GET', '/v1/envs/no-such-session')).status, 404);
+    } finally {
+      await Promise.all([a.close(0), b.close(0), single.close(0)]);
+    }
+  });
+
+  test('SIGKILL of a replica: its sessions and agents come back on another from their last save, every acknowledged create kept', async () => {
+    const url = await pg.createDatabase();
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '1', '--checkpoint-seconds', '0.1'];
+    let a: Served | undefined = await serve(args('a'));
+    const b = await serve(args('b'));
+    try {
+      const env = await must(a.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 8 });
+      await must(a.http, 'POST', `/v1/envs/${env.id}:reset`, {});
+      for (let i = 0; i < 4; i++) await must(a.http, 'POST', `/v1/envs/${env.id}:step`, { action: i % 2 });
+      const agent = await must(a.http, 'POST', '/v1/agents', { kind: 'tabular', observationSpace: { discrete: { n: 8 } }, actionSpace: { discrete: { n: 2 } }, seed: 1 });
+      await must(a.http, 'POST', `/v1/agents/${agent.id}:updateQ`, { transitions: [{ state: 1, action: 1, reward: 5, nextState: 2, done: true }] });
+      const q = await must(a.http, 'POST', `/v1/agents/${agent.id}:getQ`, { states: [1] });
+      // Creates acknowledged up to the kill.
+      const acknowledged: string[] = [];
+      let stop = false;
+      const creating = (async () => {
+        for (let i = 0; !stop; i++) {
+          try {
+            const r = await fetch(a!.http + '/v1/envs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ envId: 'GridWorld-v0', seed: i }) });
+            if (r.status === 200) acknowledged.push(((await r.json()) as { id: string }).id);
+          } catch {
+            return;
+          }
+        }
+      })();
+      await until(async () => (acknowledged.length >= 20 ? true : undefined), '20 creates');
+      // Wait for a periodic save (every 0.1 s) with the four steps and the agent's update.
+      const reader = await PostgresStore.open(url, { poolSize: 1 });
+      try {
+        await until(async () => {
+          const all = await reader.loadAll();
+          const envRow = all.envs.find((e) => e.id === env.id);
+          const agentRow = all.agents.find((x) => x.id === agent.id);
+          if (!envRow?.state || !agentRow) return undefined;
+          const steps = (v8.deserialize(Buffer.from(envRow.state)) as EnvSessionState).totalSteps;
+          const saved = await importAgent(decodeSnapshot(agentRow.snapshot));
+          const savedQ = Array.from(saved.qValues(Float32Array.from([1]), 1));
+          return steps === 4 && savedQ.join() === q.q.flat().join() ? true : undefined;
+        }, 'the save');
+      } finally {
+        await reader.close();
+      }
+      a.child.kill('SIGKILL');
+      await a.exit;
+      a = undefined;
+      stop = true;
+      await creating;
+
+      // b takes over once a's leases end (1 s); calls wait for that or answer UNAVAILABLE to retry.
+      const stepped = await until(async () => {
+        const r = await fetch(b.http + `/v1/envs/${env.id}:step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 0 }) });
+        const json = (await r.json()) as any;
+        return json.code === 'UNAVAILABLE' ? undefined : { status: r.status, json };
+      }, 'the takeover');
+      assert.equal(stepped.status, 400, JSON.stringify(stepped.json));
+      assert.equal(stepped.json.code, 'FAILED_PRECONDITION');
+      assert.equal(stepped.json.details[0].reason, 'SESSION_RESTORED');
+      assert.equal(Number((await must(b.http, 'GET', `/v1/envs/${env.id}`)).totalSteps), 4);
+      await must(b.http, 'POST', `/v1/envs/${env.id}:reset`, {});
+      await must(b.http, 'POST', `/v1/envs/${env.id}:step`, { action: 1 });
+      assert.deepEqual(await must(b.http, 'POST', `/v1/agents/${agent.id}:getQ`, { states: [1] }), q);
+      for (const id of acknowledged) assert.equal((await fetch(`${b.http}/v1/envs/${id}`)).status, 200, `acknowledged session ${id}`);
+    } finally {
+      a?.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
+      await b.exit;
+    }
+  });
+});
