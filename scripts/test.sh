@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: proto lint + generated-code check, typecheck, the build (dist/), the Python
-# venv (setup-python.sh), Chromium (setup-chromium.sh), PostgreSQL (setup-postgres.sh), TS unit, integration and browser tests
+# venv (setup-python.sh), Chromium (setup-chromium.sh), PostgreSQL (setup-postgres.sh), nginx (setup-nginx.sh), TS unit, integration and browser tests
 # (node:test via tsx; those that start `gymhost` run the compiled dist/), then the Python
 # tests, then the Stable-Baselines3 tests in .venv-bench (setup-bench-python.sh).
 # Every section runs even when an earlier one failed; the script fails at the end, naming
@@ -69,6 +69,8 @@ section "Python environment (.venv)" bash scripts/setup-python.sh
 section "Chromium for the browser tests" bash scripts/setup-chromium.sh
 # The PostgreSQL store's tests start their own servers (test/helpers/postgres.ts) from Debian's binaries.
 section "PostgreSQL for the store tests" bash scripts/setup-postgres.sh
+# The replicas' tests put them behind Debian's nginx (test/helpers/nginx.ts).
+section "nginx for the replica tests" bash scripts/setup-nginx.sh
 section "TypeScript tests" ts_tests
 section "Python tests" python_tests
 section "Stable-Baselines3 environment (.venv-bench)" bash scripts/setup-bench-python.sh

@@ -34,6 +34,8 @@ Usage:
                 autograding (gymhost grade --help)
   gymhost backup FILE [--data-dir DIR]
                 a consistent copy of the server's database, also while it serves
+  gymhost nginx-config --replica GRPC_ADDR,HTTP_ADDR ...
+                nginx in front of replicas (serve --database URL --replica NAME; see --help)
   gymhost train ...   train an agent in-process (gymhost train --help)
   gymhost eval ...    evaluate a saved agent greedily
   gymhost bench [--quick] [--md FILE] [--json FILE] [--no-peer]
@@ -85,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'users') return (await import('./cli/users-command.js')).usersCommand(rest);
   if (command === 'backup') return (await import('./cli/backup-command.js')).backupCommand(rest);
   if (command === 'grade') return (await import('./grading/grade-command.js')).gradeCommand(rest);
+  if (command === 'nginx-config') return (await import('./cli/nginx-config-command.js')).nginxConfigCommand(rest);
   if (command === 'bench') return bench(rest);
   if (command === 'train' || command === 'eval') {
     const { TRAIN_USAGE, describeError, evalCommand, trainCommand } = await import('./cli/train-command.js');

@@ -14,9 +14,15 @@ import { decodeSnapshot } from '../../src/core/agents/snapshot-codec.js';
 import type { EnvSessionState } from '../../src/core/sessions/env-session.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { PostgresStore } from '../../src/store/postgres-store.js';
-import { serve, type Served } from '../helpers/cli-server.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli, serve, type Served } from '../helpers/cli-server.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { http, startTestServer } from '../helpers/server.js';
+import { nginxBinary, startNginx } from '../helpers/nginx.js';
+import pgDriver from 'pg';
 
 let pg: PostgresServer;
 before(async () => {
@@ -155,6 +161,95 @@ describe('replicas sharing a PostgreSQL database', () => {
       a?.child.kill('SIGKILL');
       b.child.kill('SIGKILL');
       await b.exit;
+    }
+  });
+
+  test('behind nginx: calls reach the replica serving their session; SIGKILL of one replica moves its sessions and agents to the other', async () => {
+    const url = await pg.createDatabase();
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '1', '--checkpoint-seconds', '0.1'];
+    const replicas = [await serve(args('a')), await serve(args('b'))];
+    const proxy = await startNginx(replicas.map((r) => ({ grpc: r.grpc, http: r.http.replace('http://', '') })), 5);
+    const db = new pgDriver.Client({ connectionString: url });
+    await db.connect();
+    const killed = new Set<Served>();
+    try {
+      const envs: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        const env = await must(proxy.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 100 + i });
+        await must(proxy.http, 'POST', `/v1/envs/${env.id}:reset`, {});
+        for (let k = 0; k < 3; k++) await must(proxy.http, 'POST', `/v1/envs/${env.id}:step`, { action: k % 2 });
+        envs.push(env.id);
+      }
+      const agents: { id: string; q: unknown }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const agent = await must(proxy.http, 'POST', '/v1/agents', { kind: 'tabular', observationSpace: { discrete: { n: 4 } }, actionSpace: { discrete: { n: 2 } }, seed: i });
+        await must(proxy.http, 'POST', `/v1/agents/${agent.id}:updateQ`, { transitions: [{ state: i % 4, action: 1, reward: i + 1, nextState: 0, done: true }] });
+        agents.push({ id: agent.id, q: await must(proxy.http, 'POST', `/v1/agents/${agent.id}:getQ`, { states: [0, 1, 2, 3] }) });
+      }
+      // Each session stays where its first call after the create put it: both replicas serve some.
+      const holders = await db.query('SELECT replica, count(*)::int AS n FROM envs GROUP BY replica ORDER BY replica');
+      assert.deepEqual(holders.rows.map((r) => r.replica), ['a', 'b'], JSON.stringify(holders.rows));
+      const epochs = new Map((await db.query('SELECT id, epoch FROM envs')).rows.map((r) => [r.id, Number(r.epoch)]));
+      for (const id of envs) assert.ok(epochs.get(id)! <= 2, `session ${id} moved at most once (after its create): epoch ${epochs.get(id)}`);
+
+      // Wait for saves of every step and update, then kill replica a.
+      await until(async () => {
+        const rows = (await db.query('SELECT id, state FROM envs')).rows;
+        const saved = rows.filter((r) => r.state && (v8.deserialize(r.state) as EnvSessionState).totalSteps === 3).length;
+        return saved === envs.length ? true : undefined;
+      }, 'the saves');
+      await sleep(200); // agents' saves run on the same tick as the sessions'
+      const victim = replicas[0];
+      const onVictim = new Set((await db.query("SELECT id FROM envs WHERE replica = 'a'")).rows.map((r) => r.id as string));
+      victim.child.kill('SIGKILL');
+      killed.add(victim);
+      await victim.exit;
+
+      for (const id of envs) {
+        const r = await until(async () => {
+          const res = await fetch(`${proxy.http}/v1/envs/${id}:step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 1 }) });
+          const json = (await res.json()) as any;
+          return json.code === 'UNAVAILABLE' ? undefined : { status: res.status, json };
+        }, `session ${id} after the kill`);
+        if (onVictim.has(id)) {
+          assert.equal(r.json.details?.[0]?.reason, 'SESSION_RESTORED', `${id}: ${JSON.stringify(r.json)}`);
+          await must(proxy.http, 'POST', `/v1/envs/${id}:reset`, {});
+          await must(proxy.http, 'POST', `/v1/envs/${id}:step`, { action: 1 });
+        } else assert.equal(r.status, 200, `${id} was on the survivor: its episode goes on (${JSON.stringify(r.json)})`);
+      }
+      for (const a of agents) assert.deepEqual(await must(proxy.http, 'POST', `/v1/agents/${a.id}:getQ`, { states: [0, 1, 2, 3] }), a.q, `agent ${a.id}`);
+      assert.equal((await db.query("SELECT count(*)::int AS n FROM envs WHERE replica = 'b'")).rows[0].n, envs.length, 'the survivor serves every session');
+    } finally {
+      await db.end();
+      await proxy.stop();
+      for (const r of replicas) if (!killed.has(r)) r.child.kill('SIGKILL');
+    }
+  });
+
+  test('`gymhost nginx-config` prints a configuration nginx -t accepts, as a conf.d snippet and standalone; bad addresses exit 2', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gymhost-nginx-config-'));
+    const snippet = cli(['nginx-config', '--replica', '10.0.0.11:50051,10.0.0.11:8080', '--replica', '[::1]:50052,localhost:8081', '--fail-timeout', '3']);
+    assert.equal(snippet.code, 0, snippet.stderr);
+    assert.match(snippet.stdout, /hash \$gymhost_grpc_key consistent;\n    server 10\.0\.0\.11:50051 max_fails=1 fail_timeout=3s;\n    server \[::1\]:50052/);
+    writeFileSync(path.join(dir, 'gymhost.conf'), snippet.stdout);
+    writeFileSync(path.join(dir, 'nginx.conf'), `events {}\nhttp {\n    include ${path.join(dir, 'gymhost.conf')};\n}\n`);
+    const bin = nginxBinary()!;
+    const checked = spawnSync(bin, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    assert.equal(checked.status, 0, checked.stderr);
+    const standalone = cli(['nginx-config', '--replica', '127.0.0.1:1,127.0.0.1:2', '--standalone', dir, '--grpc-listen', '127.0.0.1:1', '--http-listen', '127.0.0.1:2']);
+    writeFileSync(path.join(dir, 'standalone.conf'), standalone.stdout);
+    const checked2 = spawnSync(bin, ['-t', '-p', dir, '-c', path.join(dir, 'standalone.conf')], { encoding: 'utf8' });
+    assert.equal(checked2.status, 0, checked2.stderr);
+    for (const [args, message] of [
+      [[], /give at least one --replica/],
+      [['--replica', '10.0.0.1:50051'], /--replica needs GRPC_HOST:PORT,HTTP_HOST:PORT, got '10\.0\.0\.1:50051'/],
+      [['--replica', '10.0.0.1:0,10.0.0.1:8080'], /port 1-65535/],
+      [['--replica', 'a:1,b:2', '--fail-timeout', '0'], /--fail-timeout must be a whole number of seconds/],
+      [['--replica', 'a:1,b:2', '--max-body-size', '1 GB'], /--max-body-size must be nginx's size syntax/],
+    ] as const) {
+      const r = cli(['nginx-config', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, message);
     }
   });
 });

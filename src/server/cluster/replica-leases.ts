@@ -144,7 +144,7 @@ export class ReplicaLeases {
 
   private async bringHere(kind: LeaseKind, id: string): Promise<void> {
     const deadline = this.now() + this.handoverWaitMs;
-    let asked = false;
+    let askAgainAt = 0;
     for (;;) {
       const claim = await this.store.claim(kind, id);
       if (claim === undefined) return;
@@ -161,8 +161,9 @@ export class ReplicaLeases {
           'SERVED_ELSEWHERE',
         );
       }
-      if (!asked) {
-        asked = true;
+      // Asked at once, and again every second (a request lost while the holder reconnected).
+      if (this.now() >= askAgainAt) {
+        askAgainAt = this.now() + 1000;
         await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'handover', to: claim.holder, from: this.options.name, kind, id } satisfies HandoverMessage));
       }
       // Woken by the holder's 'released', or claim again after a short wait (a lost message, an ending lease).
