@@ -75,6 +75,17 @@ export type {
 };
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
+/** Metadata key a proxy in front of replicas routes gRPC calls by (gymhost nginx-config). */
+export const ROUTE_KEY = 'gymhost-route';
+
+/** The session, agent or run a request names (its `id`, else its `env`), or undefined for creates and lists. */
+function routeOf(request: unknown): string | undefined {
+  const r = request as { id?: unknown; env?: unknown } | undefined;
+  if (typeof r?.id === 'string' && r.id) return r.id;
+  if (typeof r?.env === 'string' && r.env) return r.env;
+  return undefined;
+}
+
 /** Metadata key of the binary ErrorDetail on a failed call. */
 export const ERROR_DETAIL_KEY = 'gymhost-error-bin';
 
@@ -302,9 +313,15 @@ export class GymhostClient {
     this.agents = new Agents(this);
   }
 
-  /** Metadata for a call (a copy: grpc-js may modify it). */
-  metadata(): grpc.Metadata {
-    return this.baseMetadata.clone();
+  /**
+   * Metadata for a call (a copy: grpc-js may modify it). `route` is the session, agent or run
+   * the call names, sent as `gymhost-route` so that a proxy in front of replicas sends the call
+   * to the replica serving it (docs/deploy.md).
+   */
+  metadata(route?: string): grpc.Metadata {
+    const md = this.baseMetadata.clone();
+    if (route) md.set(ROUTE_KEY, route);
+    return md;
   }
 
   /** Call options with this client's deadline. */
@@ -322,7 +339,7 @@ export class GymhostClient {
     for (let attempt = 0; ; attempt++) {
       try {
         return await new Promise<Res>((resolve, reject) => {
-          method.call(service, request, this.metadata(), this.callOptions(opts.timeoutMs === undefined ? this.timeoutMs : opts.timeoutMs), (err, res) =>
+          method.call(service, request, this.metadata(routeOf(request)), this.callOptions(opts.timeoutMs === undefined ? this.timeoutMs : opts.timeoutMs), (err, res) =>
             err ? reject(err) : resolve(res),
           );
         });
@@ -348,7 +365,7 @@ export class GymhostClient {
     request: Req,
     opts: { signal?: AbortSignal; timeoutMs?: number | null } = {},
   ): AsyncGenerator<Res> {
-    const call = method.call(service, request, this.metadata(), this.callOptions(opts.timeoutMs ?? null));
+    const call = method.call(service, request, this.metadata(routeOf(request)), this.callOptions(opts.timeoutMs ?? null));
     const abort = () => call.cancel();
     opts.signal?.addEventListener('abort', abort);
     if (opts.signal?.aborted) call.cancel();
@@ -453,9 +470,13 @@ export class Envs {
     return { text: r.text };
   }
 
-  /** Opens a StepStream: requests for any sessions, answered in order (pipelining allowed). */
-  stream(): EnvStream {
-    return new EnvStream(this.c);
+  /**
+   * Opens a StepStream: requests for any sessions, answered in order (pipelining allowed). Give
+   * `session` when the stream steps that one session: behind a proxy in front of replicas, the
+   * stream then goes to the replica serving it.
+   */
+  stream(session?: string): EnvStream {
+    return new EnvStream(this.c, session);
   }
 }
 
@@ -472,8 +493,9 @@ export class EnvStream {
   private failure: GymhostError | undefined;
   private readonly ended: Promise<void>;
 
-  constructor(client: GymhostClient) {
-    this.call = client.envService.stepStream(client.metadata());
+  /** `session`: the one session this stream steps, if so (behind a proxy, the stream goes to its replica). */
+  constructor(client: GymhostClient, session?: string) {
+    this.call = client.envService.stepStream(client.metadata(session));
     this.call.on('data', (res: StepStreamResponse) => this.pending.shift()?.resolve(res));
     this.ended = new Promise((resolve) => {
       this.call.on('error', (err: grpc.ServiceError) => {

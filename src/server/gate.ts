@@ -5,6 +5,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import type { Logger } from './observability/logger.js';
 import type { Metrics } from './observability/metrics.js';
 import type { UsageTracker } from './usage.js';
+import type { Locate } from './cluster/resources.js';
 
 export type Transport = 'grpc' | 'rest';
 
@@ -76,6 +77,11 @@ class Scope implements CallScope {
 export class Gate {
   /** Open streams of both transports, ended by the server when it shuts down. */
   readonly streams = new Set<OpenStream>();
+  /**
+   * Replicas: brings the sessions and agents an admitted call names here before it runs
+   * (ReplicaLeases.locate); undefined on one server.
+   */
+  locate: Locate | undefined = undefined;
   private readonly requestLoggers = new Map<string, Logger>();
 
   constructor(

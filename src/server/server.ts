@@ -196,6 +196,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const usageService = new UsageService(usage, auth);
   let draining = false;
   const gate = new Gate(auth, usage, metrics, logger, () => draining);
+  if (leases) gate.locate = (method, req) => leases.locate(method, req);
   registerGauges(metrics, envs, agents, usage, auth);
   metrics.gauge('gymhost_worker_queue_depth', 'Tasks waiting for a worker thread (all users)', [] as const, (set) => set({}, pool.queueDepth));
   metrics.gauge('gymhost_worker_running_tasks', 'Tasks running on each worker thread', ['worker'] as const, (set) => pool.running.forEach((n, i) => set({ worker: String(i) }, n)));
@@ -218,8 +219,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     grpcServer.bindAsync(`${hostForUri}:${options.grpcPort}`, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
 
-  const locate = leases ? (method: string, req: unknown) => leases.locate(method, req) : undefined;
-  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics, pool, locate });
+  const app = createRestApp({ envs, agents, usage: usageService }, { maxBodyBytes: options.maxMessageBytes, healthy: () => !draining, gate, metrics, pool });
   const httpServer = tls ? https.createServer({ cert: tls.cert, key: tls.key }, app) : http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
   answerClientErrors(httpServer, http.maxHeaderSize);

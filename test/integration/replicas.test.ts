@@ -23,6 +23,7 @@ import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { http, startTestServer } from '../helpers/server.js';
 import { nginxBinary, startNginx } from '../helpers/nginx.js';
 import pgDriver from 'pg';
+import { GymhostClient } from '../../clients/ts/index.js';
 
 let pg: PostgresServer;
 before(async () => {
@@ -250,6 +251,42 @@ describe('replicas sharing a PostgreSQL database', () => {
       const r = cli(['nginx-config', ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}`);
       assert.match(r.stderr, message);
+    }
+  });
+
+  test('behind nginx over gRPC: the TS client routes every call, StepStreams included, to the replica serving its session', async () => {
+    const url = await pg.createDatabase();
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '5'];
+    const replicas = [await serve(args('a')), await serve(args('b'))];
+    const proxy = await startNginx(replicas.map((r) => ({ grpc: r.grpc, http: r.http.replace('http://', '') })));
+    const client = new GymhostClient({ address: proxy.grpc });
+    const db = new pgDriver.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 16; i++) {
+        const env = await client.envs.create({ envId: 'CartPole-v1', seed: i });
+        await client.envs.reset(env.id);
+        await client.envs.step(env.id, 1);
+        const stream = client.envs.stream(env.id);
+        for (let k = 0; k < 3; k++) await stream.step(env.id, k % 2);
+        await stream.close();
+        assert.equal((await client.envs.get(env.id)).totalSteps, 4);
+        ids.push(env.id);
+      }
+      const grid = await client.envs.create({ envId: 'GridWorld-v0', seed: 1 });
+      const agent = await client.agents.create({ kind: 'tabular', env: grid.id, seed: 1 });
+      await client.agents.chooseAction(agent.id, 0);
+      const rows = (await db.query('SELECT id, replica, epoch FROM envs')).rows;
+      assert.deepEqual([...new Set(rows.map((r) => r.replica))].sort(), ['a', 'b'], 'both replicas serve sessions');
+      for (const r of rows) assert.ok(Number(r.epoch) <= 2, `session ${r.id} moved at most once (after its create): epoch ${r.epoch}`);
+      const agentRow = (await db.query('SELECT epoch FROM agents WHERE id = $1', [agent.id])).rows[0];
+      assert.ok(Number(agentRow.epoch) <= 2);
+    } finally {
+      client.close();
+      await db.end();
+      await proxy.stop();
+      for (const r of replicas) r.child.kill('SIGKILL');
     }
   });
 });

@@ -163,7 +163,8 @@ function unary<Req, Res>(gate: Gate, method: string, fn: (req: Req, ctx: Ctx) =>
     try {
       checkDecoded(call.request);
       const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
-      const out = fn(call.request, new UnaryCtx(caller, call));
+      const arriving = gate.locate?.(method, call.request);
+      const out = arriving ? arriving.then(() => fn(call.request, new UnaryCtx(caller, call))) : fn(call.request, new UnaryCtx(caller, call));
       if (out instanceof Promise) {
         out.then(
           (res) => unarySucceeded(gate, scope, call, callback, res),
@@ -225,6 +226,7 @@ function serverStream<Req, Res>(
     const go = async () => {
       checkDecoded(call.request);
       const caller = gate.admit(scope, metadataValue(call.metadata, 'authorization'));
+      await gate.locate?.(name, call.request);
       call.sendMetadata(responseMetadata(scope.requestId));
       gate.streams.add(open);
       const last = await run(call.request, caller, write, controller.signal, () => shutdownMessage);
@@ -320,6 +322,8 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
         try {
           checkDecoded(req);
           gate.admitMessage(caller);
+          const arriving = gate.locate?.(E('StepStream'), req);
+          if (arriving) return arriving.then(() => envs.streamMessage(req, caller)).catch(inline);
           const res = envs.streamMessage(req, caller);
           return res instanceof Promise ? res.catch(inline) : res;
         } catch (err) {

@@ -5,7 +5,6 @@ import { invalidArgument, DomainError } from '../../core/errors.js';
 import { seesEveryone } from '../../core/sessions/caller.js';
 import { REQUEST_ID_KEY, toHttpError } from '../errors.js';
 import type { Gate, OpenStream } from '../gate.js';
-import type { Locate } from '../cluster/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ComputePool } from '../workers/pool.js';
 import { canonicalToRest, fieldByName, messageType, restToCanonical } from './json.js';
@@ -27,8 +26,6 @@ export interface RestOptions {
   readonly metrics: Metrics;
   /** Worker threads that parse large bodies (absent: parsed here). */
   readonly pool?: ComputePool;
-  /** Replicas: brings the sessions and agents a call names here before it runs. */
-  readonly locate?: Locate;
 }
 
 /** Bodies larger than this are parsed on a worker thread (parsing takes about 1 ms per 100 KiB). */
@@ -86,7 +83,7 @@ export function createRestApp(services: Services, options: RestOptions): express
 
   // Custom methods first: Express's `:id` would also match "abc:step".
   const ordered = [...routes].sort((a, b) => Number(b.path.includes('\\:')) - Number(a.path.includes('\\:')));
-  for (const r of ordered) app[r.method](r.path, handler(services, r, `${serviceOf.get(r)}/${r.rpc}`, gate, options.pool, bodyBuffers, options.locate));
+  for (const r of ordered) app[r.method](r.path, handler(services, r, `${serviceOf.get(r)}/${r.rpc}`, gate, options.pool, bodyBuffers));
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new DomainError('NOT_FOUND', `no route ${req.method} ${req.path}; see /openapi.json for the API`, 'path', 'NO_ROUTE'));
@@ -109,7 +106,7 @@ function sendError(res: Response, err: unknown, requestId: string, status?: numb
   res.status(status ?? out.status).json(out.body);
 }
 
-function handler(services: Services, r: Route, method: string, gate: Gate, pool: ComputePool | undefined, bodyBuffers: BodyBuffers, locate: Locate | undefined) {
+function handler(services: Services, r: Route, method: string, gate: Gate, pool: ComputePool | undefined, bodyBuffers: BodyBuffers) {
   const reqType = messageType(r.request.name);
   const resType = messageType(r.unwrap?.name ?? r.response.name);
   const streamType = r.stream ? messageType(r.stream.name) : undefined;
@@ -147,7 +144,7 @@ function handler(services: Services, r: Route, method: string, gate: Gate, pool:
         if (m.id && m.id !== req.params.id) throw invalidArgument('id', `body id '${m.id}' differs from the path's '${req.params.id}'`);
         m.id = req.params.id;
       }
-      const arriving = locate?.(method, message);
+      const arriving = gate.locate?.(method, message);
       if (arriving) await arriving;
       if (r.stream && (r.stream.always || (message as { stream?: boolean }).stream)) {
         const stream = r.stream;
