@@ -6,7 +6,7 @@ import { presets } from '../core/agents/presets.js';
 import { decodeSnapshot, encodeSnapshot } from '../core/agents/snapshot-codec.js';
 import type { AgentSnapshot } from '../core/agents/types.js';
 import { ANONYMOUS } from '../core/sessions/session-store.js';
-import { ListRunsRequest, RunState, TrainRequest, type EpisodeRecord, type RunEvaluation, type TrainSummary } from '../gen/gymhost/v1/agent_service.js';
+import { RunState, TrainRequest, type EpisodeRecord, type RunEvaluation, type TrainSummary } from '../gen/gymhost/v1/agent_service.js';
 import { AgentService } from '../server/services/agent-service.js';
 import { DEFAULT_LIMITS, EnvService } from '../server/services/env-service.js';
 import { progressBar, textChart } from './chart.js';
@@ -344,7 +344,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
         for (const r of agents.getHistory({ id: agent.id, offset: 0, limit: 0 }, caller).records) if (r.episode > lastEpisode && r.episode <= episodes) takeEpisode(r);
       }
       if (evaluationsBefore > evaluations.length) {
-        const run = agents.listRuns(ListRunsRequest.fromPartial({ agent: agent.id }), caller).runs[0];
+        // The agent's newest run (in-process: every run is in agents.runs).
+        const run = [...agents.runs.values()].filter((r) => r.agent === agent.id).sort((a, b) => b.createdAt - a.createdAt)[0]?.toProto();
         for (const e of run?.evaluations.slice(evaluations.length, evaluationsBefore) ?? []) takeEvaluation(e);
       }
     };
@@ -374,7 +375,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       controller.signal,
     );
     if (!summary) throw new Error('training ended without a summary');
-    const run = agents.getRun({ id: summary.run }, caller).run!;
+    const run = (await agents.getRun({ id: summary.run }, caller)).run!;
     // A run short enough to end within its first slice sent no events at all. (With keep_best
     // the agent's history is its best evaluation's, so nothing after that is there; but such a
     // run has sent its first evaluation as an event, and everything after it.)

@@ -170,7 +170,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const checkpointMs = (options.checkpointSeconds ?? 2) * 1000;
   const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool, store });
   const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs, tensorboard });
-  const leases = options.replica !== undefined ? new ReplicaLeases(store as PostgresStore, envs, agents, logger, { name: options.replica, leaseMs }) : undefined;
+  const leases = options.replica !== undefined ? new ReplicaLeases(store as PostgresStore, envs, agents, logger, { name: options.replica, leaseMs, maxRuns: pool.size }) : undefined;
   const persistence = new Persistence(store, envs, agents, logger, checkpointMs, usage, leases);
   let restored: RestoreReport;
   try {
@@ -196,7 +196,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const usageService = new UsageService(usage, auth);
   let draining = false;
   const gate = new Gate(auth, usage, metrics, logger, () => draining);
-  if (leases) gate.locate = (method, req) => leases.locate(method, req);
+  if (leases) {
+    gate.locate = (method, req) => leases.locate(method, req);
+    agents.sharedRuns = leases;
+  }
   registerGauges(metrics, envs, agents, usage, auth);
   metrics.gauge('gymhost_worker_queue_depth', 'Tasks waiting for a worker thread (all users)', [] as const, (set) => set({}, pool.queueDepth));
   metrics.gauge('gymhost_worker_running_tasks', 'Tasks running on each worker thread', ['worker'] as const, (set) => pool.running.forEach((n, i) => set({ worker: String(i) }, n)));

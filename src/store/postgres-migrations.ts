@@ -85,4 +85,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX envs_by_replica ON envs (replica);
   CREATE INDEX agents_by_replica ON agents (replica);
   `,
+  // 3: a CancelRun on another replica than the one executing the run, kept until that replica
+  // (or the one resuming the run after it died) ends the run.
+  `
+  ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT false;
+  `,
 ];

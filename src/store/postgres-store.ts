@@ -302,6 +302,81 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** One training run's row (replicas answer calls on runs another replica executes from it). */
+  async getRun(id: string): Promise<RunRow | undefined> {
+    const result = await this.query('read training run', 'SELECT * FROM runs WHERE id = $1', [id]);
+    return result.rows[0] ? runFromRow(result.rows[0]) : undefined;
+  }
+
+  /** Training runs' rows, newest first, optionally of one owner and one agent. */
+  async listRuns(filter: { owner?: string; agent?: string }): Promise<RunRow[]> {
+    const result = await this.query(
+      'list training runs',
+      'SELECT * FROM runs WHERE ($1::text IS NULL OR owner = $1) AND ($2::text IS NULL OR agent = $2) ORDER BY created_at DESC, id LIMIT 10000',
+      [filter.owner ?? null, filter.agent ?? null],
+    );
+    return result.rows.map(runFromRow);
+  }
+
+  /**
+   * Takes up to `limit` running training runs that no replica executes (their agent's lease is
+   * free, ended, or this replica's while the run is not in `executing`), oldest first, with the
+   * lease on each one's agent: rows other replicas are claiming at the same time are skipped
+   * (FOR UPDATE SKIP LOCKED), so each run is taken by one replica. Answers each run with its
+   * agent's row (its last checkpoint). Replica mode only.
+   */
+  async claimOrphanedRuns(
+    limit: number,
+    executing: readonly string[],
+  ): Promise<{ run: RunRow; agent: AgentRow; epoch: number; previousHolder: string | undefined; cancelRequested: boolean }[]> {
+    const replica = this.requireReplica();
+    if (limit <= 0) return [];
+    return this.transaction('claim training runs', async (c) => {
+      const found = await c.query(
+        `SELECT r.*, a.replica AS agent_holder FROM runs r JOIN agents a ON a.id = r.agent
+         WHERE r.state = 'running' AND NOT (r.id = ANY($3::text[]))
+           AND (a.replica IS NULL OR a.lease_until < clock_timestamp() OR a.replica = $2)
+         ORDER BY r.created_at, r.id LIMIT $1 FOR UPDATE OF r, a SKIP LOCKED`,
+        [limit, replica, executing],
+      );
+      const out: { run: RunRow; agent: AgentRow; epoch: number; previousHolder: string | undefined; cancelRequested: boolean }[] = [];
+      for (const r of found.rows) {
+        const claimed = await c.query(
+          `UPDATE agents SET replica = $2, epoch = epoch + 1, lease_until = clock_timestamp() + $3 * interval '1 millisecond' WHERE id = $1 RETURNING *`,
+          [r.agent, replica, this.leaseMs],
+        );
+        const a = claimed.rows[0];
+        out.push({
+          run: runFromRow(r),
+          agent: { id: a.id, owner: a.owner, env: a.env, preset: a.preset, createdAt: a.created_at, memoryBytes: a.memory_bytes, snapshot: a.snapshot },
+          epoch: a.epoch,
+          cancelRequested: r.cancel_requested === true,
+          previousHolder: r.agent_holder === replica ? undefined : (r.agent_holder ?? undefined),
+        });
+      }
+      return out;
+    }).then((claimed) => {
+      // Held once the transaction committed.
+      for (const c of claimed) {
+        this.held.set(`agent:${c.agent.id}`, c.epoch);
+        this.lost.delete(`agent:${c.agent.id}`);
+      }
+      return claimed;
+    });
+  }
+
+  /** Records a CancelRun of a running run (kept until the replica executing or resuming it ends it); false if it is not running. */
+  async requestRunCancel(id: string): Promise<boolean> {
+    const result = await this.query('cancel training run', "UPDATE runs SET cancel_requested = true WHERE id = $1 AND state = 'running'", [id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Whether a CancelRun of run `id` is waiting for its executor. */
+  async runCancelRequested(id: string): Promise<boolean> {
+    const result = await this.query('read training run', 'SELECT cancel_requested FROM runs WHERE id = $1', [id]);
+    return result.rows[0]?.cancel_requested === true;
+  }
+
   /** The reward functions `owner` registered (a replica restoring one of their sessions needs them). */
   async rewardsOf(owner: string): Promise<RewardRow[]> {
     const result = await this.query('read reward functions', 'SELECT * FROM rewards WHERE owner = $1 ORDER BY created_at, name, session_id', [owner]);

@@ -289,4 +289,81 @@ describe('replicas sharing a PostgreSQL database', () => {
       for (const r of replicas) r.child.kill('SIGKILL');
     }
   });
+
+  test('training runs: an async run on a replica killed with SIGKILL resumes on the other from its checkpoint and ends at its budget; GetRun, ListRuns and CancelRun work from either replica', async () => {
+    const url = await pg.createDatabase();
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '1', '--checkpoint-seconds', '0.2'];
+    const replicas = [await serve(args('a')), await serve(args('b'))];
+    const proxy = await startNginx(replicas.map((r) => ({ grpc: r.grpc, http: r.http.replace('http://', '') })), 5);
+    const db = new pgDriver.Client({ connectionString: url });
+    await db.connect();
+    const killed = new Set<Served>();
+    try {
+      const env = await must(proxy.http, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 21 });
+      const agent = await must(proxy.http, 'POST', '/v1/agents', { preset: 'fast-cartpole-dqn', env: env.id, seed: 4 });
+      const run = await must(proxy.http, 'POST', `/v1/agents/${agent.id}:train`, { steps: 12_000, async: true });
+      assert.ok(run.id.startsWith(`run-${agent.id}-`), run.id);
+      // Kill the executor once a checkpoint past the start is saved.
+      await until(async () => {
+        const r = await must(proxy.http, 'GET', `/v1/runs/${run.id}`);
+        return Number(r.checkpointSteps) >= 2000 ? true : undefined;
+      }, 'a checkpoint', 1200);
+      const executor = (await db.query('SELECT replica FROM agents WHERE id = $1', [agent.id])).rows[0].replica as string;
+      const victim = replicas[executor === 'a' ? 0 : 1];
+      victim.child.kill('SIGKILL');
+      killed.add(victim);
+      await victim.exit;
+      // The other replica takes the run (once the agent's lease ends) and finishes it.
+      const ended = await until(async () => {
+        const r = await fetch(`${proxy.http}/v1/runs/${run.id}`);
+        const json = (await r.json()) as any;
+        return r.status === 200 && json.state !== 'RUN_STATE_RUNNING' ? json : undefined;
+      }, 'the resumed run to end', 2400);
+      assert.equal(ended.state, 'RUN_STATE_SUCCEEDED', ended.error);
+      assert.equal(Number(ended.steps), 12_000, 'stops at exactly its step budget');
+      assert.ok(Number(ended.resumes) >= 1);
+      const survivor = executor === 'a' ? 'b' : 'a';
+      assert.equal((await db.query('SELECT replica FROM agents WHERE id = $1', [agent.id])).rows[0].replica, survivor);
+      const listed = await must(proxy.http, 'GET', `/v1/runs?agent=${agent.id}`);
+      assert.deepEqual(listed.runs.map((r: { id: string }) => r.id), [run.id]);
+
+      // A second run, cancelled (the run shows its end before its final save frees the agent).
+      await until(async () => ((await must(proxy.http, 'GET', `/v1/agents/${agent.id}`)).training ? undefined : true), 'the agent to be free');
+      const other = await must(proxy.http, 'POST', `/v1/agents/${agent.id}:train`, { steps: 200_000, async: true });
+      await until(async () => (Number((await must(proxy.http, 'GET', `/v1/runs/${other.id}`)).steps) > 0 ? true : undefined), 'the second run to start');
+      const cancelled = await must(proxy.http, 'POST', `/v1/runs/${other.id}:cancel`, {});
+      assert.equal(cancelled.state, 'RUN_STATE_CANCELLED');
+    } finally {
+      await db.end();
+      await proxy.stop();
+      for (const r of replicas) if (!killed.has(r)) r.child.kill('SIGKILL');
+    }
+  });
+
+  test('a run executed by one replica: GetRun, ListRuns and WatchRun on another answer from its row, CancelRun there stops it; calls on its agent answer AGENT_TRAINING at once', async () => {
+    const url = await pg.createDatabase();
+    const [a, b] = [await replica(url, 'a', 5), await replica(url, 'b', 5)];
+    try {
+      const env = await must(a.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 2 });
+      const agent = await must(a.httpAddress, 'POST', '/v1/agents', { preset: 'fast-cartpole-dqn', env: env.id, seed: 2 });
+      const run = await must(a.httpAddress, 'POST', `/v1/agents/${agent.id}:train`, { steps: 500_000, async: true, evalEverySteps: 1000, evalEpisodes: 1 });
+      await until(async () => (Number((await must(b.httpAddress, 'GET', `/v1/runs/${run.id}`)).checkpointSteps) > 0 ? true : undefined), 'a checkpoint seen from b');
+      const listed = await must(b.httpAddress, 'GET', `/v1/runs?agent=${agent.id}`);
+      assert.deepEqual(listed.runs.map((r: { id: string; state: string }) => [r.id, r.state]), [[run.id, 'RUN_STATE_RUNNING']]);
+      const busy = await http(b, 'POST', `/v1/agents/${agent.id}:chooseAction`, { state: [0, 0, 0, 0] });
+      assert.equal(busy.status, 400, JSON.stringify(busy.body));
+      assert.equal(busy.body.details[0].reason, 'AGENT_TRAINING');
+      // WatchRun on b (NDJSON): the run, then its progress from its row, until the cancel below ends it.
+      const watching = fetch(`${b.httpAddress}/v1/runs/${run.id}:watch`).then((r) => r.text());
+      const cancelled = await must(b.httpAddress, 'POST', `/v1/runs/${run.id}:cancel`, {});
+      assert.equal(cancelled.state, 'RUN_STATE_CANCELLED');
+      assert.equal((await must(a.httpAddress, 'GET', `/v1/runs/${run.id}`)).state, 'RUN_STATE_CANCELLED');
+      const lines = (await watching).trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(lines[0].run.state, 'RUN_STATE_RUNNING');
+      assert.equal(lines.at(-1).run.state, 'RUN_STATE_CANCELLED');
+      assert.equal((await http(b, 'GET', '/v1/runs/run-nothing')).status, 404);
+    } finally {
+      await Promise.all([a.close(0), b.close(0)]);
+    }
+  });
 });

@@ -213,7 +213,7 @@ describe('the PostgreSQL store on a server that fails', () => {
     await c.connect();
     await c.query('CREATE TABLE gymhost_schema (version INTEGER NOT NULL); INSERT INTO gymhost_schema VALUES (99)');
     await c.end();
-    await assert.rejects(PostgresStore.open(url), /has schema version 99, newer than this gymhost \(2\): upgrade gymhost/);
+    await assert.rejects(PostgresStore.open(url), /has schema version 99, newer than this gymhost \(3\): upgrade gymhost/);
   });
 
   test('servers starting together on one database migrate it once; they share what each writes', async () => {
@@ -265,10 +265,14 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
     await pgServer?.stop();
   });
 
-  /** Two replicas' stores on one fresh database, with short leases. */
-  async function replicas(leaseMs = 400): Promise<[PostgresStore, PostgresStore, string]> {
+  /**
+   * Two replicas' stores on one fresh database, and a reader (no leases: a replica's loadAll
+   * leaves sessions out). Leases are short, but long enough for a loaded machine to make the
+   * calls a test makes within one.
+   */
+  async function replicas(leaseMs = 2000): Promise<[PostgresStore, PostgresStore, PostgresStore]> {
     const url = await pgServer.createDatabase();
-    return [await PostgresStore.open(url, { replica: 'replica-a', leaseMs }), await PostgresStore.open(url, { replica: 'replica-b', leaseMs }), url];
+    return [await PostgresStore.open(url, { replica: 'replica-a', leaseMs }), await PostgresStore.open(url, { replica: 'replica-b', leaseMs }), await PostgresStore.open(url, { poolSize: 1 })];
   }
 
   /** Polls until `fn` answers a value (bounded in count, not asserted in time). */
@@ -282,7 +286,7 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
   }
 
   test("a live lease keeps other replicas out; once it ends, one takes the row over with a higher epoch and the old holder's writes are fenced off", async () => {
-    const [a, b] = await replicas();
+    const [a, b, reader] = await replicas();
     try {
       await a.putEnv(env('e1'));
       await a.putAgent(agent('a1', 'e1'));
@@ -290,7 +294,7 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
       const refused = await b.claim('env', 'e1');
       assert.ok(refused && !refused.claimed);
       assert.equal(refused.holder, 'replica-a');
-      assert.ok(refused.remainingMs > 0 && refused.remainingMs <= 400);
+      assert.ok(refused.remainingMs > 0 && refused.remainingMs <= 2000);
       assert.equal(await b.claim('env', 'no-such-session'), undefined);
       await assert.rejects(b.putEnv({ ...env('e1'), owner: 'mallory' }), (err: unknown) => err instanceof DomainError && err.reason === 'LEASE_LOST' && /served by another replica/.test(err.message));
 
@@ -311,20 +315,21 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
       await assert.rejects(a.deleteEnv('e1'), (err: unknown) => err instanceof DomainError && err.reason === 'LEASE_LOST');
       assert.deepEqual(a.takeLost().sort((x, y) => x.kind.localeCompare(y.kind)), [{ kind: 'agent', id: 'a1' }, { kind: 'env', id: 'e1' }]);
       assert.equal(a.holds('env', 'e1'), false);
-      const all = await b.loadAll();
+      const all = await reader.loadAll();
       assert.deepEqual(bytes(all.envs[0].state), bytes(blob(1, 16)), "A's late write did not land");
       assert.deepEqual(all.runs, [], "A's failed checkpoint wrote nothing");
+      assert.deepEqual((await b.loadAll()).envs, [], "a replica's start-up loads no sessions (they come when called for)");
       // B writes under its lease.
       await b.putEnvStates([{ id: 'e1', state: blob(4, 16) }]);
-      assert.deepEqual(bytes((await b.loadAll()).envs[0].state), bytes(blob(4, 16)));
+      assert.deepEqual(bytes((await reader.loadAll()).envs[0].state), bytes(blob(4, 16)));
     } finally {
-      await a.close();
-      await b.close();
+      await Promise.all([a.close(), b.close(), reader.close()]);
     }
   });
 
   test('renewing keeps a lease; a renewal after a takeover reports the loss; a released lease can be claimed at once', async () => {
-    const [a, b] = await replicas(300);
+    const [a, b, reader] = await replicas();
+    await reader.close();
     try {
       await a.putEnv(env('kept'));
       await a.putEnv(env('moved'));
@@ -333,7 +338,7 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
       const renewing = (async () => {
         while (!stop) {
           assert.deepEqual(await a.renewLeases(), []);
-          await new Promise((r) => setTimeout(r, 50));
+          await new Promise((r) => setTimeout(r, 100));
         }
       })();
       for (let i = 0; i < 20; i++) {
@@ -362,7 +367,8 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
   });
 
   test('two replicas racing to claim one row: exactly one wins each round', async () => {
-    const [a, b] = await replicas(60_000);
+    const [a, b, reader] = await replicas(60_000);
+    await reader.close();
     try {
       await a.putEnv(env('raced'));
       await a.releaseLease('env', 'raced');

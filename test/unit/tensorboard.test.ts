@@ -249,7 +249,7 @@ test("a Train run writes CleanRL's scalars at the global env step: returns, leng
         ANONYMOUS,
         undefined,
       );
-      const run = agents.getRun({ id: summary!.run }, ANONYMOUS).run!;
+      const run = (await agents.getRun({ id: summary!.run }, ANONYMOUS)).run!;
       const records = agents.getHistory({ id: agent.id, offset: 0, limit: 0 }, ANONYMOUS).records;
       const events = await eventsOf(await onlyEventFile(path.join(dir, safePathComponent(ANONYMOUS.user), run.id)));
       assert.equal(events[0].fileVersion, FILE_VERSION);

@@ -16,12 +16,19 @@
  *   the last successful renewal is older than the lease time, nothing is served before the
  *   leases are renewed or claimed again: a replica never acknowledges a call on a row another
  *   may hold.
+ * - Training runs execute on the replica serving their agent. Runs that no replica executes
+ *   (their replica died, or stopped cleanly) are a queue: at every renewal, a replica with free
+ *   worker threads takes the oldest ones (FOR UPDATE SKIP LOCKED) with their agent's lease, brings
+ *   their env session here and resumes them from their last checkpoint. Calls on a run another
+ *   replica executes are answered from its row; CancelRun is recorded in the row and sent to the
+ *   executor.
  */
 import { DomainError } from '../../core/errors.js';
-import type { AgentRow, EnvRow } from '../../store/store.js';
+import type { AgentRow, EnvRow, RunRow } from '../../store/store.js';
+import { TrainingRun } from '../services/training-run.js';
 import type { LeaseKind, PostgresStore } from '../../store/postgres-store.js';
 import type { EnvService } from '../services/env-service.js';
-import type { AgentService } from '../services/agent-service.js';
+import type { AgentService, SharedRuns } from '../services/agent-service.js';
 import type { Logger } from '../observability/logger.js';
 import { resourcesOf } from './resources.js';
 
@@ -35,19 +42,27 @@ export interface ReplicaLeaseOptions {
   readonly leaseMs: number;
   /** How long a call waits for another replica to hand a row over, ms (default 5,000). */
   readonly handoverWaitMs?: number;
+  /** Training runs this replica executes at once at most (its worker threads). */
+  readonly maxRuns: number;
   /** Monotonic clock, ms (tests inject one). */
   readonly now?: () => number;
 }
 
 type HandoverMessage =
   | { readonly type: 'handover'; readonly to: string; readonly from: string; readonly kind: LeaseKind; readonly id: string }
-  | { readonly type: 'released'; readonly by: string; readonly kind: LeaseKind; readonly id: string };
+  | { readonly type: 'released'; readonly by: string; readonly kind: LeaseKind; readonly id: string }
+  /** The holder will not hand the row over now (e.g. its agent trains): the caller answers this error. */
+  | { readonly type: 'refused'; readonly by: string; readonly kind: LeaseKind; readonly id: string; readonly code: string; readonly reason: string; readonly message: string }
+  /** CancelRun of a run another replica executes. */
+  | { readonly type: 'cancel'; readonly run: string };
 
-export class ReplicaLeases {
+export class ReplicaLeases implements SharedRuns {
   /** Calls bringing a row here, by `${kind}:${id}`: one claim per row however many calls wait. */
   private readonly arriving = new Map<string, Promise<void>>();
-  /** Waiters for a 'released' message, by `${kind}:${id}`. */
+  /** Waiters for a 'released' or 'refused' message, by `${kind}:${id}`. */
   private readonly releaseWaiters = new Map<string, Set<() => void>>();
+  /** Refusals received, by `${kind}:${id}`, for the waiters to answer. */
+  private readonly refusals = new Map<string, DomainError>();
   private readonly now: () => number;
   private readonly handoverWaitMs: number;
   /** Monotonic time until which the leases held are certainly still this replica's. */
@@ -166,8 +181,13 @@ export class ReplicaLeases {
         askAgainAt = this.now() + 1000;
         await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'handover', to: claim.holder, from: this.options.name, kind, id } satisfies HandoverMessage));
       }
-      // Woken by the holder's 'released', or claim again after a short wait (a lost message, an ending lease).
+      // Woken by the holder's 'released' or 'refused', or claim again after a short wait (a lost message, an ending lease).
       await this.releasedOrTimeout(`${kind}:${id}`, Math.min(left, 250, claim.remainingMs + 10));
+      const refused = this.refusals.get(`${kind}:${id}`);
+      if (refused) {
+        this.refusals.delete(`${kind}:${id}`);
+        throw refused;
+      }
     }
   }
 
@@ -211,10 +231,16 @@ export class ReplicaLeases {
     } catch {
       return;
     }
-    if (msg.type === 'released') {
-      for (const wake of [...(this.releaseWaiters.get(`${msg.kind}:${msg.id}`) ?? [])]) wake();
+    if (msg.type === 'released' || msg.type === 'refused') {
+      const waiters = this.releaseWaiters.get(`${msg.kind}:${msg.id}`);
+      if (!waiters) return;
+      if (msg.type === 'refused') this.refusals.set(`${msg.kind}:${msg.id}`, new DomainError(msg.code as DomainError['code'], msg.message, '', msg.reason));
+      for (const wake of [...waiters]) wake();
     } else if (msg.type === 'handover' && msg.to === this.options.name) {
       void this.handOver(msg.kind, msg.id, msg.from);
+    } else if (msg.type === 'cancel') {
+      const run = this.agents.runs.get(msg.run);
+      if (run?.running) run.controller?.abort('cancel');
     }
   }
 
@@ -229,7 +255,64 @@ export class ReplicaLeases {
       await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'released', by: this.options.name, kind, id } satisfies HandoverMessage));
       this.logger.info({ kind, id, to }, 'handed over to another replica');
     } catch (err) {
+      if (err instanceof DomainError && err.reason === 'HANDOVER_BUSY') {
+        // Busy (a training run): the caller answers as this replica would.
+        const refusal = kind === 'agent' ? new DomainError('FAILED_PRECONDITION', `agent ${id} is training (on replica ${this.options.name}); cancel its run or wait for it`, '', 'AGENT_TRAINING') : err;
+        await this.store
+          .notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'refused', by: this.options.name, kind, id, code: refusal.code, reason: refusal.reason, message: refusal.message } satisfies HandoverMessage))
+          .catch(() => {});
+        return;
+      }
       this.logger.warn({ kind, id, to, err: (err as Error)?.message }, 'could not hand over; it stays here');
+    }
+  }
+
+  // ---- training runs (SharedRuns) ----
+
+  get(id: string): Promise<RunRow | undefined> {
+    return this.store.getRun(id);
+  }
+
+  list(filter: { owner?: string; agent?: string }): Promise<RunRow[]> {
+    return this.store.listRuns(filter);
+  }
+
+  /** Records the cancel, tells the replicas, and waits (bounded) for the executor to end the run. */
+  async cancel(run: RunRow): Promise<void> {
+    if (!(await this.store.requestRunCancel(run.id))) return;
+    await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'cancel', run: run.id } satisfies HandoverMessage));
+    const deadline = this.now() + this.handoverWaitMs;
+    while (this.now() < deadline) {
+      const row = await this.store.getRun(run.id);
+      if (!row || row.state !== 'running') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Takes runs no replica executes, as many as this replica has free worker threads for, and resumes them here. */
+  private async takeOrphanedRuns(): Promise<void> {
+    const executing = [...this.agents.runs.values()].filter((r) => r.running && r.controller).map((r) => r.id);
+    const free = this.options.maxRuns - executing.length;
+    if (free <= 0) return;
+    const claimed = await this.store.claimOrphanedRuns(free, executing);
+    for (const c of claimed) {
+      const run = TrainingRun.fromRow(c.run);
+      try {
+        if (!this.agents.hasAgent(c.agent.id)) await this.agents.restoreAgent(c.agent);
+        await this.ensure('env', run.env);
+        if (c.cancelRequested) {
+          run.end('cancelled');
+          await this.store.putRun(run.toRow());
+          this.agents.runs.set(run.id, run);
+          continue;
+        }
+        this.agents.resumeRun(run);
+        this.logger.info({ run: run.id, agent: run.agent, from: c.previousHolder }, 'resumed a training run from its last checkpoint');
+      } catch (err) {
+        this.logger.warn({ run: run.id, err: (err as Error)?.message }, 'could not resume a training run here; another replica may');
+        await this.store.releaseLease('agent', c.agent.id).catch(() => {});
+        this.agents.dropLost(c.agent.id);
+      }
     }
   }
 
@@ -246,18 +329,40 @@ export class ReplicaLeases {
       // The database extended the leases after `started`: they hold until at least then + lease time.
       this.validUntil = started + this.options.leaseMs;
       for (const { kind, id } of lost) {
+        this.stopRunsOn(kind, id);
         if (kind === 'env') this.envs.dropLost(id);
         else this.agents.dropLost(id);
         this.logger.warn({ kind, id }, 'lease lost to another replica; no longer served here');
       }
+      await this.takeOrphanedRuns();
     } catch (err) {
       this.logger.warn({ err: (err as Error)?.message }, 'could not renew leases');
       if (this.now() > this.validUntil) this.dropAll();
     }
   }
 
+  /**
+   * Stops the runs here that train an agent, or on an env session, whose lease was lost: they
+   * stop as at a shutdown (their last checkpoint stands; the replica that took the row resumes them).
+   */
+  private stopRunsOn(kind: LeaseKind, id: string): void {
+    for (const run of this.agents.runs.values()) {
+      if (run.running && run.controller && (kind === 'agent' ? run.agent === id : run.env === id)) {
+        run.controller.abort('shutdown');
+        // Calls on it are answered from its row from now on (the replica resuming it writes that).
+        void run.whenEnded().then(() => this.agents.runs.delete(run.id));
+      }
+    }
+  }
+
   /** The leases may have ended: stop serving every row (they come back through ensure()). */
   private dropAll(): void {
+    for (const run of this.agents.runs.values()) {
+      if (run.running && run.controller) {
+        run.controller.abort('shutdown');
+        void run.whenEnded().then(() => this.agents.runs.delete(run.id));
+      }
+    }
     for (const c of [...this.envs.saveCandidates()]) this.envs.dropLost(c.id);
     for (const c of [...this.agents.saveCandidates()]) this.agents.dropLost(c.id);
   }

@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import { DomainError, failedPrecondition, invalidArgument, notFound } from '../../core/errors.js';
-import type { AgentRow, Store } from '../../store/store.js';
+import type { AgentRow, RunRow, Store } from '../../store/store.js';
 import type { Logger } from '../observability/logger.js';
 import type { EnvBatchState } from '../../core/envs/types.js';
 import { meanOf, type RunEvaluationRecord, type TrainLoopState } from '../../core/training/train.js';
@@ -173,7 +173,20 @@ const KIND_DESCRIPTIONS: Record<string, string> = {
  * Agents live in their own SessionStore; ones created for an env session remember it as
  * their default env for Train and Evaluate.
  */
+/** Replicas: training runs another replica executes, read and cancelled through the shared database. */
+export interface SharedRuns {
+  get(id: string): Promise<RunRow | undefined>;
+  list(filter: { owner?: string; agent?: string }): Promise<RunRow[]>;
+  /** Asks the replica executing `run` to cancel it and resolves once it ended (or after a bounded wait). */
+  cancel(run: RunRow): Promise<void>;
+}
+
+/** How often a watcher of a run executed by another replica reads its row, ms. */
+const SHARED_RUN_POLL_MS = 500;
+
 export class AgentService {
+  /** Replicas: runs executed elsewhere (ReplicaLeases); undefined on one server. */
+  sharedRuns: SharedRuns | undefined = undefined;
   readonly agents: SessionStore<AgentSession>;
   /** Training runs by id: running ones and those that ended (kept in the store too). */
   readonly runs = new Map<string, TrainingRun>();
@@ -427,7 +440,7 @@ export class AgentService {
     if (req.async && req.stream) throw invalidArgument('stream', 'async and stream exclude each other: an async run is followed with WatchRun', 'CONFLICTING_FIELDS');
     this.usage?.checkCreate(caller, 'concurrentTrains', 0, 'this Train call');
     const request: TrainRequest = { ...req, env: env.id, evalEpisodes: req.evalEverySteps > 0 ? req.evalEpisodes || DEFAULT_EVAL_EPISODES : req.evalEpisodes };
-    const run = new TrainingRun(TrainingRun.newId(), caller.user, session.id, env.id, request, Date.now(), TrainingRun.initialLoop(req.evalEverySteps));
+    const run = new TrainingRun(TrainingRun.newId(session.id), caller.user, session.id, env.id, request, Date.now(), TrainingRun.initialLoop(req.evalEverySteps));
     const controller = new AbortController();
     this.claim(run, session, env, caller.user, controller);
     try {
@@ -684,14 +697,20 @@ export class AgentService {
     await Promise.all(running.map((r) => r.whenEnded()));
   }
 
-  getRun(req: GetRunRequest, caller: Caller): GetRunResponse {
-    return { run: this.runOf(req.id, caller, 'read').toProto() };
+  async getRun(req: GetRunRequest, caller: Caller): Promise<GetRunResponse> {
+    return { run: (await this.runOrRow(req.id, caller, 'read')).toProto() };
   }
 
-  listRuns(req: ListRunsRequest, caller: Caller): ListRunsResponse {
+  async listRuns(req: ListRunsRequest, caller: Caller): Promise<ListRunsResponse> {
     const state = req.state === RunState.RUN_STATE_UNSPECIFIED ? undefined : runStateName(req.state);
     if (req.state !== RunState.RUN_STATE_UNSPECIFIED && !state) throw invalidArgument('state', `state must be a RunState (RUN_STATE_RUNNING, _SUCCEEDED, _CANCELLED, _FAILED), got ${req.state}`, 'OUT_OF_RANGE');
-    const runs = [...this.runs.values()]
+    const all = new Map(this.runs);
+    if (this.sharedRuns) {
+      // Runs of other replicas, as their last checkpoint wrote them (this replica's own are live).
+      const owner = req.owner || (seesEveryone(caller) ? undefined : caller.user);
+      for (const row of await this.sharedRuns.list({ owner, agent: req.agent || undefined })) if (!all.has(row.id)) all.set(row.id, TrainingRun.fromRow(row));
+    }
+    const runs = [...all.values()]
       .filter((r) => mayAccess(caller, r.owner, 'read') && (seesEveryone(caller) || r.owner === caller.user))
       .filter((r) => (!req.agent || r.agent === req.agent) && (!req.owner || r.owner === req.owner) && (!state || r.state === state))
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1));
@@ -699,6 +718,11 @@ export class AgentService {
   }
 
   async cancelRun(req: CancelRunRequest, caller: Caller): Promise<CancelRunResponse> {
+    if (this.sharedRuns && !this.runs.has(req.id)) {
+      const row = await this.sharedRunRow(req.id, caller, 'write');
+      if (row.state === 'running') await this.sharedRuns.cancel(row);
+      return { run: TrainingRun.fromRow((await this.sharedRuns.get(req.id)) ?? row).toProto() };
+    }
     const run = this.runOf(req.id, caller, 'write');
     if (run.running) {
       run.controller?.abort('cancel');
@@ -709,6 +733,7 @@ export class AgentService {
 
   /** WatchRun: the run now, its events as they come, the run as it ended; resolves when it has ended. */
   async watchRun(req: WatchRunRequest, caller: Caller, emit: (e: WatchRunResponse['event']) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    if (this.sharedRuns && !this.runs.has(req.id)) return this.watchSharedRun(req, caller, emit, signal);
     const run = this.runOf(req.id, caller, 'read');
     const first = run.toProto();
     if (!run.running) {
@@ -755,7 +780,7 @@ export class AgentService {
   }
 
   async exportRunCheckpoint(req: ExportRunCheckpointRequest, caller: Caller): Promise<ExportRunCheckpointResponse> {
-    const run = this.runOf(req.id, caller, 'read');
+    const run = await this.runOrRow(req.id, caller, 'read');
     const which = req.checkpoint === RunCheckpoint.RUN_CHECKPOINT_LAST ? 'last' : req.checkpoint === RunCheckpoint.RUN_CHECKPOINT_UNSPECIFIED || req.checkpoint === RunCheckpoint.RUN_CHECKPOINT_BEST ? 'best' : undefined;
     if (!which) throw invalidArgument('checkpoint', `checkpoint must be RUN_CHECKPOINT_BEST or RUN_CHECKPOINT_LAST, got ${req.checkpoint}`, 'OUT_OF_RANGE');
     const row = await this.store?.getRunCheckpoint(run.id, which);
@@ -770,6 +795,52 @@ export class AgentService {
     }
     const evaluation = row.evaluation as RunEvaluationRecord | null;
     return { format: SNAPSHOT_FORMAT, data: Buffer.from(row.snapshot), steps: row.steps, evaluation: evaluation ? runEvaluationToProto(evaluation) : undefined };
+  }
+
+  /**
+   * WatchRun of a run another replica executes: the run as its last checkpoint wrote it, then
+   * its new evaluations and the run again at each checkpoint (read every SHARED_RUN_POLL_MS)
+   * until it ends. Episode records stay with the executing replica (and `replay` gets none).
+   */
+  private async watchSharedRun(req: WatchRunRequest, caller: Caller, emit: (e: WatchRunResponse['event']) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    let row = await this.sharedRunRow(req.id, caller, 'read');
+    let run = TrainingRun.fromRow(row);
+    await emit({ $case: 'run', value: run.toProto() });
+    let seenEvaluations = run.loop.evaluations.length;
+    let updatedAt = row.updatedAt;
+    while (run.running && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SHARED_RUN_POLL_MS);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (signal?.aborted) return;
+      const next = await this.sharedRuns!.get(req.id);
+      if (!next) return;
+      row = next;
+      if (row.updatedAt === updatedAt) continue;
+      updatedAt = row.updatedAt;
+      run = TrainingRun.fromRow(row);
+      for (const e of run.loop.evaluations.slice(seenEvaluations)) await emit({ $case: 'evaluation', value: runEvaluationToProto(e) });
+      seenEvaluations = run.loop.evaluations.length;
+      await emit({ $case: 'run', value: run.toProto() });
+    }
+  }
+
+  /** Run `id` from this replica's runs, else (replicas) from the shared database; the same access checks as runOf. */
+  private async runOrRow(id: string, caller: Caller, access: Access): Promise<TrainingRun> {
+    if (!this.sharedRuns || this.runs.has(id)) return this.runOf(id, caller, access);
+    return TrainingRun.fromRow(await this.sharedRunRow(id, caller, access));
+  }
+
+  private async sharedRunRow(id: string, caller: Caller, access: Access): Promise<RunRow> {
+    if (!id) throw invalidArgument('id', 'id is required', 'MISSING_ID');
+    const row = await this.sharedRuns!.get(id);
+    if (row && !mayAccess(caller, row.owner, access) && mayAccess(caller, row.owner, 'read')) throw readOnly(`training run '${id}'`, 'id');
+    if (!row || !mayAccess(caller, row.owner, access)) throw notFound('id', `training run '${id}' does not exist`, 'RUN_NOT_FOUND');
+    return row;
   }
 
   /** Run `id` if `caller` may access it; PERMISSION_DENIED if it may only read it; NOT_FOUND like a missing id otherwise. */

@@ -83,9 +83,19 @@ export class TrainingRun {
     this.ended = new Promise((resolve) => (this.markEnded = resolve));
   }
 
-  /** A new unguessable run id. */
-  static newId(): string {
-    return `run-${randomBytes(9).toString('base64url')}`;
+  /**
+   * A new unguessable run id that carries its agent's id: `run-<agent id>-<12 random
+   * characters>`, so that a proxy routes calls on the run like calls on its agent, to the
+   * replica serving both (agentOfRunId; gymhost nginx-config).
+   */
+  static newId(agentId: string): string {
+    return `run-${agentId}-${randomBytes(9).toString('base64url')}`;
+  }
+
+  /** The agent id a run id carries (ids of gymhost before they carried one: undefined). */
+  static agentOfRunId(runId: string): string | undefined {
+    const m = /^run-([A-Za-z0-9_-]{12})-[A-Za-z0-9_-]{12}$/.exec(runId);
+    return m?.[1];
   }
 
   /** The loop state a fresh run starts from, with its first evaluation due at `everySteps`. */
