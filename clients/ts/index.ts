@@ -78,10 +78,13 @@ export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 /** Metadata key a proxy in front of replicas routes gRPC calls by (gymhost nginx-config). */
 export const ROUTE_KEY = 'gymhost-route';
 
-/** The session, agent or run a request names (its `id`, else its `env`), or undefined for creates and lists. */
+/** A run id carries its agent's id (run-<agent id>-<12 characters>): calls on it route like the agent's. */
+const RUN_ID = /^run-([A-Za-z0-9_-]{12})-[A-Za-z0-9_-]{12}$/;
+
+/** The session, agent or run a request names (its `id`, else its `env`; a run's agent), or undefined for creates and lists. */
 function routeOf(request: unknown): string | undefined {
   const r = request as { id?: unknown; env?: unknown } | undefined;
-  if (typeof r?.id === 'string' && r.id) return r.id;
+  if (typeof r?.id === 'string' && r.id) return RUN_ID.exec(r.id)?.[1] ?? r.id;
   if (typeof r?.env === 'string' && r.env) return r.env;
   return undefined;
 }
