@@ -7,8 +7,10 @@
  * split a 64-bit output in two halves, low half first, and keep the high half buffered as
  * NumPy's PCG64 does (has_uint32 / uinteger).
  *
- * Seeding uses BigInt (allocates); every draw runs on 16-bit limbs in local float64
- * arithmetic (exact) and allocates nothing, so per-step use is fine.
+ * Seeding uses BigInt (allocates); every draw runs on 24-bit limbs in local float64
+ * arithmetic (exact) and allocates nothing, so per-step use is fine. pcg64Seed and
+ * pcg64Uniform do the same on generator states kept side by side in one Uint32Array (a
+ * batch of env copies), without a NumpyGenerator object per copy.
  */
 
 const MASK32 = 0xffffffffn;
@@ -74,7 +76,116 @@ export function seedSequenceState(seed: number, nWords32: number): Uint32Array {
 /** PCG_DEFAULT_MULTIPLIER_128 as six 24-bit limbs, low first (the top one holds 8 bits). */
 const [L0, L1, L2, L3, L4, L5] = Array.from({ length: 6 }, (_, k) => Number((PCG_MULT >> BigInt(24 * k)) & 0xffffffn));
 const TWO_POW_53 = 9007199254740992;
+const TWO_POW_MINUS_24 = 1 / 16777216;
 const UINT32_MAX = 0xffffffff;
+
+/**
+ * Seeds the PCG64 generator whose 8 words (the 128-bit state, then the 128-bit increment,
+ * 32 bits each, low first: NumpyGenerator.saveTo's layout) are into[offset, offset + 8), as
+ * `np.random.default_rng(seed)` seeds it. Uses BigInt (allocates).
+ */
+export function pcg64Seed(seed: number, into: Uint32Array, offset: number): void {
+  const w = seedSequenceState(seed, 8);
+  // generate_state(4, uint64): little-endian pairs of words; state = v0 << 64 | v1, inc = v2 << 64 | v3.
+  const u64 = (k: number) => (BigInt(w[2 * k + 1]) << 32n) | BigInt(w[2 * k]);
+  const initState = (u64(0) << 64n) | u64(1);
+  const initSeq = (u64(2) << 64n) | u64(3);
+  const inc = ((initSeq << 1n) | 1n) & MASK128;
+  let state = (0n * PCG_MULT + inc) & MASK128;
+  state = (state + initState) & MASK128;
+  state = (state * PCG_MULT + inc) & MASK128;
+  for (let k = 0; k < 4; k++) {
+    into[offset + k] = Number((state >> BigInt(32 * k)) & MASK32);
+    into[offset + 4 + k] = Number((inc >> BigInt(32 * k)) & MASK32);
+  }
+}
+
+/**
+ * Whether from[offset, offset + 8) is a PCG64 state pcg64Seed or NumpyGenerator.saveTo could
+ * have written: 32-bit unsigned integers with an odd increment.
+ */
+export function isPcg64State(from: ArrayLike<number>, offset: number): boolean {
+  for (let k = 0; k < 8; k++) {
+    const x = from[offset + k];
+    if (!Number.isInteger(x) || x < 0 || x > UINT32_MAX) return false;
+  }
+  return (from[offset + 4] & 1) === 1;
+}
+
+/**
+ * `count` draws of `uniform(low, high)` (low + (high - low) * random()) from the PCG64
+ * generator whose 8 words are words[o, o + 8) (pcg64Seed's layout), into
+ * out[outOffset, outOffset + count): what a NumpyGenerator in that state answers to `count`
+ * uniform calls, bit for bit, and the words advance as its state does. Generators of many
+ * copies can live side by side in one array. Allocates nothing.
+ *
+ * The state is unpacked into 24-bit limbs once, advanced `count` times in local float64
+ * arithmetic (exact: see NumpyGenerator's advance) and packed back once.
+ */
+export function pcg64Uniform(words: Uint32Array, o: number, low: number, high: number, out: Float64Array, outOffset: number, count: number): void {
+  const w0 = words[o], w1 = words[o + 1], w2 = words[o + 2], w3 = words[o + 3];
+  const i0 = words[o + 4], i1 = words[o + 5], i2 = words[o + 6], i3 = words[o + 7];
+  // State and increment as 24-bit limbs, low first (the top limb holds 8 bits).
+  let a0 = w0 & 0xffffff;
+  let a1 = (w0 >>> 24) | ((w1 & 0xffff) << 8);
+  let a2 = (w1 >>> 16) | ((w2 & 0xff) << 16);
+  let a3 = w2 >>> 8;
+  let a4 = w3 & 0xffffff;
+  let a5 = w3 >>> 24;
+  const c0 = i0 & 0xffffff;
+  const c1 = (i0 >>> 24) | ((i1 & 0xffff) << 8);
+  const c2 = (i1 >>> 16) | ((i2 & 0xff) << 16);
+  const c3 = i2 >>> 8;
+  const c4 = i3 & 0xffffff;
+  const c5 = i3 >>> 24;
+  const span = high - low;
+  for (let k = 0; k < count; k++) {
+    let col = a0 * L0 + c0;
+    let carry = Math.floor(col * TWO_POW_MINUS_24);
+    const r0 = col - carry * 16777216;
+    col = a0 * L1 + a1 * L0 + c1 + carry;
+    carry = Math.floor(col * TWO_POW_MINUS_24);
+    const r1 = col - carry * 16777216;
+    col = a0 * L2 + a1 * L1 + a2 * L0 + c2 + carry;
+    carry = Math.floor(col * TWO_POW_MINUS_24);
+    const r2 = col - carry * 16777216;
+    col = a0 * L3 + a1 * L2 + a2 * L1 + a3 * L0 + c3 + carry;
+    carry = Math.floor(col * TWO_POW_MINUS_24);
+    const r3 = col - carry * 16777216;
+    col = a0 * L4 + a1 * L3 + a2 * L2 + a3 * L1 + a4 * L0 + c4 + carry;
+    carry = Math.floor(col * TWO_POW_MINUS_24);
+    const r4 = col - carry * 16777216;
+    col = a0 * L5 + a1 * L4 + a2 * L3 + a3 * L2 + a4 * L1 + a5 * L0 + c5 + carry;
+    // The low 8 bits: & truncates the (integer, < 2^53) column modulo 2^32 exactly; a float % is a C call.
+    const r5 = col & 0xff;
+    a0 = r0;
+    a1 = r1;
+    a2 = r2;
+    a3 = r3;
+    a4 = r4;
+    a5 = r5;
+    // XSL-RR of the new state (see NumpyGenerator's advance), then random()'s top 53 bits.
+    const s0 = r0 | (r1 << 24);
+    const s1 = (r1 >>> 8) | (r2 << 16);
+    const s2 = (r2 >>> 16) | (r3 << 8);
+    const s3 = r4 | (r5 << 24);
+    const xh = s3 ^ s1;
+    const xl = s2 ^ s0;
+    const rot = (s3 >>> 26) & 31;
+    // rot >= 32 (the state's top bit) swaps the halves first; then a rotation by rot < 32,
+    // written without branches: (x << 1) << (31 - rot) is x << (32 - rot), and 0 for rot = 0.
+    const swap = (xh ^ xl) & (s3 >> 31);
+    const h = xh ^ swap;
+    const l = xl ^ swap;
+    const hi = ((h >>> rot) | ((l << 1) << (31 - rot))) >>> 0;
+    const lo = ((l >>> rot) | ((h << 1) << (31 - rot))) >>> 0;
+    out[outOffset + k] = low + span * ((hi * 2097152 + (lo >>> 11)) / TWO_POW_53);
+  }
+  words[o] = a0 | (a1 << 24);
+  words[o + 1] = (a1 >>> 8) | (a2 << 16);
+  words[o + 2] = (a2 >>> 16) | (a3 << 8);
+  words[o + 3] = a4 | (a5 << 24);
+}
 
 /** A NumPy Generator over PCG64, seeded as `np.random.default_rng(seed)`. */
 export class NumpyGenerator {
@@ -97,19 +208,7 @@ export class NumpyGenerator {
 
   /** Restarts from `seed` (an integer in [0, 2^53)); the 32-bit buffer is emptied, as a new NumPy generator's is. */
   seed(seed: number): void {
-    const w = seedSequenceState(seed, 8);
-    // generate_state(4, uint64): little-endian pairs of words; state = v0 << 64 | v1, inc = v2 << 64 | v3.
-    const u64 = (k: number) => (BigInt(w[2 * k + 1]) << 32n) | BigInt(w[2 * k]);
-    const initState = (u64(0) << 64n) | u64(1);
-    const initSeq = (u64(2) << 64n) | u64(3);
-    const inc = ((initSeq << 1n) | 1n) & MASK128;
-    let state = (0n * PCG_MULT + inc) & MASK128;
-    state = (state + initState) & MASK128;
-    state = (state * PCG_MULT + inc) & MASK128;
-    for (let k = 0; k < 4; k++) {
-      this.words[k] = Number((state >> BigInt(32 * k)) & MASK32);
-      this.words[4 + k] = Number((inc >> BigInt(32 * k)) & MASK32);
-    }
+    pcg64Seed(seed, this.words, 0);
     this.hasUint32 = false;
     this.uinteger = 0;
   }
@@ -120,7 +219,9 @@ export class NumpyGenerator {
     // The state as 24-bit limbs, low first (the top limb holds 8 bits); the schoolbook product
     // mod 2^128, column by column (each column < 6 * 2^48 + 2^28 < 2^53, exact in float64),
     // plus the increment's limb and the carry. The carry is a floor of a division by 2^24
-    // (exact), not a float modulo: this runs once per draw.
+    // (exact), not a float modulo (a C call): this runs once per draw. Every partial sum is an
+    // integer below 2^53, so the order of the additions does not change the column; the carry
+    // comes last, so the products need not wait for the previous column.
     const w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
     const a0 = w0 & 0xffffff;
     const a1 = (w0 >>> 24) | ((w1 & 0xffff) << 8);
@@ -132,20 +233,21 @@ export class NumpyGenerator {
     let col = a0 * L0 + (i0 & 0xffffff);
     let carry = Math.floor(col / 16777216);
     const r0 = col - carry * 16777216;
-    col = carry + a0 * L1 + a1 * L0 + ((i0 >>> 24) | ((i1 & 0xffff) << 8));
+    col = a0 * L1 + a1 * L0 + ((i0 >>> 24) | ((i1 & 0xffff) << 8)) + carry;
     carry = Math.floor(col / 16777216);
     const r1 = col - carry * 16777216;
-    col = carry + a0 * L2 + a1 * L1 + a2 * L0 + ((i1 >>> 16) | ((i2 & 0xff) << 16));
+    col = a0 * L2 + a1 * L1 + a2 * L0 + ((i1 >>> 16) | ((i2 & 0xff) << 16)) + carry;
     carry = Math.floor(col / 16777216);
     const r2 = col - carry * 16777216;
-    col = carry + a0 * L3 + a1 * L2 + a2 * L1 + a3 * L0 + (i2 >>> 8);
+    col = a0 * L3 + a1 * L2 + a2 * L1 + a3 * L0 + (i2 >>> 8) + carry;
     carry = Math.floor(col / 16777216);
     const r3 = col - carry * 16777216;
-    col = carry + a0 * L4 + a1 * L3 + a2 * L2 + a3 * L1 + a4 * L0 + (i3 & 0xffffff);
+    col = a0 * L4 + a1 * L3 + a2 * L2 + a3 * L1 + a4 * L0 + (i3 & 0xffffff) + carry;
     carry = Math.floor(col / 16777216);
     const r4 = col - carry * 16777216;
-    col = carry + a0 * L5 + a1 * L4 + a2 * L3 + a3 * L2 + a4 * L1 + a5 * L0 + (i3 >>> 24);
-    const r5 = col % 256;
+    col = a0 * L5 + a1 * L4 + a2 * L3 + a3 * L2 + a4 * L1 + a5 * L0 + (i3 >>> 24) + carry;
+    // The low 8 bits: & truncates the (integer, < 2^53) column modulo 2^32 exactly; a float % is a C call.
+    const r5 = col & 0xff;
     w[0] = (r0 | (r1 << 24)) >>> 0;
     w[1] = ((r1 >>> 8) | (r2 << 16)) >>> 0;
     w[2] = ((r2 >>> 16) | (r3 << 8)) >>> 0;
@@ -264,11 +366,7 @@ export class NumpyGenerator {
    * back); false (unchanged) unless they are 32-bit unsigned integers with an odd increment.
    */
   loadFrom(from: ArrayLike<number>, offset: number): boolean {
-    for (let k = 0; k < 8; k++) {
-      const x = from[offset + k];
-      if (!Number.isInteger(x) || x < 0 || x > 0xffffffff) return false;
-    }
-    if ((from[offset + 4] & 1) === 0) return false;
+    if (!isPcg64State(from, offset)) return false;
     for (let k = 0; k < 8; k++) this.words[k] = from[offset + k];
     this.hasUint32 = false;
     this.uinteger = 0;

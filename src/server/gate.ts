@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DomainError } from '../core/errors.js';
 import type { Caller } from '../core/sessions/caller.js';
 import type { Authenticator } from './auth/authenticator.js';
-import type { Logger } from './observability/logger.js';
-import type { Metrics } from './observability/metrics.js';
+import { RequestLog, type Logger } from './observability/logger.js';
+import type { Metrics, RpcSeries } from './observability/metrics.js';
 import type { UsageTracker } from './usage.js';
 import type { Locate } from './cluster/resources.js';
 
@@ -48,6 +48,34 @@ export interface OpenStream {
   endForShutdown(message: string): void;
 }
 
+/**
+ * What the calls of one method and transport share, made on its first call: the request
+ * lines' logger (method and transport serialized once) and the metric series of its codes
+ * (the OK one at hand), so that a call's end looks nothing up by label text.
+ */
+class Route {
+  readonly log: RequestLog;
+  readonly ok: RpcSeries;
+  private readonly byCode = new Map<string, RpcSeries>();
+
+  constructor(
+    private readonly metrics: Metrics,
+    logger: Logger,
+    readonly method: string,
+    readonly transport: Transport,
+  ) {
+    this.log = new RequestLog(logger, method, transport);
+    this.ok = metrics.rpc.get(method, transport, 'OK');
+  }
+
+  series(code: string): RpcSeries {
+    if (code === 'OK') return this.ok;
+    let s = this.byCode.get(code);
+    if (!s) this.byCode.set(code, (s = this.metrics.rpc.get(this.method, this.transport, code)));
+    return s;
+  }
+}
+
 /** A CallScope of Gate.begin (a class: no closures made per call). */
 class Scope implements CallScope {
   caller: Caller | undefined = undefined;
@@ -57,9 +85,16 @@ class Scope implements CallScope {
   constructor(
     private readonly gate: Gate,
     readonly requestId: string,
-    readonly method: string,
-    readonly transport: Transport,
+    readonly route: Route,
   ) {}
+
+  get method(): string {
+    return this.route.method;
+  }
+
+  get transport(): Transport {
+    return this.route.transport;
+  }
 
   end(err?: unknown): void {
     if (this.done) return;
@@ -82,7 +117,8 @@ export class Gate {
    * (ReplicaLeases.locate); undefined on one server.
    */
   locate: Locate | undefined = undefined;
-  private readonly requestLoggers = new Map<string, Logger>();
+  /** Routes by method, of each transport. */
+  private readonly routes: Record<Transport, Map<string, Route>> = { grpc: new Map(), rest: new Map() };
 
   constructor(
     private readonly auth: Authenticator,
@@ -94,35 +130,27 @@ export class Gate {
 
   begin(method: string, transport: Transport, clientRequestId?: string): CallScope {
     const requestId = clientRequestId && REQUEST_ID.test(clientRequestId) ? clientRequestId : newRequestId();
-    return new Scope(this, requestId, method, transport);
+    const routes = this.routes[transport];
+    let route = routes.get(method);
+    if (!route) routes.set(method, (route = new Route(this.metrics, this.logger, method, transport)));
+    return new Scope(this, requestId, route);
   }
 
   /** Logs a call's end and records its code and latency (Scope.end, once per call). */
-  ended(scope: CallScope, start: number, err: unknown): void {
-    const { requestId, method, transport } = scope;
+  ended(scope: Scope, start: number, err: unknown): void {
+    const { requestId, route } = scope;
     const code = err === undefined ? 'OK' : err instanceof DomainError ? err.code : 'INTERNAL';
     const seconds = (performance.now() - start) / 1000;
-    this.metrics.rpcTotal.inc({ method, transport, code });
-    this.metrics.rpcDuration.observe({ method, transport, code }, seconds);
+    route.series(code).record(seconds);
     if (err instanceof DomainError && err.code === 'RESOURCE_EXHAUSTED') this.metrics.quotaRefusals.inc({ reason: err.reason || 'RESOURCE_EXHAUSTED' });
     const durationMs = Math.round(seconds * 1e6) / 1000;
+    const caller = scope.caller;
     if (code === 'INTERNAL') {
-      this.logger.error({ reqId: requestId, user: scope.caller?.user, role: scope.caller?.role, method, transport, code, durationMs, err }, 'request failed: internal error');
+      const { method, transport } = route;
+      this.logger.error({ reqId: requestId, user: caller?.user, role: caller?.role, method, transport, code, durationMs, err }, 'request failed: internal error');
       return;
     }
-    const fields = { reqId: requestId, user: scope.caller?.user, role: scope.caller?.role, code, durationMs };
-    this.requestLogger(method, transport).info(err instanceof DomainError ? { ...fields, reason: err.reason } : fields, 'request');
-  }
-
-  /** Request lines' logger of a method and transport: a child with those two fields serialized once, not per line. */
-  private requestLogger(method: string, transport: Transport): Logger {
-    const key = `${transport} ${method}`;
-    let logger = this.requestLoggers.get(key);
-    if (!logger) {
-      logger = this.logger.child({ method, transport });
-      this.requestLoggers.set(key, logger);
-    }
-    return logger;
+    route.log.write(requestId, caller?.user, caller?.role, code, durationMs, err instanceof DomainError ? err.reason : undefined);
   }
 
   /**

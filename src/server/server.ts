@@ -170,7 +170,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   const checkpointMs = (options.checkpointSeconds ?? 2) * 1000;
   const envs = new EnvService(options.limits, { plugins, usage, maxBatchObservationBytes: options.maxMessageBytes, metrics, pool, store });
   const agents = new AgentService(envs, options.agentLimits, usage, metrics, pool, { store, logger, checkpointEveryMs: checkpointMs, tensorboard });
-  const leases = options.replica !== undefined ? new ReplicaLeases(store as PostgresStore, envs, agents, logger, { name: options.replica, leaseMs, maxRuns: pool.size }) : undefined;
+  const leases = options.replica !== undefined ? new ReplicaLeases(store as PostgresStore, envs, agents, logger, { name: options.replica, leaseMs, maxRuns: pool.size, metrics }) : undefined;
   const persistence = new Persistence(store, envs, agents, logger, checkpointMs, usage, leases);
   let restored: RestoreReport;
   try {

@@ -424,6 +424,13 @@ export class PostgresStore implements Store {
     await this.query('notify', 'SELECT pg_notify($1, $2)', [channel, payload]);
   }
 
+  /** How many leases of `kind` this replica holds. */
+  heldCount(kind: LeaseKind): number {
+    let n = 0;
+    for (const key of this.held.keys()) if (key.startsWith(kind + ':')) n++;
+    return n;
+  }
+
   /** Whether this replica holds the lease on a row (as far as it knows: renewLeases finds out). */
   holds(kind: LeaseKind, id: string): boolean {
     return this.replica === undefined || this.held.has(`${kind}:${id}`);

@@ -78,6 +78,14 @@ describe('replicas sharing a PostgreSQL database', () => {
       }
       assert.equal(Number((await must(b.httpAddress, 'GET', `/v1/envs/${env.id}`)).totalSteps), actions.length);
       assert.equal(a.envs.hasSession(env.id), false, 'served by one replica at a time');
+      const metricsOf = async (r: RunningServer) => (await fetch(`${r.httpAddress}/metrics`)).text();
+      const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      const [ma, mb] = [await metricsOf(a), await metricsOf(b)];
+      assert.ok(value(ma, 'gymhost_replica_moves_total{kind="env",how="handover_out"}') >= 3, ma);
+      assert.ok(value(mb, 'gymhost_replica_moves_total{kind="env",how="handover_in"}') >= 3);
+      assert.equal(value(mb, 'gymhost_replica_leases{kind="env"}'), 1, 'b serves the session');
+      assert.equal(value(ma, 'gymhost_replica_leases{kind="env"}'), 0);
+      assert.ok(value(ma, 'gymhost_replica_lease_renewal_age_seconds') < 2, 'renewed within the lease time');
 
       // An agent: trained on a, read on b.
       const agent = await must(a.httpAddress, 'POST', '/v1/agents', { kind: 'tabular', observationSpace: { discrete: { n: 16 } }, actionSpace: { discrete: { n: 4 } }, seed: 3 });

@@ -12,11 +12,11 @@ import {
   type CartPoleFacts,
   type CartPoleState,
 } from '../rewards/cartpole.js';
-import { restoreRngs, saveRngs } from '../rewards/external.js';
 import type { RewardChoice } from '../rewards/types.js';
-import { NumpyGenerator } from '../numpy-random.js';
+import { isPcg64State, pcg64Seed, pcg64Uniform } from '../numpy-random.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
 import { RewardedBatch, type EnvRewards } from './reward-layer.js';
+import { cosSmall, sinSmall, SMALL_ANGLE_MAX, SMALL_ANGLE_MIN } from './small-angle-trig.js';
 import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
 
 /** Cart position beyond which the episode terminates, in metres. */
@@ -98,9 +98,34 @@ const KERNEL_SUTTON_BARTO = 2;
 const KERNEL_TERMINAL_PENALTY = 3;
 const KERNEL_ANGLE_POSITION = 4;
 
-/** PRNG words a copy saves (NumpyGenerator.stateWords), and what gymhost before NumPy's generator saved. */
+/** PRNG words a copy saves (NumpyGenerator.stateWords, pcg64Seed's layout), and what gymhost before NumPy's generator saved. */
 const RNG_WORDS = 8;
 const OLD_RNG_WORDS = 4;
+
+/** Entries of CartPoleBatch's kernelConsts. */
+const K_FORCE_MAG = 0;
+const K_POLEMASS_LENGTH = 1;
+const K_TOTAL_MASS = 2;
+const K_GRAVITY = 3;
+const K_LENGTH = 4;
+const K_MASSPOLE = 5;
+const K_TAU = 6;
+const K_X_MAX = 7;
+const K_THETA_MAX = 8;
+const K_SMALL_MIN = 9;
+const K_SMALL_MAX = 10;
+const K_X_THRESHOLD = 11;
+const K_THETA_THRESHOLD = 12;
+const K_P0 = 13;
+const K_P1 = 14;
+const K_P2 = 15;
+const K_P3 = 16;
+const K_COUNT = 17;
+
+/** Offsets of a copy's entries in CartPoleBatch's counters (4 a copy). */
+const C_ELAPSED = 0;
+const C_BEYOND = 1;
+const C_WARNED = 2;
 
 /** Saved state of a CartPoleBatch (rollback snapshots and exportState). */
 type SavedCopies = {
@@ -126,7 +151,10 @@ const cartPoleRewardSpec: EnvRewards<CartPoleState, CartPoleFacts> = {
  *
  * State is float64, interleaved: copy i's [x (m), x_dot (m/s), theta (rad), theta_dot
  * (rad/s)] at [4i, 4i + 4). step/stepAll allocate nothing; with a built-in reward stepAll
- * and stepWhere step every copy in one loop (stepKernel), without per-copy calls.
+ * and stepWhere step every copy in a few short loops over all copies (stepKernel), without
+ * per-copy calls; plugin and sandboxed rewards step copy by copy (advance), as transactions.
+ * Every copy's generator state lives in one Uint32Array and a reset draws its four start
+ * values with one call (pcg64Uniform), so resets touch no per-copy objects.
  *
  * ## Description
  *
@@ -168,8 +196,9 @@ const cartPoleRewardSpec: EnvRewards<CartPoleState, CartPoleFacts> = {
  * ## Starting state
  *
  * Each of the four state components uniform in [low, high), by default [-0.05, 0.05), drawn
- * from the copy's own NumpyGenerator (src/core/numpy-random.ts: NumPy's PCG64, seeded as
- * Gymnasium's reset(seed) seeds np_random), so equal seeds give Gymnasium's start states.
+ * from the copy's own generator (src/core/numpy-random.ts: NumPy's PCG64, seeded as
+ * Gymnasium's reset(seed) seeds np_random, bit for bit what NumpyGenerator draws), so equal
+ * seeds give Gymnasium's start states.
  *
  * ## Episode end
  *
@@ -234,26 +263,40 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
   private readonly tau: number;
   private readonly semiImplicit: boolean;
 
-  /** Copy i's `np_random`: NumPy's PCG64 generator, as Gymnasium's env has after reset(seed). */
-  private readonly rngs: NumpyGenerator[];
-  /** [numEnvs] steps in the current episode (TimeLimit's _elapsed_steps). */
-  private readonly elapsed: Int32Array;
-  /** [numEnvs] Gymnasium's steps_beyond_terminated; -1 for None. */
-  private readonly stepsBeyondTerminated: Int32Array;
-  /** [numEnvs] 1 if the last step was taken after the episode had terminated. */
-  private readonly warned: Uint8Array;
+  /**
+   * [numEnvs * 8] copy i's `np_random` (NumPy's PCG64 generator, as Gymnasium's env has after
+   * reset(seed)) at [8i, 8i + 8): the words of pcg64Seed / NumpyGenerator.saveTo. One array
+   * for all copies, so resets touch no per-copy objects.
+   */
+  private readonly rngWords: Uint32Array;
+  /**
+   * [numEnvs * 4] copy i's counters at [4i, 4i + 4): C_ELAPSED, the steps in the current
+   * episode (TimeLimit's _elapsed_steps); C_BEYOND, Gymnasium's steps_beyond_terminated (-1
+   * for None); C_WARNED, 1 if the last step was taken after the episode had terminated. One
+   * array, so stepKernel's last pass touches one array for all three.
+   */
+  private readonly counters: Int32Array;
   /** [numEnvs] 1 once the copy has been reset. */
   private readonly started: Uint8Array;
+  /** How many entries of `started` are 1 (stepAll skips its per-copy check once all are). */
+  private startedCount = 0;
 
   /** The reward function and params selectKernel last decoded, and what it decoded them to. */
   private kernelFn: unknown = undefined;
   private kernelParams: OptionValues | undefined = undefined;
   private kernelReward = KERNEL_NONE;
-  /** The decoded reward params (see selectKernel), in the order of the function's params. */
-  private kernelP0 = 0;
-  private kernelP1 = 0;
-  private kernelP2 = 0;
-  private kernelP3 = 0;
+  /**
+   * stepKernel's constants (K_*): the physics, the thresholds and the decoded reward params
+   * (see selectKernel). Read from a Float64Array they arrive in the kernel as raw float64
+   * values; read from fields they would be checked and unboxed in every loop iteration.
+   */
+  private readonly kernelConsts = new Float64Array(K_COUNT);
+
+  /**
+   * [numEnvs * 2] stepKernel's scratch: sin and cos of copy i's angle at [2i] and [2i + 1],
+   * then its accelerations xacc and thetaacc.
+   */
+  private readonly scratch: Float64Array;
 
   private readonly sPrev = new Float64Array(4);
   private readonly sNext = new Float64Array(4);
@@ -288,18 +331,30 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     this.forceMag = c.force_mag as number;
     this.tau = c.tau as number;
     this.semiImplicit = c.kinematics_integrator === 'semi-implicit';
+    const k = this.kernelConsts;
+    k[K_FORCE_MAG] = this.forceMag;
+    k[K_POLEMASS_LENGTH] = this.polemassLength;
+    k[K_TOTAL_MASS] = this.totalMass;
+    k[K_GRAVITY] = this.gravity;
+    k[K_LENGTH] = this.length;
+    k[K_MASSPOLE] = this.masspole;
+    k[K_TAU] = this.tau;
+    k[K_X_MAX] = X_THRESHOLD;
+    k[K_THETA_MAX] = THETA_THRESHOLD_RADIANS;
+    k[K_SMALL_MIN] = SMALL_ANGLE_MIN;
+    k[K_SMALL_MAX] = SMALL_ANGLE_MAX;
 
     this.state = new Float64Array(4 * numEnvs);
     this.observations = new Float32Array(4 * numEnvs);
     this.terminated = new Uint8Array(numEnvs);
     this.truncated = new Uint8Array(numEnvs);
-    this.elapsed = new Int32Array(numEnvs);
-    this.stepsBeyondTerminated = new Int32Array(numEnvs).fill(-1);
-    this.warned = new Uint8Array(numEnvs);
+    this.counters = new Int32Array(4 * numEnvs);
+    for (let i = 0; i < numEnvs; i++) this.counters[4 * i + C_BEYOND] = -1;
     this.started = new Uint8Array(numEnvs);
+    this.scratch = new Float64Array(2 * numEnvs);
     const base = seed ?? randomInt(0, 2 ** 48 - 1);
-    this.rngs = [];
-    for (let i = 0; i < numEnvs; i++) this.rngs.push(new NumpyGenerator(base + i));
+    this.rngWords = new Uint32Array(RNG_WORDS * numEnvs);
+    for (let i = 0; i < numEnvs; i++) pcg64Seed(base + i, this.rngWords, RNG_WORDS * i);
     this.setReward(reward.name, reward.params, reward.impl);
   }
 
@@ -314,18 +369,24 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     if (low > high) {
       throw invalidArgument('options.low', `options.low (${low}) must be lower than or equal to options.high (${high})`, 'RESET_BOUNDS');
     }
-    const rng = this.rngs[i];
-    if (seed !== undefined) rng.seed(seed);
+    if (seed !== undefined) pcg64Seed(seed, this.rngWords, RNG_WORDS * i);
+    // np_random.uniform(low, high, size=(4,)): four draws in order.
     const o = 4 * i;
-    for (let k = 0; k < 4; k++) {
-      const v = rng.uniform(low, high);
-      this.state[o + k] = v;
-      this.observations[o + k] = v;
+    const st = this.state;
+    pcg64Uniform(this.rngWords, RNG_WORDS * i, low, high, st, o, 4);
+    const obs = this.observations;
+    obs[o] = st[o];
+    obs[o + 1] = st[o + 1];
+    obs[o + 2] = st[o + 2];
+    obs[o + 3] = st[o + 3];
+    const c = 4 * i;
+    this.counters[c + C_ELAPSED] = 0;
+    this.counters[c + C_BEYOND] = -1;
+    this.counters[c + C_WARNED] = 0;
+    if (this.started[i] === 0) {
+      this.started[i] = 1;
+      this.startedCount++;
     }
-    this.elapsed[i] = 0;
-    this.stepsBeyondTerminated[i] = -1;
-    this.warned[i] = 0;
-    this.started[i] = 1;
     this.rewards[i] = 0;
     this.terminated[i] = 0;
     this.truncated[i] = 0;
@@ -337,12 +398,12 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
   }
 
   episodeSteps(i: number): number {
-    return this.elapsed[i];
+    return this.counters[4 * i + C_ELAPSED];
   }
 
   /** {} normally; {warning} when the last step was taken after the episode terminated. */
   info(i: number): Record<string, unknown> {
-    return this.warned[i] ? { warning: STEP_AFTER_TERMINATION_WARNING } : {};
+    return this.counters[4 * i + C_WARNED] ? { warning: STEP_AFTER_TERMINATION_WARNING } : {};
   }
 
   /**
@@ -389,14 +450,17 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
       rngs: new Float64Array(RNG_WORDS * n),
     };
     snap.state.set(this.state);
-    snap.ints.set(this.elapsed, 0);
-    snap.ints.set(this.stepsBeyondTerminated, n);
+    const counters = this.counters;
+    for (let i = 0; i < n; i++) {
+      snap.ints[i] = counters[4 * i + C_ELAPSED];
+      snap.ints[n + i] = counters[4 * i + C_BEYOND];
+      snap.flags[2 * n + i] = counters[4 * i + C_WARNED];
+    }
     snap.flags.set(this.terminated, 0);
     snap.flags.set(this.truncated, n);
-    snap.flags.set(this.warned, 2 * n);
     snap.flags.set(this.started, 3 * n);
     snap.rewards.set(this.rewards);
-    saveRngs(this.rngs, snap.rngs);
+    snap.rngs.set(this.rngWords);
     return snap;
   }
 
@@ -405,14 +469,27 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     this.state.set(snap.state);
     // Observations are the state rounded to float32, as step and reset write them.
     for (let k = 0; k < 4 * n; k++) this.observations[k] = snap.state[k];
-    this.elapsed.set(snap.ints.subarray(0, n));
-    this.stepsBeyondTerminated.set(snap.ints.subarray(n, 2 * n));
+    const counters = this.counters;
+    for (let i = 0; i < n; i++) {
+      counters[4 * i + C_ELAPSED] = snap.ints[i];
+      counters[4 * i + C_BEYOND] = snap.ints[n + i];
+      counters[4 * i + C_WARNED] = snap.flags[2 * n + i];
+    }
     this.terminated.set(snap.flags.subarray(0, n));
     this.truncated.set(snap.flags.subarray(n, 2 * n));
-    this.warned.set(snap.flags.subarray(2 * n, 3 * n));
     this.started.set(snap.flags.subarray(3 * n, 4 * n));
+    let started = 0;
+    for (let i = 0; i < n; i++) started += this.started[i] === 0 ? 0 : 1;
+    this.startedCount = started;
     this.rewards.set(snap.rewards);
-    restoreRngs(this.rngs, snap.rngs);
+    // As NumpyGenerator.loadFrom: a copy whose saved words are no PCG64 state keeps its own.
+    const words = this.rngWords;
+    const saved = snap.rngs;
+    for (let i = 0; i < n; i++) {
+      const o = RNG_WORDS * i;
+      if (!isPcg64State(saved, o)) continue;
+      for (let k = 0; k < RNG_WORDS; k++) words[o + k] = saved[o + k];
+    }
   }
 
   /** See EnvBatch.importState. */
@@ -434,8 +511,10 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
       super.stepAll(actions);
       return;
     }
-    const started = this.started;
-    for (let i = 0; i < this.numEnvs; i++) if (started[i] === 0) throw notReset(i);
+    if (this.startedCount !== this.numEnvs) {
+      const started = this.started;
+      for (let i = 0; i < this.numEnvs; i++) if (started[i] === 0) throw notReset(i);
+    }
     this.stepKernel(actions, undefined);
   }
 
@@ -445,8 +524,10 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
       super.stepWhere(actions, skip);
       return;
     }
-    const started = this.started;
-    for (let i = 0; i < this.numEnvs; i++) if (skip[i] === 0 && started[i] === 0) throw notReset(i);
+    if (this.startedCount !== this.numEnvs) {
+      const started = this.started;
+      for (let i = 0; i < this.numEnvs; i++) if (skip[i] === 0 && started[i] === 0) throw notReset(i);
+    }
     this.stepKernel(actions, skip);
   }
 
@@ -461,21 +542,24 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     if (fn === this.kernelFn && params === this.kernelParams) return this.kernelReward !== KERNEL_NONE;
     this.kernelFn = fn;
     this.kernelParams = params;
-    this.kernelP0 = this.kernelP1 = this.kernelP2 = this.kernelP3 = 0;
+    const k = this.kernelConsts;
+    k[K_P0] = k[K_P1] = k[K_P2] = k[K_P3] = 0;
+    k[K_X_THRESHOLD] = this.facts.xThreshold;
+    k[K_THETA_THRESHOLD] = this.facts.thetaThreshold;
     if (fn === gymnasiumReward) {
       this.kernelReward = this.facts.suttonBartoConfig ? KERNEL_SUTTON_BARTO : KERNEL_GYMNASIUM;
     } else if (fn === suttonBartoRewardFunction) {
       this.kernelReward = KERNEL_SUTTON_BARTO;
     } else if (fn === terminalPenaltyReward) {
       this.kernelReward = KERNEL_TERMINAL_PENALTY;
-      this.kernelP0 = params.step as number;
-      this.kernelP1 = params.penalty as number;
+      k[K_P0] = params.step as number;
+      k[K_P1] = params.penalty as number;
     } else if (fn === anglePositionReward) {
       this.kernelReward = KERNEL_ANGLE_POSITION;
-      this.kernelP0 = params.alive as number;
-      this.kernelP1 = params.angle_weight as number;
-      this.kernelP2 = params.position_weight as number;
-      this.kernelP3 = params.failure as number;
+      k[K_P0] = params.alive as number;
+      k[K_P1] = params.angle_weight as number;
+      k[K_P2] = params.position_weight as number;
+      k[K_P3] = params.failure as number;
     } else {
       this.kernelReward = KERNEL_NONE;
     }
@@ -483,50 +567,90 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
   }
 
   /**
-   * advance() of every copy i with skip absent or skip[i] === 0, in one loop: the same float64
-   * operations in the same order, the float32 observations written in the same pass, and the
-   * built-in reward chosen by selectKernel computed inline (the same arithmetic as its
-   * compute in src/core/rewards/cartpole.ts). No calls, no allocation. `actions`: [numEnvs].
+   * advance() of every copy i with skip absent or skip[i] === 0, without per-copy calls or allocation: the
+   * same float64 operations in the same order, the float32 observations written in the same
+   * pass, and the built-in reward chosen by selectKernel computed inline (the same arithmetic
+   * as its compute in src/core/rewards/cartpole.ts). `actions`: [numEnvs].
+   *
+   * Four passes over the copies, each a short loop whose iterations are independent, so the
+   * CPU overlaps many copies (one long loop body is bound by the latency of its chain
+   * sin/cos -> temp -> thetaacc -> xacc instead), and none with a call or a data-dependent
+   * branch:
+   * 1. sin and cos of every copy's angle into the scratch: the small-angle polynomials
+   *    unconditionally, then Math.sin / Math.cos for the rare copies outside their range;
+   * 2a. the accelerations (into the scratch);
+   * 2b. the integration: state, observations and `terminated`;
+   * 3. the counters, flags and reward, in one loop per reward function.
    */
-  private stepKernel(actions: ArrayLike<number>, skip: Uint8Array | undefined): void {
+  private stepKernel(actions: ArrayLike<number>, skipOrAll: Uint8Array | undefined): void {
     const n = this.numEnvs;
+    // stepAll tests no mask at all: `hasSkip && ...` is false before any load.
+    const hasSkip = skipOrAll !== undefined;
+    const skip = skipOrAll ?? this.terminated;
     const st = this.state;
-    const obs = this.observations;
-    const rewards = this.rewards;
-    const terminatedOut = this.terminated;
-    const truncatedOut = this.truncated;
-    const elapsed = this.elapsed;
-    const beyondArr = this.stepsBeyondTerminated;
-    const warned = this.warned;
-    const forceMag = this.forceMag;
-    const polemassLength = this.polemassLength;
-    const totalMass = this.totalMass;
-    const gravity = this.gravity;
-    const length = this.length;
-    const masspole = this.masspole;
-    const tau = this.tau;
-    const semiImplicit = this.semiImplicit;
-    const maxSteps = this.maxEpisodeSteps;
-    const kind = this.kernelReward;
-    const p0 = this.kernelP0;
-    const p1 = this.kernelP1;
-    const p2 = this.kernelP2;
-    const p3 = this.kernelP3;
-    const xThreshold = this.facts.xThreshold;
-    const thetaThreshold = this.facts.thetaThreshold;
+    const sc = this.scratch;
+
+    // 1. sin and cos of theta, bit for bit Math.sin / Math.cos (small-angle-trig.ts): the
+    // polynomials for every copy (skipped ones too: their entries are not read), then
+    // Math.sin / Math.cos for the copies outside the polynomials' range.
+    const k = this.kernelConsts;
+    const smallMax = k[K_SMALL_MAX];
+    const smallMin = k[K_SMALL_MIN];
+    let large = 0;
     for (let i = 0; i < n; i++) {
-      if (skip !== undefined && skip[i] !== 0) continue;
+      const theta = st[4 * i + 2];
+      sc[2 * i] = sinSmall(theta);
+      sc[2 * i + 1] = cosSmall(theta);
+      const a = Math.abs(theta);
+      large += a < smallMax && a >= smallMin ? 0 : 1;
+    }
+    if (large !== 0) {
+      for (let i = 0; i < n; i++) {
+        const theta = st[4 * i + 2];
+        const a = Math.abs(theta);
+        if (!(a < smallMax && a >= smallMin)) {
+          sc[2 * i] = Math.sin(theta);
+          sc[2 * i + 1] = Math.cos(theta);
+        }
+      }
+    }
+
+    // 2a. Accelerations, Gymnasium's operations in Gymnasium's order (as advance): xacc
+    // replaces sin in the scratch, thetaacc replaces cos.
+    const forceMag = k[K_FORCE_MAG];
+    const polemassLength = k[K_POLEMASS_LENGTH];
+    const totalMass = k[K_TOTAL_MASS];
+    const gravity = k[K_GRAVITY];
+    const length = k[K_LENGTH];
+    const masspole = k[K_MASSPOLE];
+    for (let i = 0; i < n; i++) {
+      const thetaDot = st[4 * i + 3];
+      // actions[i] === 1 ? forceMag : -forceMag, without a branch (random actions mispredict).
+      const force = forceMag * (Number(actions[i] === 1) * 2 - 1);
+      const sintheta = sc[2 * i];
+      const costheta = sc[2 * i + 1];
+      const temp = (force + polemassLength * (thetaDot * thetaDot) * sintheta) / totalMass;
+      const thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - (masspole * (costheta * costheta)) / totalMass));
+      sc[2 * i] = temp - (polemassLength * thetaacc * costheta) / totalMass;
+      sc[2 * i + 1] = thetaacc;
+    }
+
+    // 2b. Integration (explicit or semi-implicit Euler), state, float32 observations, terminated.
+    const obs = this.observations;
+    const terminatedOut = this.terminated;
+    const tau = k[K_TAU];
+    const xMax = k[K_X_MAX];
+    const thetaMax = k[K_THETA_MAX];
+    const semiImplicit = this.semiImplicit;
+    for (let i = 0; i < n; i++) {
+      if (hasSkip && skip[i] !== 0) continue;
       const o = 4 * i;
       const x = st[o];
       const xDot = st[o + 1];
       const theta = st[o + 2];
       const thetaDot = st[o + 3];
-      const force = actions[i] === 1 ? forceMag : -forceMag;
-      const costheta = Math.cos(theta);
-      const sintheta = Math.sin(theta);
-      const temp = (force + polemassLength * (thetaDot * thetaDot) * sintheta) / totalMass;
-      const thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - (masspole * (costheta * costheta)) / totalMass));
-      const xacc = temp - (polemassLength * thetaacc * costheta) / totalMass;
+      const xacc = sc[2 * i];
+      const thetaacc = sc[2 * i + 1];
       let nx: number;
       let nxDot: number;
       let nTheta: number;
@@ -550,31 +674,84 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
       obs[o + 1] = nxDot;
       obs[o + 2] = nTheta;
       obs[o + 3] = nThetaDot;
-      const terminated =
-        nx < -X_THRESHOLD || nx > X_THRESHOLD || nTheta < -THETA_THRESHOLD_RADIANS || nTheta > THETA_THRESHOLD_RADIANS;
-      const beyond = beyondArr[i];
-      const afterTermination = beyond !== -1;
-      if (terminated) beyondArr[i] = afterTermination ? beyond + 1 : 0;
-      let reward: number;
-      if (kind === KERNEL_GYMNASIUM) {
-        reward = terminated && afterTermination ? 0 : 1;
-      } else if (kind === KERNEL_SUTTON_BARTO) {
-        reward = terminated ? -1 : 0;
-      } else if (kind === KERNEL_TERMINAL_PENALTY) {
-        reward = !terminated ? p0 : afterTermination ? 0 : p1;
-      } else if (terminated) {
-        reward = afterTermination ? 0 : p3;
-      } else {
-        const u = nTheta / thetaThreshold;
-        const v = nx / xThreshold;
-        reward = p0 - p1 * u * u - p2 * v * v;
+      terminatedOut[i] = nx < -xMax || nx > xMax || nTheta < -thetaMax || nTheta > thetaMax ? 1 : 0;
+    }
+
+    // 3. TimeLimit's step count, steps_beyond_terminated, the warning flag and the reward.
+    const rewards = this.rewards;
+    const truncatedOut = this.truncated;
+    const counters = this.counters;
+    const maxSteps = this.maxEpisodeSteps | 0;
+    const kind = this.kernelReward;
+    const p0 = k[K_P0];
+    const p1 = k[K_P1];
+    const p2 = k[K_P2];
+    const p3 = k[K_P3];
+    if (kind === KERNEL_GYMNASIUM) {
+      for (let i = 0; i < n; i++) {
+        if (hasSkip && skip[i] !== 0) continue;
+        const terminated = terminatedOut[i] !== 0;
+        const c = 4 * i;
+        const beyond = counters[c + C_BEYOND];
+        const afterTermination = beyond !== -1;
+        if (terminated) counters[c + C_BEYOND] = afterTermination ? beyond + 1 : 0;
+        rewards[i] = terminated && afterTermination ? 0 : 1;
+        const steps = counters[c + C_ELAPSED] + 1;
+        counters[c + C_ELAPSED] = steps;
+        truncatedOut[i] = steps >= maxSteps ? 1 : 0;
+        counters[c + C_WARNED] = afterTermination ? 1 : 0;
       }
-      rewards[i] = reward;
-      const steps = elapsed[i] + 1;
-      terminatedOut[i] = terminated ? 1 : 0;
-      elapsed[i] = steps;
-      truncatedOut[i] = steps >= maxSteps ? 1 : 0;
-      warned[i] = afterTermination ? 1 : 0;
+    } else if (kind === KERNEL_SUTTON_BARTO) {
+      for (let i = 0; i < n; i++) {
+        if (hasSkip && skip[i] !== 0) continue;
+        const terminated = terminatedOut[i] !== 0;
+        const c = 4 * i;
+        const beyond = counters[c + C_BEYOND];
+        const afterTermination = beyond !== -1;
+        if (terminated) counters[c + C_BEYOND] = afterTermination ? beyond + 1 : 0;
+        rewards[i] = terminated ? -1 : 0;
+        const steps = counters[c + C_ELAPSED] + 1;
+        counters[c + C_ELAPSED] = steps;
+        truncatedOut[i] = steps >= maxSteps ? 1 : 0;
+        counters[c + C_WARNED] = afterTermination ? 1 : 0;
+      }
+    } else if (kind === KERNEL_TERMINAL_PENALTY) {
+      for (let i = 0; i < n; i++) {
+        if (hasSkip && skip[i] !== 0) continue;
+        const terminated = terminatedOut[i] !== 0;
+        const c = 4 * i;
+        const beyond = counters[c + C_BEYOND];
+        const afterTermination = beyond !== -1;
+        if (terminated) counters[c + C_BEYOND] = afterTermination ? beyond + 1 : 0;
+        rewards[i] = !terminated ? p0 : afterTermination ? 0 : p1;
+        const steps = counters[c + C_ELAPSED] + 1;
+        counters[c + C_ELAPSED] = steps;
+        truncatedOut[i] = steps >= maxSteps ? 1 : 0;
+        counters[c + C_WARNED] = afterTermination ? 1 : 0;
+      }
+    } else {
+      // KERNEL_ANGLE_POSITION.
+      const xThreshold = k[K_X_THRESHOLD];
+      const thetaThreshold = k[K_THETA_THRESHOLD];
+      for (let i = 0; i < n; i++) {
+        if (hasSkip && skip[i] !== 0) continue;
+        const terminated = terminatedOut[i] !== 0;
+        const c = 4 * i;
+        const beyond = counters[c + C_BEYOND];
+        const afterTermination = beyond !== -1;
+        if (terminated) counters[c + C_BEYOND] = afterTermination ? beyond + 1 : 0;
+        if (terminated) {
+          rewards[i] = afterTermination ? 0 : p3;
+        } else {
+          const u = st[4 * i + 2] / thetaThreshold;
+          const v = st[4 * i] / xThreshold;
+          rewards[i] = p0 - p1 * u * u - p2 * v * v;
+        }
+        const steps = counters[c + C_ELAPSED] + 1;
+        counters[c + C_ELAPSED] = steps;
+        truncatedOut[i] = steps >= maxSteps ? 1 : 0;
+        counters[c + C_WARNED] = afterTermination ? 1 : 0;
+      }
     }
   }
 
@@ -595,8 +772,10 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     // Same operations in the same order as Gymnasium, so float64 results agree bit for bit
     // up to the last-ulp differences of the platform's sin/cos.
     const force = action === 1 ? this.forceMag : -this.forceMag;
-    const costheta = Math.cos(theta);
-    const sintheta = Math.sin(theta);
+    const absTheta = Math.abs(theta);
+    const small = absTheta < SMALL_ANGLE_MAX && absTheta >= SMALL_ANGLE_MIN;
+    const costheta = small ? cosSmall(theta) : Math.cos(theta);
+    const sintheta = small ? sinSmall(theta) : Math.sin(theta);
     const temp = (force + this.polemassLength * (thetaDot * thetaDot) * sintheta) / this.totalMass;
     const thetaacc =
       (this.gravity * sintheta - costheta * temp) /
@@ -636,23 +815,25 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
 
     const terminated =
       nx < -X_THRESHOLD || nx > X_THRESHOLD || nTheta < -THETA_THRESHOLD_RADIANS || nTheta > THETA_THRESHOLD_RADIANS;
-    const beyond = this.stepsBeyondTerminated[i];
+    const counters = this.counters;
+    const c = 4 * i;
+    const beyond = counters[c + C_BEYOND];
     const afterTermination = beyond !== -1;
-    if (terminated) this.stepsBeyondTerminated[i] = afterTermination ? beyond + 1 : 0;
+    if (terminated) counters[c + C_BEYOND] = afterTermination ? beyond + 1 : 0;
 
-    const steps = this.elapsed[i] + 1;
+    const steps = counters[c + C_ELAPSED] + 1;
     const truncated = steps >= this.maxEpisodeSteps;
     const facts = this.facts;
     facts.terminated = terminated;
     facts.afterTermination = afterTermination;
-    facts.stepsBeyondTerminated = this.stepsBeyondTerminated[i];
+    facts.stepsBeyondTerminated = counters[c + C_BEYOND];
     facts.truncated = truncated;
     facts.steps = steps;
     this.payReward(i, prev, action, next);
     this.terminated[i] = terminated ? 1 : 0;
-    this.elapsed[i] = steps;
+    counters[c + C_ELAPSED] = steps;
     this.truncated[i] = truncated ? 1 : 0;
-    this.warned[i] = afterTermination ? 1 : 0;
+    counters[c + C_WARNED] = afterTermination ? 1 : 0;
   }
 }
 

@@ -23,7 +23,9 @@
  *   replica executes are answered from its row; CancelRun is recorded in the row and sent to the
  *   executor.
  */
+import { Counter } from 'prom-client';
 import { DomainError } from '../../core/errors.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { AgentRow, EnvRow, RunRow } from '../../store/store.js';
 import { TrainingRun } from '../services/training-run.js';
 import type { LeaseKind, PostgresStore } from '../../store/postgres-store.js';
@@ -44,6 +46,8 @@ export interface ReplicaLeaseOptions {
   readonly handoverWaitMs?: number;
   /** Training runs this replica executes at once at most (its worker threads). */
   readonly maxRuns: number;
+  /** Where the replica's metrics go (gymhost_replica_*), if anywhere. */
+  readonly metrics?: Metrics;
   /** Monotonic clock, ms (tests inject one). */
   readonly now?: () => number;
 }
@@ -70,6 +74,11 @@ export class ReplicaLeases implements SharedRuns {
   private timer: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
   private renewing: Promise<void> | undefined;
+  /** Monotonic time of the last successful renewal. */
+  private renewedAt = 0;
+  /** Sessions and agents that came here or left: handover_in, handover_out, takeover (a dead or paused replica's), lost. */
+  private readonly moves: Counter<'kind' | 'how'> | undefined;
+  private readonly runsResumed: Counter | undefined;
 
   constructor(
     private readonly store: PostgresStore,
@@ -80,12 +89,23 @@ export class ReplicaLeases implements SharedRuns {
   ) {
     this.now = options.now ?? (() => performance.now());
     this.handoverWaitMs = options.handoverWaitMs ?? 5000;
+    const m = options.metrics;
+    if (m) {
+      this.moves = new Counter({ name: 'gymhost_replica_moves_total', help: 'Env sessions and agents that came to this replica or left it, by kind and how: handover_in, handover_out, takeover (from a replica whose lease ended), lost', labelNames: ['kind', 'how'] as const, registers: [m.registry] });
+      this.runsResumed = new Counter({ name: 'gymhost_replica_runs_resumed_total', help: 'Training runs this replica took from the queue of runs no replica executed, and resumed', registers: [m.registry] });
+      m.gauge('gymhost_replica_leases', 'Leases this replica holds (env sessions and agents it serves), by kind', ['kind'] as const, (set) => {
+        set({ kind: 'env' }, this.store.heldCount('env'));
+        set({ kind: 'agent' }, this.store.heldCount('agent'));
+      });
+      m.gauge('gymhost_replica_lease_renewal_age_seconds', 'Seconds since the leases were last renewed (at the lease time, this replica stops serving)', [] as const, (set) => set({}, (this.now() - this.renewedAt) / 1000));
+    }
   }
 
   /** Listens for handover requests and renews leases every third of the lease time until stop(). */
   async start(): Promise<void> {
     this.stopListening = await this.store.listen(HANDOVER_CHANNEL, (payload) => this.onMessage(payload));
     this.validUntil = this.now() + this.options.leaseMs;
+    this.renewedAt = this.now();
     this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
     this.timer.unref();
   }
@@ -165,6 +185,7 @@ export class ReplicaLeases implements SharedRuns {
       if (claim === undefined) return;
       if (claim.claimed) {
         await this.restore(kind, claim.row, claim.previousHolder === undefined);
+        this.moves?.inc({ kind, how: claim.previousHolder === undefined || claim.previousHolder === this.options.name ? 'handover_in' : 'takeover' });
         return;
       }
       const left = deadline - this.now();
@@ -253,6 +274,7 @@ export class ReplicaLeases implements SharedRuns {
       else await this.agents.handOver(id, (bytes) => this.store.putAgentSnapshots([{ id, snapshot: bytes }]));
       await this.store.releaseLease(kind, id);
       await this.store.notify(HANDOVER_CHANNEL, JSON.stringify({ type: 'released', by: this.options.name, kind, id } satisfies HandoverMessage));
+      this.moves?.inc({ kind, how: 'handover_out' });
       this.logger.info({ kind, id, to }, 'handed over to another replica');
     } catch (err) {
       if (err instanceof DomainError && err.reason === 'HANDOVER_BUSY') {
@@ -307,6 +329,7 @@ export class ReplicaLeases implements SharedRuns {
           continue;
         }
         this.agents.resumeRun(run);
+        this.runsResumed?.inc();
         this.logger.info({ run: run.id, agent: run.agent, from: c.previousHolder }, 'resumed a training run from its last checkpoint');
       } catch (err) {
         this.logger.warn({ run: run.id, err: (err as Error)?.message }, 'could not resume a training run here; another replica may');
@@ -328,7 +351,9 @@ export class ReplicaLeases implements SharedRuns {
       const lost = await this.store.renewLeases();
       // The database extended the leases after `started`: they hold until at least then + lease time.
       this.validUntil = started + this.options.leaseMs;
+      this.renewedAt = started;
       for (const { kind, id } of lost) {
+        this.moves?.inc({ kind, how: 'lost' });
         this.stopRunsOn(kind, id);
         if (kind === 'env') this.envs.dropLost(id);
         else this.agents.dropLost(id);
