@@ -21,7 +21,7 @@ import { createLogger, type LogLevel, type Logger } from './observability/logger
 import { Metrics } from './observability/metrics.js';
 import { safePathComponent } from './observability/tensorboard.js';
 import type { RunTensorBoardOptions } from './services/run-tensorboard.js';
-import { UsageTracker } from './usage.js';
+import { UsageTracker, type UserTotals } from './usage.js';
 import { ComputePool } from './workers/pool.js';
 import type { Role } from '../core/sessions/caller.js';
 import { openStore } from '../store/open-store.js';
@@ -193,7 +193,16 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     throw err;
   }
   persistence.start();
-  const usageService = new UsageService(usage, auth);
+  const usageService = new UsageService(
+    usage,
+    auth,
+    leases
+      ? async (user, local) => {
+          const t = await (store as PostgresStore).userTotals(user, local);
+          return t && { ...t, role: local?.role ?? (t.role as UserTotals['role']) };
+        }
+      : undefined,
+  );
   let draining = false;
   const gate = new Gate(auth, usage, metrics, logger, () => draining);
   if (leases) {

@@ -65,6 +65,11 @@ export class PostgresStore implements Store {
   private readonly held = new Map<string, number>();
   /** Leases found lost by a write or a renewal, not yet taken by takeLost(). */
   private readonly lost = new Set<string>();
+  /**
+   * Replicas: each user's totals as this replica last loaded or wrote them. Replicas write the
+   * difference from it (added to the row), so that the counts of all replicas add up.
+   */
+  private readonly userBaseline = new Map<string, UserRow>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -117,18 +122,13 @@ export class PostgresStore implements Store {
         agents: agents.rows.map((r) => ({ id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot })),
         rewards: rewards.rows.map(rewardFromRow),
         runs: runs.rows.map(runFromRow),
-        users: users.rows.map((r) => ({
-          name: r.name,
-          role: r.role,
-          firstSeen: r.first_seen,
-          lastSeen: r.last_seen,
-          requests: r.requests,
-          envSteps: r.env_steps,
-          trainingSteps: r.training_steps,
-        })),
+        users: users.rows.map(userFromRow),
         cleanShutdown: meta.rows[0]?.value === 'true',
       };
-    }, 'REPEATABLE READ READ ONLY');
+    }, 'REPEATABLE READ READ ONLY').then((state) => {
+      for (const u of state.users) this.userBaseline.set(u.name, u);
+      return state;
+    });
   }
 
   async setCleanShutdown(clean: boolean): Promise<void> {
@@ -223,9 +223,42 @@ export class PostgresStore implements Store {
 
   async putUsers(rows: readonly UserRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.replica === undefined) {
+      await this.transaction('save user totals', async (c) => {
+        for (const u of rows) await c.query(UPSERT_USER, [u.name, u.role, u.firstSeen, u.lastSeen, u.requests, u.envSteps, u.trainingSteps]);
+      });
+      return;
+    }
+    // Replicas add what they counted since their last write.
     await this.transaction('save user totals', async (c) => {
-      for (const u of rows) await c.query(UPSERT_USER, [u.name, u.role, u.firstSeen, u.lastSeen, u.requests, u.envSteps, u.trainingSteps]);
+      for (const u of rows) {
+        const b = this.userBaseline.get(u.name);
+        await c.query(ADD_TO_USER, [u.name, u.role, u.firstSeen, u.lastSeen, u.requests - (b?.requests ?? 0), u.envSteps - (b?.envSteps ?? 0), u.trainingSteps - (b?.trainingSteps ?? 0)]);
+      }
     });
+    for (const u of rows) this.userBaseline.set(u.name, u);
+  }
+
+  /**
+   * A user's totals over all replicas: the row (every replica's saved counts) plus what this
+   * replica counted since its last write (`local`: its own running totals). Undefined when
+   * neither has any.
+   */
+  async userTotals(name: string, local: Omit<UserRow, 'name'> | undefined): Promise<UserRow | undefined> {
+    const result = await this.query('read user totals', 'SELECT * FROM users WHERE name = $1', [name]);
+    const row = result.rows[0] ? userFromRow(result.rows[0]) : undefined;
+    if (!local) return row;
+    const b = this.userBaseline.get(name);
+    const pending = { requests: local.requests - (b?.requests ?? 0), envSteps: local.envSteps - (b?.envSteps ?? 0), trainingSteps: local.trainingSteps - (b?.trainingSteps ?? 0) };
+    if (!row) return { name, ...local };
+    return {
+      ...row,
+      firstSeen: Math.min(row.firstSeen, local.firstSeen),
+      lastSeen: Math.max(row.lastSeen, local.lastSeen),
+      requests: row.requests + pending.requests,
+      envSteps: row.envSteps + pending.envSteps,
+      trainingSteps: row.trainingSteps + pending.trainingSteps,
+    };
   }
 
   async putGradingLog(row: GradingLogRow): Promise<void> {
@@ -575,7 +608,15 @@ const UPSERT_CHECKPOINT = `INSERT INTO run_checkpoints (run_id, which, steps, ev
 const UPSERT_USER = `INSERT INTO users (name, role, first_seen, last_seen, requests, env_steps, training_steps) VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, first_seen = EXCLUDED.first_seen, last_seen = EXCLUDED.last_seen,
   requests = EXCLUDED.requests, env_steps = EXCLUDED.env_steps, training_steps = EXCLUDED.training_steps`;
+/** A replica's counts since its last write, added to the user's row (first and last seen: the earliest and latest). */
+const ADD_TO_USER = `INSERT INTO users (name, role, first_seen, last_seen, requests, env_steps, training_steps) VALUES ($1, $2, $3, $4, $5, $6, $7)
+  ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, first_seen = LEAST(users.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(users.last_seen, EXCLUDED.last_seen),
+  requests = users.requests + EXCLUDED.requests, env_steps = users.env_steps + EXCLUDED.env_steps, training_steps = users.training_steps + EXCLUDED.training_steps`;
 const UPSERT_META = 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value';
+
+function userFromRow(r: Record<string, any>): UserRow {
+  return { name: r.name, role: r.role, firstSeen: r.first_seen, lastSeen: r.last_seen, requests: r.requests, envSteps: r.env_steps, trainingSteps: r.training_steps };
+}
 
 function rewardFromRow(r: Record<string, any>): RewardRow {
   return { owner: r.owner, name: r.name, sessionId: r.session_id, envTypeId: r.env_type, source: r.source, description: r.description, params: JSON.parse(r.params), createdAt: r.created_at };

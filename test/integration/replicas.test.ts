@@ -374,4 +374,34 @@ describe('replicas sharing a PostgreSQL database', () => {
       await Promise.all([a.close(0), b.close(0)]);
     }
   });
+
+  test("users' totals add up over replicas: each writes what it counted, and /v1/usage on any shows the sum", async () => {
+    const url = await pg.createDatabase();
+    const [a, b] = [await replica(url, 'a'), await replica(url, 'b')];
+    try {
+      const e1 = await must(a.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
+      const e2 = await must(b.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 2 });
+      await must(a.httpAddress, 'POST', `/v1/envs/${e1.id}:reset`, {});
+      await must(b.httpAddress, 'POST', `/v1/envs/${e2.id}:reset`, {});
+      for (let i = 0; i < 5; i++) await must(a.httpAddress, 'POST', `/v1/envs/${e1.id}:step`, { action: 0 });
+      for (let i = 0; i < 3; i++) await must(b.httpAddress, 'POST', `/v1/envs/${e2.id}:step`, { action: 1 });
+      // Each replica's view includes its own unsaved counts; the other's arrive with its save (every 0.1 s).
+      for (const r of [a, b]) {
+        const totals = await until(async () => {
+          const t = (await must(r.httpAddress, 'GET', '/v1/usage')).totals;
+          return Number(t.envSteps) === 8 ? t : undefined;
+        }, 'the sum of both replicas');
+        assert.ok(Number(totals.requests) >= 14);
+      }
+      const db = new pgDriver.Client({ connectionString: url });
+      await db.connect();
+      try {
+        await until(async () => ((await db.query("SELECT env_steps FROM users WHERE name = 'anonymous'")).rows[0]?.env_steps === '8' ? true : undefined), 'the row');
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await Promise.all([a.close(0), b.close(0)]);
+    }
+  });
 });

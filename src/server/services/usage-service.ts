@@ -7,14 +7,19 @@ import type { Quotas } from '../auth/quotas.js';
 
 const ROLE_TO_PROTO: Record<DomainRole, Role> = { student: Role.ROLE_STUDENT, instructor: Role.ROLE_INSTRUCTOR, admin: Role.ROLE_ADMIN };
 
+/** A user's running totals over every replica (replicas share them through the database). */
+export type SharedTotals = (user: string, local: UserTotals | undefined) => Promise<UserTotals | undefined>;
+
 /** GetUsage: a user's use against its quotas, and the server's memory budget. */
 export class UsageService {
   constructor(
     private readonly usage: UsageTracker,
     private readonly auth: Authenticator,
+    /** Replicas: totals from the database (with this replica's unsaved counts); undefined on one server. */
+    private readonly sharedTotals?: SharedTotals,
   ) {}
 
-  getUsage(req: GetUsageRequest, caller: Caller): GetUsageResponse {
+  getUsage(req: GetUsageRequest, caller: Caller): GetUsageResponse | Promise<GetUsageResponse> {
     let subject: Caller = caller;
     if (req.user && req.user !== caller.user) {
       const role = this.auth.roleOf(req.user);
@@ -24,7 +29,7 @@ export class UsageService {
     }
     const all = this.usage.usageByUser();
     const quotas = this.usage.quotas(subject);
-    return {
+    const answer: GetUsageResponse = {
       user: subject.user,
       role: ROLE_TO_PROTO[subject.role],
       used: countsToProto(all.get(subject.user)),
@@ -37,6 +42,8 @@ export class UsageService {
       authentication: this.auth.enabled,
       totals: totalsToProto(this.usage.totals.get(subject.user)),
     };
+    if (!this.sharedTotals) return answer;
+    return this.sharedTotals(subject.user, this.usage.totals.get(subject.user)).then((t) => ({ ...answer, totals: totalsToProto(t) }));
   }
 }
 
