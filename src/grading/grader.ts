@@ -147,7 +147,7 @@ export async function gradeSubmission(assignment: Assignment, submissionDir: str
 async function cleanUp(ctx: GradeContext, student: Caller): Promise<void> {
   const { envs, agents } = ctx.server;
   for (const e of (await envs.listEnvs({ owner: student.user }, ctx.grader)).envs) envs.deleteEnv({ id: e.id }, ctx.grader);
-  for (const a of agents.listAgents({ owner: student.user }, ctx.grader).agents) agents.deleteAgent({ id: a.id }, ctx.grader);
+  for (const a of (await agents.listAgents({ owner: student.user }, ctx.grader)).agents) agents.deleteAgent({ id: a.id }, ctx.grader);
 }
 
 async function runsCheck(check: Check, proc: StudentProcess): Promise<TestResult> {

@@ -208,6 +208,9 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   if (leases) {
     gate.locate = (method, req) => leases.locate(method, req);
     agents.sharedRuns = leases;
+    const shared = store as PostgresStore;
+    envs.sharedSessions = (owner, skip) => shared.listEnvs(owner, skip);
+    agents.sharedAgents = (owner, skip) => shared.listAgents(owner, skip);
   }
   registerGauges(metrics, envs, agents, usage, auth);
   metrics.gauge('gymhost_worker_queue_depth', 'Tasks waiting for a worker thread (all users)', [] as const, (set) => set({}, pool.queueDepth));

@@ -335,6 +335,20 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Env session rows (their last save) of `owner` (every owner's when undefined), except `skip`'s; replicas list the sessions others serve from them. */
+  async listEnvs(owner: string | undefined, skip: ReadonlySet<string>): Promise<EnvRow[]> {
+    const result = await this.query('list env sessions', 'SELECT * FROM envs WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id LIMIT 100000', [owner ?? null]);
+    return result.rows.filter((r) => !skip.has(r.id)).map((r) => ({ id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined }));
+  }
+
+  /** Agent rows (their last save) of `owner` (every owner's when undefined), except `skip`'s. */
+  async listAgents(owner: string | undefined, skip: ReadonlySet<string>): Promise<AgentRow[]> {
+    const result = await this.query('list agents', 'SELECT * FROM agents WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id LIMIT 100000', [owner ?? null]);
+    return result.rows
+      .filter((r) => !skip.has(r.id))
+      .map((r) => ({ id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot }));
+  }
+
   /** One training run's row (replicas answer calls on runs another replica executes from it). */
   async getRun(id: string): Promise<RunRow | undefined> {
     const result = await this.query('read training run', 'SELECT * FROM runs WHERE id = $1', [id]);

@@ -404,4 +404,35 @@ describe('replicas sharing a PostgreSQL database', () => {
       await Promise.all([a.close(0), b.close(0)]);
     }
   });
+
+  test('ListEnvs and ListAgents on any replica list the sessions and agents of every replica, without moving them', async () => {
+    const url = await pg.createDatabase();
+    const [a, b] = [await replica(url, 'a'), await replica(url, 'b')];
+    try {
+      const e1 = await must(a.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
+      const e2 = await must(b.httpAddress, 'POST', '/v1/envs', { envId: 'FrozenLake-v1', seed: 2 });
+      await must(b.httpAddress, 'POST', `/v1/envs/${e2.id}:reset`, {});
+      await must(b.httpAddress, 'POST', `/v1/envs/${e2.id}:step`, { action: 1 });
+      const g = await must(a.httpAddress, 'POST', '/v1/agents', { kind: 'tabular', observationSpace: { discrete: { n: 16 } }, actionSpace: { discrete: { n: 4 } }, seed: 1 });
+      // b's session as b serves it, and as a lists it from its row once saved.
+      const served = await must(b.httpAddress, 'GET', `/v1/envs/${e2.id}`);
+      for (const r of [a, b]) {
+        const listed = await until(async () => {
+          const l = (await must(r.httpAddress, 'GET', '/v1/envs')).envs;
+          return l.find((e: { id: string; totalSteps: string }) => e.id === e2.id && Number(e.totalSteps) === 1) ? l : undefined;
+        }, 'the listing');
+        assert.deepEqual(listed.map((e: { id: string }) => e.id), [e1.id, e2.id]);
+        const row = listed.find((e: { id: string }) => e.id === e2.id);
+        for (const field of ['envId', 'owner', 'config', 'rewardFunction', 'numEnvs', 'observationSpace', 'actionSpace', 'createTime', 'totalSteps', 'totalEpisodes', 'hasReset', 'maxEpisodeSteps', 'rewardOrigin', 'memoryBytes']) {
+          assert.deepEqual(row[field], served[field], `${field} listed on ${r === a ? 'a' : 'b'}`);
+        }
+        const agents = (await must(r.httpAddress, 'GET', '/v1/agents')).agents;
+        assert.deepEqual(agents.map((x: { id: string; kind: string }) => [x.id, x.kind]), [[g.id, 'tabular']]);
+      }
+      assert.equal(a.envs.hasSession(e2.id), false, 'listing did not move it');
+      assert.equal(b.agents.hasAgent(g.id), false);
+    } finally {
+      await Promise.all([a.close(0), b.close(0)]);
+    }
+  });
 });

@@ -185,6 +185,8 @@ export interface SharedRuns {
 const SHARED_RUN_POLL_MS = 500;
 
 export class AgentService {
+  /** Replicas: rows of the agents other replicas serve (of one owner, or all), for ListAgents; undefined on one server. */
+  sharedAgents: ((owner: string | undefined, skip: ReadonlySet<string>) => Promise<AgentRow[]>) | undefined = undefined;
   /** Replicas: runs executed elsewhere (ReplicaLeases); undefined on one server. */
   sharedRuns: SharedRuns | undefined = undefined;
   readonly agents: SessionStore<AgentSession>;
@@ -316,8 +318,32 @@ export class AgentService {
     return { agent: agentToProto(this.agents.get(req.id, caller, 'id', 'read')) };
   }
 
-  listAgents(req: ListAgentsRequest, caller: Caller): ListAgentsResponse {
-    return { agents: this.agents.list(caller).filter((a) => !req.owner || a.owner === req.owner).map(agentToProto) };
+  listAgents(req: ListAgentsRequest, caller: Caller): ListAgentsResponse | Promise<ListAgentsResponse> {
+    const here = { agents: this.agents.list(caller).filter((a) => !req.owner || a.owner === req.owner).map(agentToProto) };
+    if (!this.sharedAgents) return here;
+    return this.withOtherReplicas(here, req, caller);
+  }
+
+  /**
+   * Replicas: the agents served here, then those other replicas serve, read from their rows
+   * (as of their last save; without a last-use time).
+   */
+  private async withOtherReplicas(here: ListAgentsResponse, req: ListAgentsRequest, caller: Caller): Promise<ListAgentsResponse> {
+    const owner = req.owner || (seesEveryone(caller) ? undefined : caller.user);
+    const rows = (await this.sharedAgents!(owner, new Set(here.agents.map((a) => a.id)))).filter((r) => mayAccess(caller, r.owner, 'read') && (seesEveryone(caller) || r.owner === caller.user));
+    const others: AgentMsg[] = [];
+    for (const row of rows) {
+      try {
+        const agent = await importAgent(decodeSnapshot(row.snapshot, 'snapshot'));
+        const session = new AgentSession(row.id, row.owner, agent, row.env, row.preset, row.memoryBytes);
+        session.createdAt = row.createdAt;
+        others.push({ ...agentToProto(session), lastUsedTime: undefined });
+        agent.dispose();
+      } catch {
+        // A row this server cannot read (e.g. an engine it lacks) is left out of the list.
+      }
+    }
+    return { agents: [...here.agents, ...others].sort((a, b) => (a.createTime?.getTime() ?? 0) - (b.createTime?.getTime() ?? 0) || (a.id < b.id ? -1 : 1)) };
   }
 
   async deleteAgent(req: DeleteAgentRequest, caller: Caller): Promise<DeleteAgentResponse> {

@@ -234,6 +234,9 @@ export class EnvService {
     }
   }
 
+  /** Replicas: rows of the sessions other replicas serve (of one owner, or all), for ListEnvs; undefined on one server. */
+  sharedSessions: ((owner: string | undefined, skip: ReadonlySet<string>) => Promise<EnvRow[]>) | undefined = undefined;
+
   /** Whether env session `id` is served here. */
   hasSession(id: string): boolean {
     return this.sessions.has(id);
@@ -404,6 +407,62 @@ export class EnvService {
   }
 
   listEnvs(req: ListEnvsRequest, caller: Caller): ListEnvsResponse | Promise<ListEnvsResponse> {
+    if (this.sharedSessions) return this.listEnvsOfReplicas(req, caller);
+    return this.listLocalEnvs(req, caller);
+  }
+
+  /**
+   * Replicas: the sessions served here, then those other replicas serve, described from their
+   * rows (as of their last save; without a last-use time).
+   */
+  private async listEnvsOfReplicas(req: ListEnvsRequest, caller: Caller): Promise<ListEnvsResponse> {
+    const here = await this.listLocalEnvs(req, caller);
+    const owner = req.owner || (seesEveryone(caller) ? undefined : caller.user);
+    const rows = await this.sharedSessions!(owner, new Set(here.envs.map((e) => e.id)));
+    const others = rows.filter((r) => mayAccess(caller, r.owner, 'read') && (seesEveryone(caller) || r.owner === caller.user)).flatMap((r) => this.envFromRow(r) ?? []);
+    return { envs: [...here.envs, ...others].sort((a, b) => (a.createTime?.getTime() ?? 0) - (b.createTime?.getTime() ?? 0) || (a.id < b.id ? -1 : 1)) };
+  }
+
+  /** A session's Env message from its row (undefined for a row this server cannot read, e.g. an env type it lacks). */
+  private envFromRow(row: EnvRow): Env | undefined {
+    try {
+      const spec = row.spec as unknown as SavedSpec;
+      const type = envTypeById(spec.envId);
+      const config = resolveOptions(type.configOptions, spec.config, 'config');
+      const described = type.describe(config);
+      const state = row.state ? (v8.deserialize(Buffer.from(row.state)) as EnvSessionState) : undefined;
+      const origin: DomainRewardOrigin = type.rewardFunctions.some((r) => r.name === spec.rewardFunction)
+        ? 'builtin'
+        : this.rewards.list(row.owner).some((r) => r.name === spec.rewardFunction)
+          ? 'client'
+          : 'plugin';
+      return {
+        id: row.id,
+        envId: type.id,
+        owner: row.owner,
+        config: { ...config },
+        rewardFunction: spec.rewardFunction,
+        rewardParams: { ...spec.rewardParams },
+        numEnvs: spec.numEnvs,
+        renderMode: spec.renderMode,
+        autoresetMode: spec.autoresetMode,
+        observationSpace: spaceToProto(described.observationSpace),
+        actionSpace: spaceToProto(described.actionSpace),
+        createTime: new Date(row.createdAt),
+        lastUsedTime: undefined,
+        totalSteps: state?.totalSteps ?? 0,
+        totalEpisodes: state?.totalEpisodes ?? 0,
+        hasReset: state?.hasReset ?? false,
+        maxEpisodeSteps: described.maxEpisodeSteps,
+        rewardOrigin: ORIGINS[origin],
+        memoryBytes: Math.round(estimateEnvSessionBytes(described.observationSpace, spec.numEnvs, origin === 'client' ? this.rewards.limits.memoryBytes : 0)),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private listLocalEnvs(req: ListEnvsRequest, caller: Caller): ListEnvsResponse | Promise<ListEnvsResponse> {
     const visible = this.sessions.list(caller).filter((s) => !req.owner || s.owner === req.owner);
     if (!visible.some((s) => s instanceof RemoteEnvSession)) return { envs: visible.map((s) => envToProto(s as EnvSession)) };
     return Promise.all(
