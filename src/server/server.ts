@@ -210,6 +210,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     agents.sharedRuns = leases;
     const shared = store as PostgresStore;
     envs.sharedSessions = (owner, skip) => shared.listEnvs(owner, skip);
+    // Quotas count what users hold on the other replicas too (as of the last lease renewal).
+    usage.addSource('envSessions', () => chain(envs.sessions.values(), leases.heldElsewhere('envSessions')));
+    usage.addSource('agents', () => chain(agents.agents.values(), leases.heldElsewhere('agents')));
+    usage.addSource('concurrentTrains', () => chain(agents.trainsHere(), leases.heldElsewhere('concurrentTrains')));
     agents.sharedAgents = (owner, skip) => shared.listAgents(owner, skip);
   }
   registerGauges(metrics, envs, agents, usage, auth);
@@ -322,6 +326,10 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       return closing;
     },
   };
+}
+
+function* chain<T>(...lists: Iterable<T>[]): Generator<T> {
+  for (const list of lists) yield* list;
 }
 
 /** Runs' TensorBoard folders under `dir` (created now): DIR/<owner>/<run id>, each part made safe as a path component. */

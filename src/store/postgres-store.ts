@@ -349,6 +349,26 @@ export class PostgresStore implements Store {
       .map((r) => ({ id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot }));
   }
 
+  /**
+   * What every user holds on other replicas than this one (or on none, e.g. after a replica
+   * died): env sessions, agents and running training runs, by owner. Replicas check quotas
+   * against these plus what they serve themselves.
+   */
+  async usageElsewhere(): Promise<{ envSessions: Map<string, number>; agents: Map<string, number>; concurrentTrains: Map<string, number> }> {
+    const replica = this.requireReplica();
+    const result = await this.query(
+      'read usage',
+      `SELECT 'envSessions' AS kind, owner, count(*)::int AS n FROM envs WHERE replica IS DISTINCT FROM $1 GROUP BY owner
+       UNION ALL SELECT 'agents', owner, count(*)::int FROM agents WHERE replica IS DISTINCT FROM $1 GROUP BY owner
+       UNION ALL SELECT 'concurrentTrains', r.owner, count(*)::int FROM runs r JOIN agents a ON a.id = r.agent
+         WHERE r.state = 'running' AND a.replica IS DISTINCT FROM $1 GROUP BY r.owner`,
+      [replica],
+    );
+    const out = { envSessions: new Map<string, number>(), agents: new Map<string, number>(), concurrentTrains: new Map<string, number>() };
+    for (const r of result.rows) out[r.kind as keyof typeof out].set(r.owner, r.n);
+    return out;
+  }
+
   /** One training run's row (replicas answer calls on runs another replica executes from it). */
   async getRun(id: string): Promise<RunRow | undefined> {
     const result = await this.query('read training run', 'SELECT * FROM runs WHERE id = $1', [id]);

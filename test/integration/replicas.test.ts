@@ -22,6 +22,7 @@ import { cli, serve, type Served } from '../helpers/cli-server.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { http, startTestServer } from '../helpers/server.js';
 import { nginxBinary, startNginx } from '../helpers/nginx.js';
+import { makeUsersFile } from '../helpers/users.js';
 import pgDriver from 'pg';
 import { GymhostClient } from '../../clients/ts/index.js';
 
@@ -431,6 +432,29 @@ describe('replicas sharing a PostgreSQL database', () => {
       }
       assert.equal(a.envs.hasSession(e2.id), false, 'listing did not move it');
       assert.equal(b.agents.hasAgent(g.id), false);
+    } finally {
+      await Promise.all([a.close(0), b.close(0)]);
+    }
+  });
+
+  test("quotas count what a user holds on every replica: the session over the quota is refused wherever it is created", async () => {
+    const url = await pg.createDatabase();
+    const users = makeUsersFile([{ name: 'sam', role: 'student', quotas: { envSessions: 3 } }]);
+    const options = { database: url, leaseSeconds: 1.5, checkpointSeconds: 0.1, workers: 1, usersFile: users.file };
+    const a = await startTestServer({}, { ...options, replica: 'a' });
+    const b = await startTestServer({}, { ...options, replica: 'b' });
+    const auth = { authorization: `Bearer ${users.tokens.sam}` };
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await http(a, 'POST', '/v1/envs', { envId: 'CartPole-v1' }, auth)).status, 200);
+      assert.equal((await http(b, 'POST', '/v1/envs', { envId: 'CartPole-v1' }, auth)).status, 200);
+      // Each replica learns what the other serves at its lease renewals.
+      for (const r of [a, b]) await until(async () => (Number((await http(r, 'GET', '/v1/usage', undefined, auth)).body.used.envSessions) === 3 ? true : undefined), 'the usage of both replicas');
+      for (const r of [a, b]) {
+        const refused = await http(r, 'POST', '/v1/envs', { envId: 'CartPole-v1' }, auth);
+        assert.equal(refused.status, 429, JSON.stringify(refused.body));
+        assert.equal(refused.body.details[0].reason, 'QUOTA_EXCEEDED');
+        assert.match(refused.body.message, /quota envSessions exceeded: you have 3 env sessions and may have at most 3/);
+      }
     } finally {
       await Promise.all([a.close(0), b.close(0)]);
     }

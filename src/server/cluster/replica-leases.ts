@@ -76,6 +76,8 @@ export class ReplicaLeases implements SharedRuns {
   private renewing: Promise<void> | undefined;
   /** Monotonic time of the last successful renewal. */
   private renewedAt = 0;
+  /** What users hold on other replicas, as read at the last renewal (usageElsewhere). */
+  private elsewhere: Awaited<ReturnType<PostgresStore['usageElsewhere']>> = { envSessions: new Map(), agents: new Map(), concurrentTrains: new Map() };
   /** Sessions and agents that came here or left: handover_in, handover_out, takeover (a dead or paused replica's), lost. */
   private readonly moves: Counter<'kind' | 'how'> | undefined;
   private readonly runsResumed: Counter | undefined;
@@ -289,6 +291,14 @@ export class ReplicaLeases implements SharedRuns {
     }
   }
 
+  /**
+   * Quota counts of what users hold on other replicas, as of the last renewal: one entry per
+   * session, agent or running Train, with no memory (each replica's memory is its own).
+   */
+  *heldElsewhere(kind: 'envSessions' | 'agents' | 'concurrentTrains'): Generator<{ owner: string; memoryBytes: number }> {
+    for (const [owner, n] of this.elsewhere[kind]) for (let i = 0; i < n; i++) yield { owner, memoryBytes: 0 };
+  }
+
   // ---- training runs (SharedRuns) ----
 
   get(id: string): Promise<RunRow | undefined> {
@@ -360,6 +370,7 @@ export class ReplicaLeases implements SharedRuns {
         this.logger.warn({ kind, id }, 'lease lost to another replica; no longer served here');
       }
       await this.takeOrphanedRuns();
+      this.elsewhere = await this.store.usageElsewhere();
     } catch (err) {
       this.logger.warn({ err: (err as Error)?.message }, 'could not renew leases');
       if (this.now() > this.validUntil) this.dropAll();
