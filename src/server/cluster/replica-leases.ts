@@ -321,9 +321,27 @@ export class ReplicaLeases implements SharedRuns {
     }
   }
 
+  full(): boolean {
+    return this.executing().length >= this.options.maxRuns;
+  }
+
+  async enqueue(run: RunRow): Promise<void> {
+    for (const [kind, id] of [['agent', run.agent], ['env', run.env]] as const) {
+      await this.store.releaseLease(kind, id);
+      if (kind === 'agent') this.agents.dropLost(id);
+      else this.envs.dropLost(id);
+    }
+    this.logger.info({ run: run.id }, 'every worker is training: the run waits in the queue for a free one');
+  }
+
+  /** Runs this replica executes now. */
+  private executing(): string[] {
+    return [...this.agents.runs.values()].filter((r) => r.running && r.controller).map((r) => r.id);
+  }
+
   /** Takes runs no replica executes, as many as this replica has free worker threads for, and resumes them here. */
   private async takeOrphanedRuns(): Promise<void> {
-    const executing = [...this.agents.runs.values()].filter((r) => r.running && r.controller).map((r) => r.id);
+    const executing = this.executing();
     const free = this.options.maxRuns - executing.length;
     if (free <= 0) return;
     const claimed = await this.store.claimOrphanedRuns(free, executing);

@@ -179,6 +179,10 @@ export interface SharedRuns {
   list(filter: { owner?: string; agent?: string }): Promise<RunRow[]>;
   /** Asks the replica executing `run` to cancel it and resolves once it ended (or after a bounded wait). */
   cancel(run: RunRow): Promise<void>;
+  /** Whether every worker of this replica is training (a new async run then goes to the queue). */
+  full(): boolean;
+  /** Leaves a saved run to the queue: its agent and env are released for a replica with a free worker to take. */
+  enqueue(run: RunRow): Promise<void>;
 }
 
 /** How often a watcher of a run executed by another replica reads its row, ms. */
@@ -480,6 +484,13 @@ export class AgentService {
     } catch (err) {
       this.release(run, session, env);
       throw err;
+    }
+    if (req.async && this.sharedRuns?.full()) {
+      // Replicas: this one's workers are all training; the run waits in the queue (its row,
+      // saved above) for a replica with a free worker, this one included.
+      this.release(run, session, env);
+      await this.sharedRuns.enqueue(run.toRow());
+      return { run: run.toProto() };
     }
     this.runs.set(run.id, run);
     // Watching before the loop starts: its first episodes run before its first await.
