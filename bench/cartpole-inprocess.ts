@@ -38,6 +38,9 @@ import {
 export const DEFAULT_SIZES = [1, 16, 256, 1024, 4096];
 /** Target: in-process single env at least this many times Gymnasium's single env. */
 export const SINGLE_TARGET_RATIO = 50;
+/** Target (issue 14): vector stepAll at VECTOR_TARGET_N copies at least this many times CartPoleVectorEnv's env-steps/s. */
+export const VECTOR_TARGET_RATIO = 2;
+export const VECTOR_TARGET_N = 4096;
 
 export interface InProcessRow {
   /** "single" or "vector N". */
@@ -58,6 +61,8 @@ export interface InProcessResult {
   readonly peer?: PeerResult;
   readonly peerError?: string;
   readonly target: { readonly description: string; readonly ratio: number | undefined; readonly required: number; readonly verdict: 'PASS' | 'MISS' };
+  /** The vector goal, when N=VECTOR_TARGET_N was measured. */
+  readonly vectorTarget?: { readonly description: string; readonly ratio: number | undefined; readonly required: number; readonly verdict: 'PASS' | 'MISS' };
 }
 
 function newBatch(numEnvs: number): { batch: EnvBatch; resetOptions: ReturnType<typeof resolveOptions> } {
@@ -155,6 +160,7 @@ export function runInProcess(opts: { budget: Budget; sizes?: number[]; peer?: bo
     });
   }
   const ratio = rows[0].ratio;
+  const vectorRow = rows.find((row) => row.name.startsWith('vector') && row.numEnvs === VECTOR_TARGET_N);
   return {
     kind: 'inprocess',
     machine: machine(peer),
@@ -168,6 +174,12 @@ export function runInProcess(opts: { budget: Budget; sizes?: number[]; peer?: bo
       required: SINGLE_TARGET_RATIO,
       verdict: passMiss(ratio, SINGLE_TARGET_RATIO),
     },
+    vectorTarget: vectorRow && {
+      description: `in-process vector N=${VECTOR_TARGET_N} stepAll >= ${VECTOR_TARGET_RATIO}x Gymnasium's CartPoleVectorEnv`,
+      ratio: vectorRow.ratio,
+      required: VECTOR_TARGET_RATIO,
+      verdict: passMiss(vectorRow.ratio, VECTOR_TARGET_RATIO),
+    },
   };
 }
 
@@ -180,7 +192,8 @@ export function formatInProcess(r: InProcessResult): string {
     ? `\n(Gymnasium single env without wrappers, env.unwrapped.step: ${fmtRate(r.peer.single_unwrapped.per_second)} steps/s)`
     : '';
   const t = r.target;
-  const target = `target: ${t.description}: ${fmtRatio(t.ratio)} -> ${t.verdict}`;
+  const v = r.vectorTarget;
+  const target = `target: ${t.description}: ${fmtRatio(t.ratio)} -> ${t.verdict}` + (v ? `\ntarget: ${v.description}: ${fmtRatio(v.ratio)} -> ${v.verdict}` : '');
   const peerNote = r.peerError ? `\npeer unavailable: ${r.peerError}` : '';
   return `${fmtMachine(r.machine)}\nbudget per figure: ${r.budget.warmupSeconds}s warm-up + median of ${r.budget.reps} x ${r.budget.seconds}s\n\n${table}${extra}\n${target}${peerNote}`;
 }

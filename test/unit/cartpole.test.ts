@@ -14,6 +14,7 @@ import { DomainError } from '../../src/core/errors.js';
 import { resolveOptions, type OptionValues } from '../../src/core/options.js';
 import { gymnasiumReward, newCartPoleFacts, suttonBartoRewardFunction } from '../../src/core/rewards/cartpole.js';
 import { NumpyGenerator } from '../../src/core/numpy-random.js';
+import { cosSmall, sinSmall, SMALL_ANGLE_MAX, SMALL_ANGLE_MIN } from '../../src/core/envs/small-angle-trig.js';
 import { Rng } from '../../src/core/rng.js';
 import { EnvSession } from '../../src/core/sessions/env-session.js';
 
@@ -600,6 +601,156 @@ describe('CartPole-v1 batches', () => {
     assert.deepEqual(stateOf(env, 2), [0.01, 0.01, 0.01, 0.01]);
     assert.notDeepEqual(stateOf(env, 1), [0.01, 0.01, 0.01, 0.01]);
     assert.deepEqual([env.episodeSteps(0), env.episodeSteps(1), env.episodeSteps(2)], [0, 1, 0]);
+  });
+});
+
+describe('CartPole-v1 stepping kernel', () => {
+  test("small-angle sin/cos are this engine's Math.sin/Math.cos bit for bit", () => {
+    // Node's V8 computes them with fdlibm; if an engine did not, the fast path would switch itself off.
+    assert.equal(SMALL_ANGLE_MAX, 0.29, "this engine's Math.sin / Math.cos are not fdlibm's: the small-angle path is off");
+    const rng = new Rng(5);
+    const lnMin = Math.log(SMALL_ANGLE_MIN);
+    const lnMax = Math.log(SMALL_ANGLE_MAX);
+    let checked = 0;
+    for (let k = 0; k < 400_000; k++) {
+      const u = rng.nextFloat();
+      const a: number = k % 2 === 0 ? u * SMALL_ANGLE_MAX : Math.exp(lnMin + u * (lnMax - lnMin));
+      const x: number = k % 4 < 2 ? a : -a;
+      if (!(Math.abs(x) >= SMALL_ANGLE_MIN && Math.abs(x) < SMALL_ANGLE_MAX)) continue;
+      checked++;
+      if (!Object.is(sinSmall(x), Math.sin(x)) || !Object.is(cosSmall(x), Math.cos(x))) {
+        assert.fail(`x = ${x}: sin ${sinSmall(x)} vs ${Math.sin(x)}, cos ${cosSmall(x)} vs ${Math.cos(x)}`);
+      }
+    }
+    assert.ok(checked > 390_000);
+    // The ends of the range, and neighbours of CartPole's termination angle.
+    for (const x of [SMALL_ANGLE_MIN, 0.28999999999999998, THETA_THRESHOLD_RADIANS, 0.2094395102393195, 1e-8, 0.05]) {
+      for (const y of [x, -x]) {
+        assert.ok(Object.is(sinSmall(y), Math.sin(y)), `sin ${y}`);
+        assert.ok(Object.is(cosSmall(y), Math.cos(y)), `cos ${y}`);
+      }
+    }
+  });
+
+  /** Gymnasium's step written plainly with Math.sin / Math.cos (the reference for the kernel). */
+  function referenceStep(s: number[], action: number, semi: boolean): number[] {
+    const [x, xDot, theta, thetaDot] = s;
+    const force = action === 1 ? 10 : -10;
+    const costheta = Math.cos(theta);
+    const sintheta = Math.sin(theta);
+    const temp = (force + 0.05 * (thetaDot * thetaDot) * sintheta) / 1.1;
+    const thetaacc = (9.8 * sintheta - costheta * temp) / (0.5 * (4.0 / 3.0 - (0.1 * (costheta * costheta)) / 1.1));
+    const xacc = temp - (0.05 * thetaacc * costheta) / 1.1;
+    if (!semi) return [x + 0.02 * xDot, xDot + 0.02 * xacc, theta + 0.02 * thetaDot, thetaDot + 0.02 * thetaacc];
+    const nxDot = xDot + 0.02 * xacc;
+    const nThetaDot = thetaDot + 0.02 * thetaacc;
+    return [x + 0.02 * nxDot, nxDot, theta + 0.02 * nThetaDot, nThetaDot];
+  }
+
+  test('stepAll, stepWhere and step equal the Math.sin/Math.cos reference for any angle', () => {
+    const special = [0, -0, 1e-300, -5e-324, 2 ** -28, -(2 ** -27), 2 ** -27, 0.29, -0.29, 0.2899999999, 0.3, 0.7853981633974483, 0.8, -1, 3.5, 1e6, -1e300, NaN, Infinity];
+    for (const semi of [false, true]) {
+      const config = { kinematics_integrator: semi ? 'semi-implicit' : 'euler' };
+      const rng = new Rng(semi ? 2 : 1);
+      const n = 300;
+      const batch = new CartPoleBatch(n, config, GYM, 0);
+      const single = new CartPoleBatch(1, config, GYM, 0);
+      for (let i = 0; i < n; i++) batch.reset(i, undefined, {});
+      single.reset(0, undefined, {});
+      for (let round = 0; round < 6; round++) {
+        const states: number[][] = [];
+        for (let i = 0; i < n; i++) {
+          const theta = i < special.length ? special[(i + round) % special.length] : (rng.nextFloat() - 0.5) * (round < 3 ? 0.6 : 8);
+          states.push([(rng.nextFloat() - 0.5) * 4, (rng.nextFloat() - 0.5) * 3, theta, (rng.nextFloat() - 0.5) * 6]);
+          setState(batch, i, states[i]);
+        }
+        const actions = Int32Array.from({ length: n }, (_, i) => (i + round) % 3 === 0 ? 0 : 1);
+        const skip = Uint8Array.from({ length: n }, (_, i) => (round % 2 === 1 && i % 5 === 0 ? 1 : 0));
+        if (round % 2 === 0) batch.stepAll(actions);
+        else batch.stepWhere(actions, skip);
+        for (let i = 0; i < n; i++) {
+          const want = skip[i] ? states[i] : referenceStep(states[i], actions[i], semi);
+          const got = stateOf(batch, i);
+          for (let k = 0; k < 4; k++) assert.ok(Object.is(got[k], want[k]), `semi=${semi} round ${round} copy ${i} [${k}]: ${got[k]} != ${want[k]} (theta ${states[i][2]})`);
+          if (!skip[i]) assert.deepEqual(Array.from(batch.observations.subarray(4 * i, 4 * i + 4)), Array.from(Float32Array.from(want)));
+          // step(i) of a single env: the same.
+          setState(single, 0, states[i]);
+          single.step(0, actions[i]);
+          const one = stateOf(single);
+          const wantOne = referenceStep(states[i], actions[i], semi);
+          for (let k = 0; k < 4; k++) assert.ok(Object.is(one[k], wantOne[k]), `step: semi=${semi} copy ${i} [${k}]`);
+        }
+      }
+    }
+  });
+
+  test('exportState/importState: the copies continue bit for bit, generators included; old and bad generator words', () => {
+    const n = 37;
+    const a = new CartPoleBatch(n, { max_episode_steps: 40 }, GYM, 11);
+    for (let i = 0; i < n; i++) a.reset(i, undefined, {});
+    const policy = new Rng(3);
+    const actions = new Int32Array(n);
+    const run = (b: CartPoleBatch, steps: number, rng: Rng) => {
+      const out: number[] = [];
+      for (let t = 0; t < steps; t++) {
+        for (let i = 0; i < n; i++) actions[i] = rng.nextInt(2);
+        b.stepAll(actions);
+        for (let i = 0; i < n; i++) {
+          out.push(b.rewards[i], b.terminated[i], b.truncated[i], b.episodeSteps(i), ...b.observations.subarray(4 * i, 4 * i + 4));
+          if (b.terminated[i] | b.truncated[i]) b.reset(i, undefined, {});
+        }
+      }
+      return out;
+    };
+    run(a, 30, policy);
+    // Step some copies past termination so that warnings and steps_beyond_terminated are saved.
+    for (let t = 0; t < 40; t++) a.step(0, 1);
+    const saved = a.exportState();
+    const b = new CartPoleBatch(n, { max_episode_steps: 40 }, GYM, 999);
+    b.importState(saved);
+    assert.deepEqual(b.info(0), a.info(0));
+    assert.deepEqual(b.exportState(), saved);
+    const seed = policy.nextInt(1000);
+    assert.deepEqual(run(b, 60, new Rng(seed)), run(a, 60, new Rng(seed)));
+
+    // A snapshot from before NumPy's generator (4 words a copy) keeps the physics and this batch's generators.
+    const c = new CartPoleBatch(n, { max_episode_steps: 40 }, GYM, 5);
+    const own = c.exportState().rngs;
+    const current = a.exportState();
+    c.importState({ ...current, rngs: new Float64Array(4 * n).fill(7) });
+    const cs = c.exportState();
+    assert.deepEqual(cs.state, current.state);
+    assert.deepEqual(cs.ints, current.ints);
+    assert.deepEqual(cs.flags, current.flags);
+    assert.deepEqual(cs.rngs, own);
+    // Copies whose saved words are no PCG64 state keep their own generator; the others take the saved one.
+    const mixed = a.exportState();
+    const rngs = Float64Array.from(mixed.rngs);
+    rngs[8 * 2 + 4] = 2; // even increment
+    rngs[8 * 5] = 0.5; // not an integer
+    const d = new CartPoleBatch(n, { max_episode_steps: 40 }, GYM, 77);
+    const dOwn = d.exportState().rngs;
+    d.importState({ ...mixed, rngs });
+    const got = d.exportState().rngs;
+    for (let i = 0; i < n; i++) {
+      const want = i === 2 || i === 5 ? dOwn : mixed.rngs;
+      assert.deepEqual(Array.from(got.subarray(8 * i, 8 * i + 8)), Array.from(want.subarray(8 * i, 8 * i + 8)), `copy ${i}`);
+    }
+  });
+
+  test('stepAll needs every copy reset, also after a restore of unreset copies', () => {
+    const env = new CartPoleBatch(3, {}, GYM, 0);
+    const fresh = env.exportState();
+    for (let i = 0; i < 3; i++) env.reset(i, undefined, {});
+    env.stepAll([1, 0, 1]);
+    env.importState(fresh);
+    assertDomainError(() => env.stepAll([1, 1, 1]), 'FAILED_PRECONDITION', '');
+    env.reset(1, undefined, {});
+    assertDomainError(() => env.stepAll([1, 1, 1]), 'FAILED_PRECONDITION', '');
+    env.reset(0, undefined, {});
+    env.reset(2, undefined, {});
+    env.stepAll([1, 1, 1]);
+    assert.deepEqual([env.episodeSteps(0), env.episodeSteps(1), env.episodeSteps(2)], [1, 1, 1]);
   });
 });
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { NumpyGenerator } from '../../src/core/numpy-random.js';
+import { isPcg64State, NumpyGenerator, pcg64Seed, pcg64Uniform } from '../../src/core/numpy-random.js';
 
 const PYTHON = fileURLToPath(new URL('../../.venv/bin/python', import.meta.url));
 
@@ -39,7 +39,60 @@ print(json.dumps(out))
     const floats = [...Array.from({ length: 4 }, () => g.uniform(-0.05, 0.05)), ...Array.from({ length: 3 }, () => g.uniform(2.5, 7.0))];
     const want = expected[k].floats.map(fromPythonHex);
     assert.deepEqual(floats, want, `seed ${seed}: uniform draws`);
+    // The array form (CartPoleBatch's generators): skip the 12 64-bit draws, then the same uniforms.
+    const words = new Uint32Array(24);
+    pcg64Seed(seed, words, 8);
+    const skipped = new Float64Array(DRAWS);
+    pcg64Uniform(words, 8, 0, 1, skipped, 0, DRAWS);
+    const out = new Float64Array(7);
+    pcg64Uniform(words, 8, -0.05, 0.05, out, 0, 4);
+    pcg64Uniform(words, 8, 2.5, 7.0, out, 4, 3);
+    assert.deepEqual(Array.from(out), want, `seed ${seed}: pcg64Uniform`);
   });
+});
+
+test('pcg64Seed / pcg64Uniform: generators side by side in one array give what NumpyGenerator gives', () => {
+  const seeds = [0, 1, 2, 41, 2 ** 31 - 1, 2 ** 32 + 7, 987_654_321_012, 2 ** 53 - 1];
+  const words = new Uint32Array(8 * seeds.length);
+  seeds.forEach((seed, g) => pcg64Seed(seed, words, 8 * g));
+  const gens = seeds.map((seed) => new NumpyGenerator(seed));
+  const saved = new Float64Array(8);
+  gens.forEach((gen, g) => {
+    gen.saveTo(saved, 0);
+    assert.deepEqual(Array.from(words.subarray(8 * g, 8 * g + 8)), Array.from(saved), `seed ${seeds[g]}: seeded words`);
+    assert.ok(isPcg64State(saved, 0));
+  });
+  // Interleaved draws of several counts and bounds (including low == high and low > high spans).
+  const bounds: [number, number][] = [[-0.05, 0.05], [0, 1], [3, 3], [-1e6, 2e-3], [0.5, -0.5]];
+  const out = new Float64Array(16);
+  for (let round = 0; round < 300; round++) {
+    const g = round % seeds.length;
+    const count = 1 + (round % 7);
+    const [low, high] = bounds[round % bounds.length];
+    pcg64Uniform(words, 8 * g, low, high, out, 3, count);
+    for (let k = 0; k < count; k++) {
+      const want = gens[g].uniform(low, high);
+      assert.ok(Object.is(out[3 + k], want), `round ${round} draw ${k}: ${out[3 + k]} != ${want}`);
+    }
+  }
+  gens.forEach((gen, g) => {
+    gen.saveTo(saved, 0);
+    assert.deepEqual(Array.from(words.subarray(8 * g, 8 * g + 8)), Array.from(saved), `seed ${seeds[g]}: words after the draws`);
+  });
+  // count 0 draws nothing and leaves the state.
+  const before = words.slice();
+  pcg64Uniform(words, 0, 0, 1, out, 0, 0);
+  assert.deepEqual(words, before);
+});
+
+test('isPcg64State: 8 unsigned 32-bit integers with an odd increment', () => {
+  const ok = [1, 2, 3, 4, 5, 6, 7, 8];
+  assert.ok(isPcg64State(ok, 0));
+  assert.ok(isPcg64State([9, ...ok], 1));
+  assert.ok(isPcg64State([0xffffffff, 0, 0, 0, 0xffffffff, 0, 0, 0], 0));
+  for (const bad of [[1, 2, 3, 4, 6, 6, 7, 8], [1.5, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, -1], [2 ** 32, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, NaN], [1, 2, 3]]) {
+    assert.equal(isPcg64State(bad, 0), false, JSON.stringify(bad));
+  }
 });
 
 test('random(), integers() (32-bit draws with the buffered half) and choice with p draw what NumPy draws', () => {
