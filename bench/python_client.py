@@ -22,7 +22,9 @@ What is measured (CartPole-v1, random pre-drawn actions, as bench/README.md's me
   against the plan.
 * Vector env: ``gymhost.make_vec("CartPole-v1", N)`` (a gymnasium VectorEnv; one
   step_batch over a StepStream per step, or one unary StepBatch with ``transport="unary"``),
-  stepped with [N] action arrays; units are env-steps (N per call).
+  stepped with [N] action arrays; units are env-steps (N per call). RemoteEnv(stream=True)
+  and the vector env drive their stream from the stepping thread ("inline", see
+  gymhost._inline_call; GYMHOST_INLINE_STREAM=0 measures grpcio's helper threads instead).
 * Peers, in the same process after gymhost's figures (the server idle): Gymnasium's
   ``gym.make("CartPole-v1")`` loop and ``make_vec(N, "vector_entry_point")``, measured by
   bench/peer_gymnasium.py's functions with the same budget.
@@ -86,9 +88,9 @@ def measure(run: Callable[[float], tuple[int, float]], warmup: float, seconds: f
 
 
 class Server:
-    def __init__(self) -> None:
+    def __init__(self, root: Path = REPO_ROOT) -> None:
         self.process = subprocess.Popen(
-            ["node", "bin/gymhost.js", "serve", "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0"],
+            ["node", str(Path(root) / "bin" / "gymhost.js"), "serve", "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0"],
             cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -346,11 +348,12 @@ def alternate_vector(client: gymhost.Client, sizes: list[int], warmup: float, se
                     units, el = run_peer(seconds)
                     p_rates.append(units / el)
             ratios.append(g_rates[-1] / p_rates[-1])
+        inline = bool(getattr(envs._stream, "inline", False))
         envs.close()
         peer.close()
         med = statistics.median
         print(
-            f"vector env N={n} over StepStream: {fmt(med(g_rates))} env-steps/s; make_vec N={n}: {fmt(med(p_rates))}; "
+            f"vector env N={n} over StepStream ({'inline' if inline else 'grpcio threads'}): {fmt(med(g_rates))} env-steps/s; make_vec N={n}: {fmt(med(p_rates))}; "
             f"ratio {med(ratios):.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f}); CPU per step: client {med(client_us):.0f} us, "
             f"server {med(server_us):.0f} us; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
         )
@@ -385,6 +388,11 @@ def fmt(x: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--address", help="use a running server instead of starting one")
+    p.add_argument(
+        "--server-root",
+        default=str(REPO_ROOT),
+        help="start the server of this directory's bin/gymhost.js (default: this checkout; e.g. a copy of bin/, dist/ and package.json, to measure one build while dist/ is being rebuilt)",
+    )
     p.add_argument("--sizes", default="256,1024,4096", help="num_envs of the vector env figures")
     p.add_argument("--window", type=int, default=64, help="requests in flight for the pipelined StepStream")
     p.add_argument("--seconds", type=float, default=0.7)
@@ -401,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     sizes = [int(s) for s in a.sizes.split(",") if s.strip()]
 
-    server = None if a.address else Server()
+    server = None if a.address else Server(Path(a.server_root))
     address = a.address or server.address  # type: ignore[union-attr]
     if a.alternate:
         try:

@@ -19,6 +19,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, serve, type Served } from '../helpers/cli-server.js';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { http, startTestServer } from '../helpers/server.js';
 import { nginxBinary, startNginx } from '../helpers/nginx.js';
@@ -291,6 +294,37 @@ describe('replicas sharing a PostgreSQL database', () => {
       for (const r of rows) assert.ok(Number(r.epoch) <= 2, `session ${r.id} moved at most once (after its create): epoch ${r.epoch}`);
       const agentRow = (await db.query('SELECT epoch FROM agents WHERE id = $1', [agent.id])).rows[0];
       assert.ok(Number(agentRow.epoch) <= 2);
+
+      // The Python client: a Gymnasium env over its StepStream, a vector env, an agent.
+      const script = `
+import sys, gymhost
+addr = sys.argv[1]
+ids, keep = [], []  # envs delete their sessions when closed or collected: kept open here
+for seed in range(6):
+    env = gymhost.make("CartPole-v1", address=addr, stream=seed % 2 == 0)
+    keep.append(env)
+    env.reset(seed=seed)
+    for _ in range(5):
+        env.step(env.action_space.sample())
+    ids.append(env.unwrapped.id)
+vec = gymhost.make_vec("CartPole-v1", 4, address=addr)
+vec.reset(seed=1)
+for _ in range(5):
+    vec.step(vec.action_space.sample())
+ids.append(vec.id)
+grid = gymhost.make("GridWorld-v0", address=addr)
+grid.reset(seed=0)
+agent = gymhost.Agent(env=grid, kind="tabular", seed=1)
+agent.choose_action(0)
+ids.append(agent.id)
+print(" ".join(ids))
+`;
+      const py = spawnSync(path.join(REPO_ROOT, '.venv', 'bin', 'python'), ['-c', script, proxy.grpc], { encoding: 'utf8' });
+      assert.equal(py.status, 0, py.stderr);
+      const pyIds = py.stdout.trim().split(' ');
+      const pyRows = (await db.query('SELECT id, epoch FROM envs WHERE id = ANY($1) UNION ALL SELECT id, epoch FROM agents WHERE id = ANY($1)', [pyIds])).rows;
+      assert.equal(pyRows.length, pyIds.length);
+      for (const r of pyRows) assert.ok(Number(r.epoch) <= 2, `Python client: ${r.id} moved at most once: epoch ${r.epoch}`);
     } finally {
       client.close();
       await db.end();

@@ -12,6 +12,9 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 import gymhost
+from gymhost._wire import StepBatchReader, step_batch_tensors
+from gymhost.v1 import env_service_pb2 as pb
+from gymhost.v1 import spaces_pb2
 
 
 def test_spaces_and_types(address: str) -> None:
@@ -165,3 +168,110 @@ def test_wrong_actions(address: str) -> None:
             envs.step([0, 1])
         assert err.value.reason == "WRONG_SHAPE"
         envs.step([0, 1, 1, 0])  # the stream goes on after an error
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_stream_and_unary_steps_agree(address: str, mode: AutoresetMode) -> None:
+    """The stream path reads answers' bytes directly (gymhost._wire); the unary path parses
+    messages. Both give the same arrays, dtypes and infos, and fresh writable arrays each step."""
+    n = 6
+    actions = np.random.default_rng(3).integers(0, 2, size=(120, n))
+    a = gymhost.make_vec("CartPole-v1", n, address=address, autoreset_mode=mode)
+    b = gymhost.make_vec("CartPole-v1", n, address=address, autoreset_mode=mode, transport="unary")
+    try:
+        np.testing.assert_array_equal(a.reset(seed=9)[0], b.reset(seed=9)[0])
+        previous = None
+        finals = 0
+        for act in actions:
+            ra, rb = a.step(act), b.step(act)
+            for x, y in zip(ra[:4], rb[:4]):
+                assert x.dtype == y.dtype and x.shape == y.shape
+                np.testing.assert_array_equal(x, y)
+                assert x.flags.writeable and x.flags.c_contiguous and x.flags.aligned
+            assert ra[4].keys() == rb[4].keys()
+            if "final_obs" in ra[4]:
+                np.testing.assert_array_equal(ra[4]["_final_obs"], rb[4]["_final_obs"])
+                np.testing.assert_array_equal(ra[4]["_final_info"], rb[4]["_final_info"])
+                for i in range(n):
+                    fa, fb = ra[4]["final_obs"][i], rb[4]["final_obs"][i]
+                    assert (fa is None) == (fb is None) == (not ra[4]["_final_obs"][i])
+                    if fa is not None:
+                        assert fa.dtype == fb.dtype == np.float32
+                        np.testing.assert_array_equal(fa, fb)
+                        assert ra[4]["final_info"][i] == {} and ra[4]["final_info"][i] is not ra[4]["final_info"][(i + 1) % n]
+                        finals += 1
+            if previous is not None:  # nothing returned shares memory with an earlier step's arrays
+                for x, y in zip(ra[:4], previous):
+                    assert not np.shares_memory(x, y)
+            previous = ra[:4]
+        assert mode == AutoresetMode.NEXT_STEP or finals >= 10
+    finally:
+        a.close()
+        b.close()
+
+
+def test_gridworld_vector_over_the_stream(address: str) -> None:
+    with gymhost.make_vec("GridWorld-v0", 3, address=address, world="small_moat", autoreset_mode="same_step") as envs:
+        obs, _ = envs.reset(seed=0)
+        obs, rewards, *_ = envs.step([3, 1, 3])
+        assert obs.dtype == np.int64 and obs.tolist() == [1, 13, 1] and rewards.tolist() == [-1, -1, -1]
+
+
+def _answer(r: "pb.StepBatchResponse") -> bytes:
+    return pb.StepStreamResponse(step_batch=r).SerializeToString()
+
+
+def _tensor(a: np.ndarray, dtype: int) -> "spaces_pb2.Tensor":
+    return spaces_pb2.Tensor(dtype=dtype, shape=a.shape, data=a.tobytes())
+
+
+def test_wire_reader_agrees_with_protobuf() -> None:
+    rng = np.random.default_rng(0)
+    for n in (1, 3, 200, 4096):
+        r = pb.StepBatchResponse(
+            observations=_tensor(rng.random((n, 4), dtype=np.float32), spaces_pb2.DTYPE_FLOAT32),
+            rewards=_tensor(rng.random(n), spaces_pb2.DTYPE_FLOAT64),
+            terminated=_tensor(rng.integers(0, 2, n).astype(np.uint8), spaces_pb2.DTYPE_UINT8),
+            truncated=_tensor(np.zeros(n, np.uint8), spaces_pb2.DTYPE_UINT8),
+            reset_mask=_tensor(rng.integers(0, 2, n).astype(np.uint8), spaces_pb2.DTYPE_UINT8),
+        )
+        buf = _answer(r)
+        tensors = step_batch_tensors(buf)
+        assert tensors is not None and sorted(tensors) == [1, 2, 3, 4, 5]
+        for field, name in ((1, "observations"), (2, "rewards"), (3, "terminated"), (4, "truncated"), (5, "reset_mask")):
+            t, m = tensors[field], getattr(r, name)
+            assert (t.dtype, t.shape) == (m.dtype, tuple(m.shape))
+            assert buf[t.offset : t.offset + t.nbytes] == m.data
+    # Unpacked shapes, unknown fields (in the answer and in a tensor) and another field order.
+    t = spaces_pb2.Tensor(dtype=spaces_pb2.DTYPE_FLOAT32, data=b"\x00" * 8)
+    unpacked = b"\x10\x02\x10\x01" + t.SerializeToString() + b"\xa0\x06\x07"  # shape 2, 1 unpacked; field 100 varint 7
+    inner = b"\x12" + bytes([len(t.SerializeToString())]) + t.SerializeToString() + b"\x0a" + bytes([len(unpacked)]) + unpacked + b"\xfa\x01\x01x"
+    buf = b"\x1a" + bytes([len(inner)]) + inner
+    parsed = pb.StepStreamResponse.FromString(buf).step_batch
+    tensors = step_batch_tensors(buf)
+    assert tensors is not None
+    assert tensors[1].shape == tuple(parsed.observations.shape) == (2, 1)
+    assert buf[tensors[1].offset : tensors[1].offset + tensors[1].nbytes] == parsed.observations.data
+    assert tensors[2].shape == () and buf[tensors[2].offset : tensors[2].offset + tensors[2].nbytes] == parsed.rewards.data
+    # Everything else is left to protobuf.
+    error = pb.StepStreamResponse(error={"code": "NOT_FOUND", "message": "x"}).SerializeToString()
+    good = _answer(pb.StepBatchResponse(observations=_tensor(np.zeros((2, 4), np.float32), spaces_pb2.DTYPE_FLOAT32)))
+    for other in (b"", error, pb.StepStreamResponse(reset={}).SerializeToString(), good[:-3], good + b"\x08\x01", good[:2] + good[2:] + good[2:]):
+        assert step_batch_tensors(other) is None
+
+
+def test_wire_reader_memo_follows_layout_changes() -> None:
+    read = StepBatchReader()
+
+    def answer(n: int, shape_value: int = 4) -> bytes:
+        obs = np.arange(n * shape_value, dtype=np.float32).reshape(n, shape_value)
+        return _answer(pb.StepBatchResponse(observations=_tensor(obs, spaces_pb2.DTYPE_FLOAT32), rewards=_tensor(np.ones(n), spaces_pb2.DTYPE_FLOAT64)))
+
+    for buf in (answer(8), answer(8), answer(4, 8), answer(4, 8), answer(8, 4), answer(2, 16)):
+        assert read(buf) == step_batch_tensors(buf)
+    # Same length, different framing: parsed again.
+    a = answer(8)
+    b = bytearray(a)
+    b[b.index(b"\x12\x02\x08\x04") + 3] = 2  # shape [8, 4] -> [8, 2] in place
+    assert read(a)[1].shape == (8, 4) and read(bytes(b))[1].shape == (8, 2)
+    assert read(b"\x22\x00") is None and read(a)[1].shape == (8, 4)

@@ -29,6 +29,11 @@ def np_dtype(dtype: int) -> np.dtype:
         raise ValueError(f"unknown wire dtype {dtype}") from None
 
 
+def wire_np_dtype(dtype: int) -> np.dtype | None:
+    """The NumPy dtype of a wire dtype, or None for an unknown one."""
+    return _NP_OF.get(dtype)
+
+
 def wire_dtype(dtype: Any) -> int:
     d = np.dtype(dtype)
     if d.byteorder not in ("=", "|"):

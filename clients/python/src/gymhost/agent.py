@@ -395,7 +395,7 @@ class Agent:
         self.action_space = space_from_proto(info.action_space)
         self._discrete_states = isinstance(self.observation_space, spaces.Discrete)
         self._state_dtype = np.float32 if self._discrete_states else self.observation_space.dtype
-        self._md = self.client.metadata
+        self._md = self.client.metadata_for(self.id)
         self._timeout = self.client.timeout
         self._wait = self.client.wait_for_ready
         self._choose_rpc = self.client.agent_stub.ChooseAction

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import queue
 import random
+import re
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
@@ -20,6 +22,7 @@ import grpc
 
 from . import errors
 from ._convert import dict_to_struct, numpy_to_tensor
+from ._inline_call import open_inline_call
 from .v1 import agent_service_pb2_grpc, env_service_pb2, env_service_pb2_grpc, usage_service_pb2, usage_service_pb2_grpc
 
 if TYPE_CHECKING:
@@ -32,6 +35,32 @@ MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 
 _DEFAULT = object()
+
+
+#: Metadata key a proxy in front of replicas routes gRPC calls by (``gymhost nginx-config``).
+ROUTE_KEY = "gymhost-route"
+
+#: A run id carries its agent's id (``run-<agent id>-<12 characters>``).
+_RUN_ID = re.compile(r"^run-([A-Za-z0-9_-]{12})-[A-Za-z0-9_-]{12}$")
+
+
+def route_of(resource: str | None) -> str | None:
+    """The routing key of a session, agent or run id (a run's: its agent's), or None."""
+    if not resource:
+        return None
+    m = _RUN_ID.match(resource)
+    return m.group(1) if m else resource
+
+
+def _resource_of(request: Any) -> str | None:
+    """The session, agent or run a request names: its ``id``, else its ``env`` (None for creates and lists)."""
+    fields = getattr(getattr(request, "DESCRIPTOR", None), "fields_by_name", {})
+    for name in ("id", "env"):
+        if name in fields:
+            value = getattr(request, name)
+            if isinstance(value, str) and value:
+                return value
+    return None
 
 
 class Client:
@@ -112,14 +141,23 @@ class Client:
 
     # ---- calls ----------------------------------------------------------------------------
 
+    def metadata_for(self, resource: str | None) -> tuple[tuple[str, str | bytes], ...]:
+        """This client's metadata for a call on ``resource`` (a session, agent or run id): with
+        ``gymhost-route``, so that a proxy in front of replicas sends the call to the replica
+        serving it (docs/deploy.md). A run's id routes like its agent's."""
+        route = route_of(resource)
+        return self.metadata + ((ROUTE_KEY, route),) if route else self.metadata
+
     def call(self, method: Callable[..., Any], request: Any, *, idempotent: bool = False, timeout: Any = _DEFAULT) -> Any:
         """Calls a unary stub method (``client.env_stub.GetEnv``, ...) with this client's
-        metadata, deadline and retries; failures raise :class:`gymhost.GymhostError`."""
+        metadata (and the request's ``gymhost-route``), deadline and retries; failures raise
+        :class:`gymhost.GymhostError`."""
         t = self.timeout if timeout is _DEFAULT else timeout
+        md = self.metadata_for(_resource_of(request))
         attempt = 0
         while True:
             try:
-                return method(request, timeout=t, metadata=self.metadata, wait_for_ready=self.wait_for_ready)
+                return method(request, timeout=t, metadata=md, wait_for_ready=self.wait_for_ready)
             except grpc.RpcError as err:
                 if idempotent and attempt < self.retries and err.code() in RETRYABLE:
                     time.sleep(self._delay(attempt))
@@ -131,7 +169,7 @@ class Client:
         """Calls a server-streaming stub method; yields its messages; errors raise GymhostError.
         Closing the generator (or leaving a ``for`` loop early) cancels the call. ``timeout``
         is a deadline for the whole call (default: none, unlike unary calls)."""
-        call = method(request, timeout=timeout, metadata=self.metadata, wait_for_ready=self.wait_for_ready)
+        call = method(request, timeout=timeout, metadata=self.metadata_for(_resource_of(request)), wait_for_ready=self.wait_for_ready)
         try:
             for message in call:
                 yield message
@@ -143,9 +181,10 @@ class Client:
     def _delay(self, attempt: int) -> float:
         return min(self.max_backoff, self.backoff * (2**attempt)) * (0.5 + random.random() / 2)
 
-    def step_stream(self) -> "StepStream":
-        """Opens a StepStream (see :class:`StepStream`)."""
-        return StepStream(self)
+    def step_stream(self, *, inline: bool = False, session: str | None = None) -> "StepStream":
+        """Opens a StepStream (see :class:`StepStream`); give ``session`` when it steps that one
+        session (behind a proxy, the stream then goes to the replica serving it)."""
+        return StepStream(self, inline=inline, session=session)
 
     # ---- server information -----------------------------------------------------------------
 
@@ -353,6 +392,7 @@ def resolve_client(client: Client | None, address: str | None, kwargs: dict[str,
 
 _END = object()
 _STEP_STREAM = "/gymhost.v1.EnvService/StepStream"
+_parse_response = env_service_pb2.StepStreamResponse.FromString
 
 
 def _serialize_request(request: Any) -> bytes:
@@ -375,15 +415,27 @@ class StepStream:
         for a in actions[:64]:
             s.send_step(env_id, a)
         answer = s.recv()                # StepStreamResponse (an inline error is answer.error)
+
+    ``inline=True`` drives the call from the calling thread instead of grpcio's two helper
+    threads per stream (see ``gymhost._inline_call``): about half the client CPU per
+    lock-step exchange, and what RemoteEnv(stream=True) and RemoteVectorEnv use. Pipelining
+    works too (faster than with the helper threads), but only the first request sent while
+    none is being written leaves at once: the others go out while the caller waits in
+    ``recv()``, so the server does not work ahead on them in the meantime. Where grpcio's
+    internals differ, with grpcio's fork support on (``GRPC_ENABLE_FORK_SUPPORT``) or with
+    ``GYMHOST_INLINE_STREAM=0``, the stream uses the helper threads either way; :attr:`inline`
+    says which.
     """
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, *, inline: bool = False, session: str | None = None) -> None:
         self.client = client
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        call = client.channel.stream_stream(
-            _STEP_STREAM, request_serializer=_serialize_request, response_deserializer=env_service_pb2.StepStreamResponse.FromString
-        )
-        self._responses = call(iter(self._requests.get, _END), metadata=client.metadata, wait_for_ready=client.wait_for_ready)
+        md = client.metadata_for(session)
+        self._inline = open_inline_call(client.channel, _STEP_STREAM, md, client.wait_for_ready) if inline else None
+        if self._inline is None:
+            self._requests: queue.SimpleQueue = queue.SimpleQueue()
+            # Answers are read as bytes and parsed by the caller (exchange_raw() skips that).
+            call = client.channel.stream_stream(_STEP_STREAM, request_serializer=_serialize_request, response_deserializer=None)
+            self._responses = call(iter(self._requests.get, _END), metadata=md, wait_for_ready=client.wait_for_ready)
         self._in_flight = 0
         self._closed = False
 
@@ -391,6 +443,11 @@ class StepStream:
     def in_flight(self) -> int:
         """Requests sent whose answers have not been read yet."""
         return self._in_flight
+
+    @property
+    def inline(self) -> bool:
+        """True when the calling thread drives the call (``inline=True`` where grpcio allows it)."""
+        return self._inline is not None
 
     # ---- pipelined --------------------------------------------------------------------------
 
@@ -400,7 +457,10 @@ class StepStream:
             raise errors.CancelledError("the StepStream is closed")
         if not isinstance(request, env_service_pb2.StepStreamRequest):
             request = _wrap(request)
-        self._requests.put(request)
+        if self._inline is not None:
+            self._inline.send(request.SerializeToString())
+        else:
+            self._requests.put(request)
         self._in_flight += 1
 
     def send_step(self, session_id: str, action: int) -> None:
@@ -418,16 +478,19 @@ class StepStream:
         """The next answer (StepStreamResponse); the stream itself failing raises GymhostError."""
         if self._in_flight <= 0:
             raise RuntimeError("recv() without a request in flight")
+        raw = self._next_answer()
+        self._in_flight -= 1
+        return _parse_response(raw)
+
+    def _next_answer(self) -> bytes:
         try:
-            response = next(self._responses)
+            return self._inline.recv() if self._inline is not None else next(self._responses)
         except StopIteration:
             self._closed = True
             raise errors.UnavailableError("the server ended the StepStream") from None
         except grpc.RpcError as err:
             self._closed = True
             raise errors.from_rpc_error(err) from None
-        self._in_flight -= 1
-        return response
 
     # ---- lock-step ----------------------------------------------------------------------------
 
@@ -449,19 +512,33 @@ class StepStream:
         StepStreamRequest (or one serialized, as bytes) and no answer may be in flight."""
         if self._in_flight or self._closed:
             return self.request(request)
-        self._requests.put(request)
+        response = _parse_response(self._exchange(request))
+        kind = response.WhichOneof("response")
+        if kind == "error":
+            raise errors.from_detail(response.error)
+        return getattr(response, kind)
+
+    def exchange_raw(self, request: env_service_pb2.StepStreamRequest | bytes) -> bytes:
+        """:meth:`exchange` that returns the answer's bytes (a serialized StepStreamResponse,
+        which may hold an inline error) without parsing them."""
+        if self._in_flight or self._closed:
+            if self._closed:
+                raise errors.CancelledError("the StepStream is closed")
+            raise RuntimeError(f"{self._in_flight} answers are still in flight: recv() them first")
+        return self._exchange(request)
+
+    def _exchange(self, request: env_service_pb2.StepStreamRequest | bytes) -> bytes:
         try:
-            response = next(self._responses)
+            if self._inline is not None:
+                return self._inline.exchange(_serialize_request(request))
+            self._requests.put(request)
+            return next(self._responses)
         except StopIteration:
             self._closed = True
             raise errors.UnavailableError("the server ended the StepStream") from None
         except grpc.RpcError as err:
             self._closed = True
             raise errors.from_rpc_error(err) from None
-        kind = response.WhichOneof("response")
-        if kind == "error":
-            raise errors.from_detail(response.error)
-        return getattr(response, kind)
 
     def step(self, session_id: str, action: int) -> env_service_pb2.StepResponse:
         from .v1 import spaces_pb2
@@ -480,8 +557,13 @@ class StepStream:
         """Half-closes the stream and cancels it (answers not read are dropped)."""
         if not self._closed:
             self._closed = True
-            self._requests.put(_END)
-            self._responses.cancel()
+            if self._inline is not None:
+                self._inline.cancel()
+            else:
+                self._requests.put(_END)
+                self._responses.cancel()
+        elif self._inline is not None and not self._inline.closed:
+            self._inline.cancel()  # ended by an error: hand gRPC's batches back
 
     @property
     def closed(self) -> bool:
@@ -494,6 +576,8 @@ class StepStream:
         self.close()
 
     def __del__(self) -> None:
+        if self._inline is not None and sys.is_finalizing():
+            return  # gRPC may be gone already; the process is ending anyway
         try:
             self.close()
         except Exception:

@@ -137,7 +137,7 @@ class RemoteEnv(gym.Env):
             },
         )
         # Bound stub methods and call options, looked up once for the step loop.
-        self._md = self.client.metadata
+        self._md = self.client.metadata_for(self.id)
         self._timeout = self.client.timeout
         self._wait = self.client.wait_for_ready
         self._step_rpc = self.client.env_stub.Step
@@ -146,7 +146,7 @@ class RemoteEnv(gym.Env):
         box = self.observation_space
         self._flat_obs = np_dtype_of(box) if isinstance(box, gym.spaces.Box) and len(box.shape) == 1 else None
         if stream:
-            self._stream = StepStream(self.client)
+            self._stream = StepStream(self.client, inline=True, session=self.id)
             self._stream_step = pb.StepStreamRequest(step=pb.StepRequest(id=self.id, action=spaces_pb2.SpaceValue(discrete=0)))
 
     # ---- the Gym API ------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import errors
-from ._convert import dict_to_struct, np_dtype, space_from_proto, struct_to_dict, tensor_to_numpy
+from ._convert import dict_to_struct, np_dtype, space_from_proto, struct_to_dict, tensor_to_numpy, wire_np_dtype
+from ._wire import StepBatchReader, TensorAt
 from .client import Client, StepStream, resolve_client
 from .env import RENDER_MODES, render_fps_of
 from .v1 import env_service_pb2 as pb
@@ -37,10 +38,15 @@ class RemoteVectorEnv(VectorEnv):
 
     ``reset(seed=s)`` seeds copy i with ``s + i`` (Gymnasium's convention for an int seed).
 
+    Every array ``step`` and ``reset`` return is new and writable, as Gymnasium's own vector
+    envs return them (CartPoleVectorEnv builds new arrays each step): none is a view of a
+    buffer that a later step reuses, so callers may keep or modify them.
+
     Args:
         env_id, num_envs: env type and number of copies.
-        transport: ``"stream"`` (default: step_batch over one StepStream, the fastest) or
-            ``"unary"`` (one StepBatch call per step).
+        transport: ``"stream"`` (default: step_batch over one StepStream, the fastest; the
+            stepping thread drives it, see ``StepStream(inline=True)``) or ``"unary"`` (one
+            StepBatch call per step).
         The other arguments are :class:`gymhost.RemoteEnv`'s.
     """
 
@@ -114,10 +120,12 @@ class RemoteVectorEnv(VectorEnv):
             kwargs={"env_id": env_id, "client": self.client, "seed": seed, "config": dict(cfg), "reward_function": reward_function, "reward_params": dict(reward_params or {})},
         )
         self.transport = transport
-        self._stream: StepStream | None = StepStream(self.client) if transport == "stream" else None
+        # Lock-step: the calling thread drives the stream (no grpcio helper threads).
+        self._stream: StepStream | None = StepStream(self.client, inline=True, session=self.id) if transport == "stream" else None
         self._wire_actions = np.dtype("<i4") if self._discrete_actions else np.dtype("<f4")
         self._request_prefix = _step_batch_prefix(self.id, self._action_shape, self._wire_actions)
-        self._md = self.client.metadata
+        self._read_step_batch = StepBatchReader()
+        self._md = self.client.metadata_for(self.id)
         self._timeout = self.client.timeout
         self._wait = self.client.wait_for_ready
 
@@ -153,7 +161,20 @@ class RemoteVectorEnv(VectorEnv):
         data = np.ascontiguousarray(a, dtype=self._wire_actions)
         if self._stream is not None:
             # The request's bytes: the session's constant head, then the actions' bytes (one copy, no messages).
-            r = self._stream.exchange(b"".join((self._request_prefix, data)) if self._request_prefix else _step_batch_request(self, data))
+            raw = self._stream.exchange_raw(b"".join((self._request_prefix, data)) if self._request_prefix else _step_batch_request(self, data))
+            tensors = self._read_step_batch(raw)
+            if tensors is not None:
+                out = self._decode(raw, tensors)
+                if out is not None:
+                    return out
+            # An inline error, or bytes the fast reader leaves to the generated code.
+            response = pb.StepStreamResponse.FromString(raw)
+            kind = response.WhichOneof("response")
+            if kind == "error":
+                raise errors.from_detail(response.error)
+            if kind != "step_batch":
+                raise errors.InternalError(f"the server answered a step_batch request with {kind or 'nothing'}")
+            r = response.step_batch
         else:
             request = _step_batch_request(self, data).step_batch
             try:
@@ -164,7 +185,6 @@ class RemoteVectorEnv(VectorEnv):
                 if isinstance(err, grpc.RpcError):
                     raise errors.from_rpc_error(err) from None
                 raise
-        n = self.num_envs
         # New, writable arrays (the caller may keep them), each one copy of its field's bytes.
         obs = _array(r.observations, self._obs_dtype).reshape(self.observation_space.shape)
         rewards = np.frombuffer(r.rewards.data, dtype="<f8").astype(np.float64)
@@ -174,13 +194,37 @@ class RemoteVectorEnv(VectorEnv):
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             ended = _flags(r.reset_mask.data)
             if ended.any():
-                final = _array(r.final_observations, self._obs_dtype)
-                final_obs = np.empty(n, dtype=object)
-                final_info = np.empty(n, dtype=object)
-                for i in np.flatnonzero(ended):
-                    final_obs[i] = final[i]
-                    final_info[i] = {}
-                infos = {"final_obs": final_obs, "_final_obs": ended, "final_info": final_info, "_final_info": ended.copy()}
+                infos = _final_infos(_array(r.final_observations, self._obs_dtype), ended)
+        return obs, rewards, terminations, truncations, infos
+
+    def _decode(self, buf: bytes, tensors: dict[int, TensorAt]) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]] | None:
+        """step()'s results read from a StepBatch answer's bytes (``tensors``: where its fields
+        are), as the message path reads them: each array is a new, writable copy of its
+        field's bytes (made by the dtype conversion or copy NumPy does anyway), so nothing
+        returned shares memory with the answer or with another step's arrays. None when a
+        field is missing or its size does not fit, so the message path raises as it did."""
+        o, rw, te, tr = tensors.get(1), tensors.get(2), tensors.get(3), tensors.get(4)
+        if o is None or rw is None or te is None or tr is None or rw.nbytes % 8:
+            return None
+        obs = _view(buf, o)
+        if obs is None:
+            return None
+        obs = obs.astype(self._obs_dtype).reshape(self.observation_space.shape)
+        rewards = np.frombuffer(buf, "<f8", rw.nbytes // 8, rw.offset).astype(np.float64)
+        terminations = np.frombuffer(buf, np.bool_, te.nbytes, te.offset).copy()
+        truncations = np.frombuffer(buf, np.bool_, tr.nbytes, tr.offset).copy()
+        infos: dict[str, Any] = {}
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            m = tensors.get(5)
+            if m is None:
+                return None
+            ended = np.frombuffer(buf, np.bool_, m.nbytes, m.offset).copy()
+            if ended.any():
+                f = tensors.get(6)
+                final = _view(buf, f) if f is not None else None
+                if final is None:
+                    return None
+                infos = _final_infos(final.astype(self._obs_dtype), ended)
         return obs, rewards, terminations, truncations, infos
 
     def render(self) -> tuple[Any, ...] | None:
@@ -232,9 +276,38 @@ def _array(t: spaces_pb2.Tensor, dtype: Any) -> np.ndarray:
     return arr.astype(dtype, copy=True)
 
 
+def _view(buf: bytes, t: TensorAt) -> np.ndarray | None:
+    """A read-only view of a tensor's data in ``buf``, of its wire dtype and shape; None when
+    the dtype is unknown or the data's size does not fit the shape."""
+    dtype = wire_np_dtype(t.dtype)
+    if dtype is None or t.nbytes % dtype.itemsize:
+        return None
+    count = t.nbytes // dtype.itemsize
+    size = 1
+    for d in t.shape:
+        size *= d
+    if size != count:
+        return None
+    return np.frombuffer(buf, dtype, count, t.offset).reshape(t.shape)
+
+
 def _flags(data: bytes) -> np.ndarray:
     """A uint8 tensor of 0/1 flags as a new bool array (a byte copy: the server writes only 0 and 1)."""
     return np.frombuffer(data, dtype=np.bool_).copy()
+
+
+def _final_infos(final: np.ndarray, ended: np.ndarray) -> dict[str, Any]:
+    """SAME_STEP's infos for the copies where ``ended``: ``final_obs[i]`` the last observation
+    (a row of ``final``), ``final_info[i]`` an empty dict, None elsewhere (Gymnasium's
+    layout). Filled with whole-array operations rather than a Python loop over the copies."""
+    n = ended.shape[0]
+    idx = np.flatnonzero(ended)
+    k = idx.size
+    final_obs = np.empty(n, dtype=object)
+    final_obs[idx] = np.fromiter(iter(final[idx]), dtype=object, count=k)
+    final_info = np.empty(n, dtype=object)
+    final_info[idx] = np.fromiter(({} for _ in range(k)), dtype=object, count=k)
+    return {"final_obs": final_obs, "_final_obs": ended, "final_info": final_info, "_final_info": ended.copy()}
 
 
 def _step_batch_request(env: RemoteVectorEnv, data: np.ndarray) -> pb.StepStreamRequest:
