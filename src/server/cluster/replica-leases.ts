@@ -134,11 +134,9 @@ export class ReplicaLeases implements SharedRuns {
     const named = resourcesOf(method, req);
     if (named.length === 0) return undefined;
     const usesAgentsEnv = (method === 'AgentService/Train' || method === 'AgentService/Evaluate') && !(req as { env?: string }).env;
-    let pending: Promise<void> | undefined;
-    for (const [kind, id] of named) {
-      const p = this.ensure(kind, id);
-      if (p) pending = pending ? pending.then(() => p) : p;
-    }
+    // Every promise is awaited together: one that fails while another waits is never left unhandled.
+    const arriving = named.flatMap(([kind, id]) => this.ensure(kind, id) ?? []);
+    const pending = arriving.length === 0 ? undefined : arriving.length === 1 ? arriving[0] : Promise.all(arriving).then(() => undefined);
     if (usesAgentsEnv) {
       const agentId = named[0][1];
       const env = () => {
