@@ -175,15 +175,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
   let restored: RestoreReport;
   try {
     restored = await persistence.restore();
-  } catch (err) {
-    agents.close();
-    envs.close();
-    await pool.close();
-    await store.close();
-    throw err;
-  }
-  if (store.durable) logger.info({ database: store.location, replica: options.replica, ...restored }, 'data restored');
-  try {
+    if (store.durable) logger.info({ database: store.location, replica: options.replica, ...restored }, 'data restored');
     await leases?.start();
   } catch (err) {
     agents.close();

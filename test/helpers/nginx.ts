@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { freePort } from './ports.js';
 import os from 'node:os';
 import path from 'node:path';
 import { nginxConfig, type ReplicaAddress } from '../../src/server/cluster/nginx-config.js';
@@ -25,17 +26,6 @@ export interface NginxProxy {
 export function nginxBinary(): string | undefined {
   if (process.env.GYMHOST_NGINX) return process.env.GYMHOST_NGINX;
   return ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx'].find((p) => existsSync(p));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startNginx(replicas: readonly ReplicaAddress[], failTimeoutSeconds = 5): Promise<NginxProxy> {
