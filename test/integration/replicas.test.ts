@@ -502,20 +502,21 @@ print(" ".join(ids))
       for (let i = 0; i < 2; i++) {
         const env = await must(a.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: i });
         const agent = await must(a.httpAddress, 'POST', '/v1/agents', { preset: 'fast-cartpole-dqn', env: env.id, seed: i });
-        started.push({ run: await must(a.httpAddress, 'POST', `/v1/agents/${agent.id}:train`, { steps: 3000, async: true }), agent: agent.id });
+        // The first run keeps a's only worker busy until it is cancelled below.
+        started.push({ run: await must(a.httpAddress, 'POST', `/v1/agents/${agent.id}:train`, { steps: i === 0 ? 1_000_000 : 3000, async: true }), agent: agent.id });
       }
       // a has one worker: the first run trains there, the second goes to the queue and b takes it.
       assert.ok(a.agents.hasAgent(started[0].agent));
       assert.equal(a.agents.hasAgent(started[1].agent), false, 'queued: its agent left a');
       await until(async () => (b.agents.runs.get(started[1].run.id)?.running ? true : undefined), 'b to take the queued run');
-      for (const s of started) {
-        const ended = await until(async () => {
-          const r = await must(a.httpAddress, 'GET', `/v1/runs/${s.run.id}`);
-          return r.state === 'RUN_STATE_RUNNING' ? undefined : r;
-        }, 'the runs to end', 2400);
-        assert.equal(ended.state, 'RUN_STATE_SUCCEEDED', ended.error);
-        assert.equal(Number(ended.steps), 3000);
-      }
+      const ended = await until(async () => {
+        const r = await must(a.httpAddress, 'GET', `/v1/runs/${started[1].run.id}`);
+        return r.state === 'RUN_STATE_RUNNING' ? undefined : r;
+      }, 'the queued run to end', 2400);
+      assert.equal(ended.state, 'RUN_STATE_SUCCEEDED', ended.error);
+      assert.equal(Number(ended.steps), 3000);
+      assert.equal((await must(a.httpAddress, 'GET', `/v1/runs/${started[0].run.id}`)).state, 'RUN_STATE_RUNNING', 'the first run still trains on a');
+      assert.equal((await must(b.httpAddress, 'POST', `/v1/runs/${started[0].run.id}:cancel`, {})).state, 'RUN_STATE_CANCELLED');
     } finally {
       await Promise.all([a.close(0), b.close(0)]);
     }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EpisodeLog } from '../../src/core/sessions/episode-log.js';
-import { StepBatchResponse, StepStreamResponse } from '../../src/gen/gymhost/v1/env_service.js';
+import { StepBatchRequest, StepBatchResponse, StepStreamResponse } from '../../src/gen/gymhost/v1/env_service.js';
 import { Dtype } from '../../src/gen/gymhost/v1/spaces.js';
-import { encodeStepBatch, serializeStepBatch, serializeStepStream } from '../../src/server/services/wire.js';
+import { decodeStepBatchRequest, encodeStepBatch, serializeStepBatch, serializeStepStream } from '../../src/server/services/wire.js';
 
 function parts(n: number, final: boolean) {
   const observations = Float32Array.from({ length: 4 * n }, (_, i) => i / 7 - 3);
@@ -92,4 +92,69 @@ test('EpisodeLog: keeps the newest `capacity` episodes in order while trimming i
   log.rollback(mark);
   assert.equal(log.size, 5000);
   assert.equal(log.page(4999, 1)[0].episode, 12_000);
+});
+
+/** What decodeStepBatchRequest gives, or the error it throws, next to the generated decoder's. */
+function decodeBoth(bytes: Buffer): [unknown, unknown] {
+  const run = (f: (b: Buffer) => StepBatchRequest) => {
+    try {
+      const m = f(bytes);
+      // Plain copies: a view and a copy of the same bytes compare equal.
+      return { id: m.id, actions: m.actions ? { dtype: m.actions.dtype, shape: [...m.actions.shape], data: Buffer.from(m.actions.data) } : undefined };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  };
+  return [run(decodeStepBatchRequest), run((b) => StepBatchRequest.decode(b))];
+}
+
+test("decodeStepBatchRequest: the generated decoder's result for what clients send, without copying the action bytes", () => {
+  for (const n of [0, 1, 3, 127, 128, 1024, 100_000]) {
+    for (const id of ['', 'abcdefabcdef', 'x'.repeat(200)]) {
+      for (const dtype of [Dtype.DTYPE_UNSPECIFIED, Dtype.DTYPE_INT32, Dtype.DTYPE_INT64, Dtype.DTYPE_FLOAT32]) {
+        const width = dtype === Dtype.DTYPE_INT64 ? 8 : 4;
+        const data = Buffer.from(Uint8Array.from({ length: width * n }, (_, i) => (i * 37) & 255));
+        const bytes = Buffer.from(StepBatchRequest.encode({ id, actions: { dtype, shape: [n], data } }).finish());
+        const [fast, reference] = decodeBoth(bytes);
+        assert.deepEqual(fast, reference, `n=${n} id=${id.length} dtype=${dtype}`);
+        const m = decodeStepBatchRequest(bytes);
+        if (n > 0) assert.equal(m.actions!.data.buffer, bytes.buffer, 'the data is a view of the message bytes');
+      }
+    }
+  }
+  for (const shape of [[], [4, 1024], [3, 84, 84], [1 << 20]]) {
+    const bytes = Buffer.from(StepBatchRequest.encode({ id: 's', actions: { dtype: Dtype.DTYPE_UINT8, shape, data: Buffer.alloc(3) } }).finish());
+    const [fast, reference] = decodeBoth(bytes);
+    assert.deepEqual(fast, reference, `shape ${shape}`);
+  }
+  const [fast, reference] = decodeBoth(Buffer.from(StepBatchRequest.encode({ id: 'only-id', actions: undefined }).finish()));
+  assert.deepEqual(fast, reference);
+  assert.deepEqual(decodeBoth(Buffer.alloc(0))[0], decodeBoth(Buffer.alloc(0))[1]);
+});
+
+test("decodeStepBatchRequest: other encodings and malformed bytes get the generated decoder's result or error", () => {
+  const tensor = Buffer.from([8, 3, 18, 1, 2, 26, 8, 1, 0, 0, 0, 2, 0, 0, 0]);
+  const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag, body.length]), body]);
+  const cases: [string, Buffer][] = [
+    ['actions before id', Buffer.concat([field(18, tensor), field(10, Buffer.from('ab'))])],
+    ['id twice', Buffer.concat([field(10, Buffer.from('ab')), field(10, Buffer.from('cd')), field(18, tensor)])],
+    ['actions twice', Buffer.concat([field(18, tensor), field(18, Buffer.from([8, 5]))])],
+    ['unknown field', Buffer.concat([field(10, Buffer.from('ab')), Buffer.from([40, 7]), field(18, tensor)])],
+    ['non-ASCII id', Buffer.concat([field(10, Buffer.from('é')), field(18, tensor)])],
+    ['invalid UTF-8 id', Buffer.concat([field(10, Buffer.from([0xff, 0xfe])), field(18, tensor)])],
+    ['unpacked shape', field(18, Buffer.from([8, 3, 16, 2, 16, 1, 26, 0]))],
+    ['data before shape', field(18, Buffer.from([8, 3, 26, 1, 9, 18, 1, 1]))],
+    ['negative dtype', field(18, Buffer.from([8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1]))],
+    ['large dimension', field(18, Buffer.from([18, 6, 0x80, 0x80, 0x80, 0x80, 0x80, 1]))],
+    ['negative dimension', field(18, Buffer.from([18, 10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1]))],
+    ['truncated id', Buffer.from([10, 5, 97, 98])],
+    ['truncated data', field(18, Buffer.from([26, 9, 1, 2]))],
+    ['tensor longer than the message', Buffer.from([18, 40, 8, 3])],
+    ['garbage', Buffer.from([0xff, 0xff, 0xff])],
+    ['end-group tag', Buffer.from([12])],
+  ];
+  for (const [name, bytes] of cases) {
+    const [fast, reference] = decodeBoth(bytes);
+    assert.deepEqual(fast, reference, name);
+  }
 });

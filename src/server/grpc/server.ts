@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import http2 from 'node:http2';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -13,7 +14,7 @@ import { DESCRIPTOR_SET, HEALTH_DESCRIPTOR_SET, descriptorFiles } from '../descr
 import { REQUEST_ID_KEY, toErrorDetail, toGrpcError } from '../errors.js';
 import type { CallScope, Gate, OpenStream } from '../gate.js';
 import type { EnvService } from '../services/env-service.js';
-import { serializeStepBatch, serializeStepStream } from '../services/wire.js';
+import { decodeStepBatchRequest, serializeStepBatch, serializeStepStream } from '../services/wire.js';
 import type { AgentService } from '../services/agent-service.js';
 import type { UsageService } from '../services/usage-service.js';
 
@@ -121,9 +122,24 @@ function metadataValue(md: grpc.Metadata, key: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * Response metadata whose request id goes out as an HPACK literal that is never indexed:
+ * every id is new, and indexing each one (the default) would push the headers every answer
+ * repeats (content-type, grpc-status, ...) out of both ends' 4 KiB HPACK tables, so that
+ * they were encoded and decoded in full again every few dozen calls.
+ */
+class ResponseMetadata extends grpc.Metadata {
+  override toHttp2Headers(): http2.OutgoingHttpHeaders {
+    const headers = super.toHttp2Headers() as http2.OutgoingHttpHeaders & { [http2.sensitiveHeaders]?: string[] };
+    headers[http2.sensitiveHeaders] = NEVER_INDEXED;
+    return headers;
+  }
+}
+const NEVER_INDEXED = [REQUEST_ID_KEY];
+
 /** Initial metadata of a response: the request id. */
 function responseMetadata(requestId: string): grpc.Metadata {
-  const md = new grpc.Metadata();
+  const md = new ResponseMetadata();
   md.set(REQUEST_ID_KEY, requestId);
   return md;
 }
@@ -177,12 +193,16 @@ function unary<Req, Res>(gate: Gate, method: string, fn: (req: Req, ctx: Ctx) =>
   };
 }
 
-/** Answers a unary call (module functions, not closures made per call). */
+/**
+ * Answers a unary call (module functions, not closures made per call). The answer is handed
+ * to grpc-js (which encodes it at once) before the audit and request lines are written and
+ * the metrics recorded, all in the same tick, so their work is not ahead of the answer.
+ */
 function unarySucceeded<Res>(gate: Gate, scope: CallScope, call: grpc.ServerUnaryCall<unknown, Res>, callback: grpc.sendUnaryData<Res>, res: Res): void {
-  gate.succeeded(scope, call.request, res);
-  scope.end();
   call.sendMetadata(responseMetadata(scope.requestId));
   callback(null, res);
+  gate.succeeded(scope, call.request, res);
+  scope.end();
 }
 
 function unaryFailed<Res>(scope: CallScope, callback: grpc.sendUnaryData<Res>, err: unknown): void {
@@ -265,11 +285,15 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
+    // No channelz service is served, so its per-call bookkeeping (call and message counters,
+    // timestamps, a tracker object with four closures per call) would be work for nobody.
+    'grpc.enable_channelz': 0,
   });
   const window = options.streamWindow ?? 64;
   const E = (name: string) => `EnvService/${name}`;
   const A = (name: string) => `AgentService/${name}`;
-  const envDef = withSafeDecoding(EnvServiceService);
+  // StepBatch requests are read by services/wire.ts (the action tensor's bytes not copied).
+  const envDef = withSafeDecoding({ ...EnvServiceService, stepBatch: { ...EnvServiceService.stepBatch, requestDeserialize: decodeStepBatchRequest } });
   // StepBatch answers carry their encoded bytes (services/wire.ts): sent without encoding again.
   const envDefinition = {
     ...envDef,
@@ -317,8 +341,8 @@ export function createGrpcServer(services: GrpcServices, options: GrpcServerOpti
         if (err === undefined) call.end();
         else call.emit('error', toGrpcError(err, scope.requestId));
       };
+      const inline = (err: unknown): StepStreamResponse => ({ response: { $case: 'error', value: toErrorDetail(err, scope.requestId) } });
       const answer = (req: StepStreamRequest): StepStreamResponse | Promise<StepStreamResponse> => {
-        const inline = (err: unknown): StepStreamResponse => ({ response: { $case: 'error', value: toErrorDetail(err, scope.requestId) } });
         try {
           checkDecoded(req);
           gate.admitMessage(caller);

@@ -104,7 +104,8 @@ export function readTensor(t: Tensor | undefined, expectedShape: number[], field
 
 /**
  * A Tensor's elements as numbers (Int32Array for INT32, else Float64Array), checking the
- * dtype and that the bytes match the shape; non-finite floats are INVALID_ARGUMENT.
+ * dtype and that the bytes match the shape; non-finite floats are INVALID_ARGUMENT. The
+ * values are for reading: an INT32 tensor's may be a view of its bytes.
  */
 export function tensorValues(t: Tensor, field: string): Float64Array | Int32Array {
   const width = WIDTH[t.dtype] ?? 0;
@@ -114,6 +115,8 @@ export function tensorValues(t: Tensor, field: string): Float64Array | Int32Arra
     throw invalidArgument(`${field}.data`, `${field}.data must hold ${count} elements of ${width} bytes (${count * width} bytes), got ${t.data.length} bytes`, 'WRONG_SIZE');
   }
   if (t.dtype === Dtype.DTYPE_INT32) {
+    // Aligned little-endian bytes are read in place (callers only read the values).
+    if (LITTLE_ENDIAN && t.data.byteOffset % 4 === 0) return new Int32Array(t.data.buffer, t.data.byteOffset, count);
     const out = new Int32Array(count);
     if (LITTLE_ENDIAN) {
       // The wire's little-endian bytes are the array's bytes: one copy.

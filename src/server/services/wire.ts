@@ -7,7 +7,7 @@
  * and a Buffer copy of it). Answers without the encoded bytes (e.g. from a worker thread)
  * take the generated encoder.
  */
-import { StepBatchResponse, StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
+import { StepBatchRequest, StepBatchResponse, StepStreamResponse } from '../../gen/gymhost/v1/env_service.js';
 import { Dtype, type Tensor } from '../../gen/gymhost/v1/spaces.js';
 
 /** The encoded bytes of a StepBatchResponse made by encodeStepBatch. */
@@ -166,3 +166,90 @@ export function serializeStepStream(value: StepStreamResponse): Buffer {
   }
   return asBuffer(StepStreamResponse.encode(value).finish());
 }
+
+// ---- StepBatch requests ------------------------------------------------------------------------
+
+/**
+ * A StepBatchRequest from its bytes (the gRPC deserializer of StepBatch). The encoding every
+ * client writes -- id, then actions with dtype, packed shape and data, each at most once, in
+ * field order, ASCII id, small dimensions -- is read here: the action tensor's `data` is a view
+ * into `bytes` (grpc-js gives each message bytes of its own; the generated decoder copies them
+ * out, through a reader object, after decoding the id with TextDecoder). Anything else (other
+ * field orders, repeats, unknown fields, unpacked shapes, malformed bytes) goes to the
+ * generated decoder, so the result and the errors are the generated decoder's.
+ */
+export function decodeStepBatchRequest(bytes: Uint8Array): StepBatchRequest {
+  return (Buffer.isBuffer(bytes) && readStepBatchRequest(bytes)) || StepBatchRequest.decode(bytes);
+}
+
+/** Position and value of a varint of at most 4 bytes (< 2^28) at `pos`, or -1 (longer, or past `end`). */
+let varintValue = 0;
+function readSmallVarint(buf: Buffer, pos: number, end: number): number {
+  let v = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (pos >= end) return -1;
+    const b = buf[pos++];
+    v |= (b & 127) << shift;
+    if (b < 128) {
+      varintValue = v;
+      return pos;
+    }
+  }
+  return -1;
+}
+
+function readStepBatchRequest(buf: Buffer): StepBatchRequest | undefined {
+  const end = buf.length;
+  let pos = 0;
+  let id = '';
+  if (pos < end && buf[pos] === 10) {
+    pos = readSmallVarint(buf, pos + 1, end);
+    if (pos < 0) return undefined;
+    const n = varintValue;
+    if (pos + n > end) return undefined;
+    for (let i = pos; i < pos + n; i++) if (buf[i] >= 128) return undefined;
+    id = buf.toString('latin1', pos, pos + n);
+    pos += n;
+  }
+  let actions: Tensor | undefined;
+  if (pos < end && buf[pos] === 18) {
+    pos = readSmallVarint(buf, pos + 1, end);
+    if (pos < 0) return undefined;
+    const tensorEnd = pos + varintValue;
+    if (tensorEnd > end) return undefined;
+    let dtype = 0;
+    const shape: number[] = [];
+    let data: Buffer<ArrayBuffer> = EMPTY;
+    if (pos < tensorEnd && buf[pos] === 8) {
+      // Enum values 0..127 (one byte); others (negative: ten bytes) go to the generated decoder.
+      if (pos + 1 >= tensorEnd || buf[pos + 1] >= 128) return undefined;
+      dtype = buf[pos + 1];
+      pos += 2;
+    }
+    if (pos < tensorEnd && buf[pos] === 18) {
+      pos = readSmallVarint(buf, pos + 1, tensorEnd);
+      if (pos < 0) return undefined;
+      const shapeEnd = pos + varintValue;
+      if (shapeEnd > tensorEnd) return undefined;
+      while (pos < shapeEnd) {
+        pos = readSmallVarint(buf, pos, shapeEnd);
+        if (pos < 0) return undefined;
+        shape.push(varintValue);
+      }
+    }
+    if (pos < tensorEnd && buf[pos] === 26) {
+      pos = readSmallVarint(buf, pos + 1, tensorEnd);
+      if (pos < 0) return undefined;
+      const n = varintValue;
+      if (pos + n > tensorEnd) return undefined;
+      data = buf.subarray(pos, pos + n) as Buffer<ArrayBuffer>;
+      pos += n;
+    }
+    if (pos !== tensorEnd) return undefined;
+    actions = { dtype, shape, data };
+  }
+  if (pos !== end) return undefined;
+  return { id, actions };
+}
+
+const EMPTY = Buffer.alloc(0);
