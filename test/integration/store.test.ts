@@ -266,27 +266,36 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
   });
 
   /**
-   * Two replicas' stores on one fresh database, and a reader (no leases: a replica's loadAll
-   * leaves sessions out). Leases are short, but long enough for a loaded machine to make the
-   * calls a test makes within one.
+   * Two replicas' stores on one fresh database with long leases, and a reader (no leases: a
+   * replica's loadAll leaves sessions out). Tests end a replica's leases themselves
+   * (endLeases) instead of waiting for them: nothing depends on how fast the machine is.
    */
-  async function replicas(leaseMs = 2000): Promise<[PostgresStore, PostgresStore, PostgresStore]> {
+  async function replicas(): Promise<{ a: PostgresStore; b: PostgresStore; reader: PostgresStore; endLeases: (replica: string) => Promise<void>; leaseUntil: (id: string) => Promise<number> }> {
     const url = await pgServer.createDatabase();
-    return [await PostgresStore.open(url, { replica: 'replica-a', leaseMs }), await PostgresStore.open(url, { replica: 'replica-b', leaseMs }), await PostgresStore.open(url, { poolSize: 1 })];
-  }
-
-  /** Polls until `fn` answers a value (bounded in count, not asserted in time). */
-  async function until<T>(fn: () => Promise<T | undefined>, what: string): Promise<T> {
-    for (let i = 0; i < 400; i++) {
-      const v = await fn();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`gave up waiting for ${what}`);
+    const [a, b, reader] = [await PostgresStore.open(url, { replica: 'replica-a', leaseMs: 60_000 }), await PostgresStore.open(url, { replica: 'replica-b', leaseMs: 60_000 }), await PostgresStore.open(url, { poolSize: 1 })];
+    const sql = async (text: string, values: unknown[]) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return await c.query(text, values);
+      } finally {
+        await c.end();
+      }
+    };
+    return {
+      a,
+      b,
+      reader,
+      // As if `replica` had stopped renewing a lease time ago.
+      endLeases: async (replica) => {
+        for (const table of ['envs', 'agents']) await sql(`UPDATE ${table} SET lease_until = clock_timestamp() - interval '1 millisecond' WHERE replica = $1`, [replica]);
+      },
+      leaseUntil: async (id) => Number((await sql('SELECT EXTRACT(EPOCH FROM lease_until) * 1000 AS t FROM envs WHERE id = $1', [id])).rows[0].t),
+    };
   }
 
   test("a live lease keeps other replicas out; once it ends, one takes the row over with a higher epoch and the old holder's writes are fenced off", async () => {
-    const [a, b, reader] = await replicas();
+    const { a, b, reader, endLeases } = await replicas();
     try {
       await a.putEnv(env('e1'));
       await a.putAgent(agent('a1', 'e1'));
@@ -294,17 +303,17 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
       const refused = await b.claim('env', 'e1');
       assert.ok(refused && !refused.claimed);
       assert.equal(refused.holder, 'replica-a');
-      assert.ok(refused.remainingMs > 0 && refused.remainingMs <= 2000);
+      assert.ok(refused.remainingMs > 0 && refused.remainingMs <= 60_000);
       assert.equal(await b.claim('env', 'no-such-session'), undefined);
       await assert.rejects(b.putEnv({ ...env('e1'), owner: 'mallory' }), (err: unknown) => err instanceof DomainError && err.reason === 'LEASE_LOST' && /served by another replica/.test(err.message));
 
       // A's lease ends without renewal (a paused or dead replica): B takes both rows over.
       await a.putEnvStates([{ id: 'e1', state: blob(1, 16) }]);
-      const taken = await until(async () => {
-        const c = await b.claim('env', 'e1');
-        return c?.claimed ? c : undefined;
-      }, "B's claim");
+      await endLeases('replica-a');
+      const taken = await b.claim('env', 'e1');
+      assert.ok(taken?.claimed);
       assert.equal(taken.epoch, 2);
+      assert.equal(taken.previousHolder, 'replica-a', 'taken from a replica whose lease ended');
       assert.deepEqual(bytes((taken.row as EnvRow).state), bytes(blob(1, 16)), 'B loads the last state A saved');
       const agentTaken = await b.claim('agent', 'a1');
       assert.ok(agentTaken?.claimed);
@@ -327,34 +336,27 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
     }
   });
 
-  test('renewing keeps a lease; a renewal after a takeover reports the loss; a released lease can be claimed at once', async () => {
-    const [a, b, reader] = await replicas();
+  test('renewing extends a lease; a renewal after a takeover reports the loss; a released lease can be claimed at once', async () => {
+    const { a, b, reader, endLeases, leaseUntil } = await replicas();
     await reader.close();
     try {
       await a.putEnv(env('kept'));
       await a.putEnv(env('moved'));
-      // Renewed well within the lease time, A keeps 'kept' however long B tries.
-      let stop = false;
-      const renewing = (async () => {
-        while (!stop) {
-          assert.deepEqual(await a.renewLeases(), []);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      })();
-      for (let i = 0; i < 20; i++) {
-        const c = await b.claim('env', 'kept');
-        assert.ok(c && !c.claimed, 'a renewed lease is never taken');
-        await new Promise((r) => setTimeout(r, 30));
-      }
-      stop = true;
-      await renewing;
-      // Released, a row is free at once.
+      const before = await leaseUntil('kept');
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(await a.renewLeases(), []);
+      assert.ok((await leaseUntil('kept')) > before, 'the renewal moved the lease end later');
+      const refused = await b.claim('env', 'kept');
+      assert.ok(refused && !refused.claimed, 'a live lease is not taken');
+      // Released, a row is free at once, and comes back as a clean handover.
       await a.releaseLease('env', 'moved');
       const claimed = await b.claim('env', 'moved');
       assert.ok(claimed?.claimed);
       assert.equal(claimed.epoch, 2);
+      assert.equal(claimed.previousHolder, undefined);
       // 'kept' ends unrenewed and B takes it: A's next renewal reports it.
-      await until(async () => ((await b.claim('env', 'kept'))?.claimed ? true : undefined), 'the takeover');
+      await endLeases('replica-a');
+      assert.ok((await b.claim('env', 'kept'))?.claimed);
       assert.deepEqual(await a.renewLeases(), [{ kind: 'env', id: 'kept' }]);
       assert.deepEqual(await b.renewLeases(), []);
       await b.releaseAllLeases();
@@ -367,7 +369,7 @@ describe('leases between replicas sharing a PostgreSQL database', () => {
   });
 
   test('two replicas racing to claim one row: exactly one wins each round', async () => {
-    const [a, b, reader] = await replicas(60_000);
+    const { a, b, reader } = await replicas();
     await reader.close();
     try {
       await a.putEnv(env('raced'));
