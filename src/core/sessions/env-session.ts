@@ -268,31 +268,12 @@ export class EnvSession implements StoredSession {
       } else if (batch.stepWhere !== undefined) {
         // The copies that ended are reset (their own PRNGs) and the others stepped in one
         // batch pass: the same results as resetting and stepping them copy by copy.
-        for (let i = 0; i < n; i++) {
-          if (ended[i]) {
-            batch.reset(i, undefined, this.resetOptions);
-            batch.rewards[i] = 0;
-            batch.terminated[i] = 0;
-            batch.truncated[i] = 0;
-            resetMask[i] = 1;
-            this.totalEpisodes++;
-            episodes.begin(i, undefined);
-          }
-        }
+        for (let i = 0; i < n; i++) if (ended[i]) this.autoreset(i);
         batch.stepWhere(actions, ended);
       } else {
         for (let i = 0; i < n; i++) {
-          if (ended[i]) {
-            batch.reset(i, undefined, this.resetOptions);
-            batch.rewards[i] = 0;
-            batch.terminated[i] = 0;
-            batch.truncated[i] = 0;
-            resetMask[i] = 1;
-            this.totalEpisodes++;
-            episodes.begin(i, undefined);
-          } else {
-            batch.step(i, actions[i]);
-          }
+          if (ended[i]) this.autoreset(i);
+          else batch.step(i, actions[i]);
         }
       }
       for (let i = 0; i < n; i++) {
@@ -411,6 +392,18 @@ export class EnvSession implements StoredSession {
     this.disposed = true;
     this.params.rewards?.sessionClosed(this.id, this.reward);
     if (isRewardAware(this.batch)) this.batch.disposeReward();
+  }
+
+  /** NEXT_STEP autoreset of copy `i`, which ended at the last step: reset, no reward, a new episode. */
+  private autoreset(i: number): void {
+    const batch = this.batch;
+    batch.reset(i, undefined, this.resetOptions);
+    batch.rewards[i] = 0;
+    batch.terminated[i] = 0;
+    batch.truncated[i] = 0;
+    this.resetMask[i] = 1;
+    this.totalEpisodes++;
+    this.episodes.begin(i, undefined);
   }
 
   private requireIdle(): void {
