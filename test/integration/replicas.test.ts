@@ -521,4 +521,36 @@ print(" ".join(ids))
       await Promise.all([a.close(0), b.close(0)]);
     }
   });
+
+  test('a clean stop (SIGTERM) hands everything over at once: sessions go on mid-episode on another replica, and its runs resume there', async () => {
+    const url = await pg.createDatabase();
+    const [a, b] = [await replica(url, 'a', 30), await replica(url, 'b', 30)];
+    const single = await startTestServer({}, { workers: 1 });
+    try {
+      const env = await must(a.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 9 });
+      const ref = await must(single.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 9 });
+      for (const [base, id] of [[a.httpAddress, env.id], [single.httpAddress, ref.id]]) {
+        await must(base, 'POST', `/v1/envs/${id}:reset`, {});
+        for (let i = 0; i < 3; i++) await must(base, 'POST', `/v1/envs/${id}:step`, { action: i % 2 });
+      }
+      const trainEnv = await must(a.httpAddress, 'POST', '/v1/envs', { envId: 'CartPole-v1', seed: 1 });
+      const agent = await must(a.httpAddress, 'POST', '/v1/agents', { preset: 'fast-cartpole-dqn', env: trainEnv.id, seed: 1 });
+      const run = await must(a.httpAddress, 'POST', `/v1/agents/${agent.id}:train`, { steps: 4000, async: true });
+      await until(async () => (Number((await must(a.httpAddress, 'GET', `/v1/runs/${run.id}`)).checkpointSteps) > 0 ? true : undefined), 'a checkpoint');
+      // Leases of 30 s: b can only have the rows this soon because a released them.
+      await a.close(5000);
+      const got = await must(b.httpAddress, 'POST', `/v1/envs/${env.id}:step`, { action: 1 });
+      const want = await must(single.httpAddress, 'POST', `/v1/envs/${ref.id}:step`, { action: 1 });
+      assert.deepEqual(got.observation, want.observation, 'the episode goes on where it was');
+      const ended = await until(async () => {
+        const r = await must(b.httpAddress, 'GET', `/v1/runs/${run.id}`);
+        return r.state === 'RUN_STATE_RUNNING' ? undefined : r;
+      }, 'the run to end on b', 2400);
+      assert.equal(ended.state, 'RUN_STATE_SUCCEEDED', ended.error);
+      assert.equal(Number(ended.steps), 4000);
+      assert.equal(Number(ended.resumes), 1);
+    } finally {
+      await Promise.all([a.close(0), b.close(0), single.close(0)]);
+    }
+  });
 });
