@@ -5,7 +5,10 @@
  *
  * - Train: `--clients` concurrent clients, each with its own CartPole session and DQN agent
  *   (preset fast-cartpole-dqn), each running blocking Train calls of `--train-steps` steps for
- *   `--seconds`; figure: training env-steps/s of all clients together.
+ *   `--seconds`; figure: training env-steps/s of all clients together. Each Train call saves
+ *   its agent (replay buffer included) when it starts and ends, so short calls measure that
+ *   more than training. The agents hash to the replicas at random: with few clients, most may
+ *   land on one replica.
  * - Step: `--clients` concurrent clients, each stepping its own CartPole session with unary
  *   REST Step calls (random actions, reset at episode ends) for `--seconds`; figure: env
  *   steps/s of all clients together.
@@ -15,7 +18,7 @@
  * 2 replicas / 1 replica. PostgreSQL (test/helpers/postgres.ts) and nginx
  * (test/helpers/nginx.ts) run on 127.0.0.1 like the tests'.
  *
- *   node --import tsx bench/replicas.ts [--clients 4] [--seconds 20] [--train-steps 2000] [--workers 1]
+ *   node --import tsx bench/replicas.ts [--clients 8] [--seconds 30] [--train-steps 20000] [--workers 1]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -113,9 +116,9 @@ async function main(): Promise<void> {
     options: { clients: { type: 'string' }, seconds: { type: 'string' }, 'train-steps': { type: 'string' }, workers: { type: 'string' } },
   });
   const o = {
-    clients: Number(values.clients ?? 4),
-    seconds: Number(values.seconds ?? 20),
-    trainSteps: Number(values['train-steps'] ?? 2000),
+    clients: Number(values.clients ?? 8),
+    seconds: Number(values.seconds ?? 30),
+    trainSteps: Number(values['train-steps'] ?? 20_000),
     workers: Number(values.workers ?? 1),
   };
   const pg = await startPostgres();
