@@ -203,9 +203,7 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
     const shared = store as PostgresStore;
     envs.sharedSessions = (owner, skip) => shared.listEnvs(owner, skip);
     // Quotas count what users hold on the other replicas too (as of the last lease renewal).
-    usage.addSource('envSessions', () => chain(envs.sessions.values(), leases.heldElsewhere('envSessions')));
-    usage.addSource('agents', () => chain(agents.agents.values(), leases.heldElsewhere('agents')));
-    usage.addSource('concurrentTrains', () => chain(agents.trainsHere(), leases.heldElsewhere('concurrentTrains')));
+    for (const kind of ['envSessions', 'agents', 'concurrentTrains'] as const) usage.addSource(kind, () => leases.heldElsewhere(kind));
     agents.sharedAgents = (owner, skip) => shared.listAgents(owner, skip);
   }
   registerGauges(metrics, envs, agents, usage, auth);
@@ -318,10 +316,6 @@ export async function startServer(partial: Partial<ServerOptions> = {}): Promise
       return closing;
     },
   };
-}
-
-function* chain<T>(...lists: Iterable<T>[]): Generator<T> {
-  for (const list of lists) yield* list;
 }
 
 /** Runs' TensorBoard folders under `dir` (created now): DIR/<owner>/<run id>, each part made safe as a path component. */

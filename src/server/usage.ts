@@ -53,7 +53,7 @@ interface Bucket {
  * the server's budget before anything is allocated.
  */
 export class UsageTracker {
-  private readonly sources = new Map<ResourceKind, () => Iterable<Held>>();
+  private readonly sources: { kind: ResourceKind; list: () => Iterable<Held> }[] = [];
   private readonly buckets = new Map<string, Bucket>();
   private readonly now: () => number;
   /** Running totals by user, and the users whose totals changed since the last save. */
@@ -90,9 +90,9 @@ export class UsageTracker {
     this.changedTotals.add(owner);
   }
 
-  /** Registers where resources of `kind` are listed (the stores call it once). */
+  /** Registers a place where resources of `kind` are listed (the stores call it once each; a replica adds what other replicas hold). */
   addSource(kind: ResourceKind, list: () => Iterable<Held>): void {
-    this.sources.set(kind, list);
+    this.sources.push({ kind, list });
   }
 
   quotas(caller: Caller): Quotas {
@@ -102,7 +102,7 @@ export class UsageTracker {
   /** Use of every user, and of all together under ''. */
   usageByUser(): Map<string, UsageCounts> {
     const out = new Map<string, UsageCounts>([['', EMPTY()]]);
-    for (const [kind, list] of this.sources) {
+    for (const { kind, list } of this.sources) {
       for (const h of list()) {
         let u = out.get(h.owner);
         if (!u) out.set(h.owner, (u = EMPTY()));

@@ -118,8 +118,8 @@ export class PostgresStore implements Store {
         await c.query("SELECT value FROM meta WHERE key = 'clean_shutdown'"),
       ];
       return {
-        envs: envs.rows.map((r) => ({ id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined })),
-        agents: agents.rows.map((r) => ({ id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot })),
+        envs: envs.rows.map(envFromRow),
+        agents: agents.rows.map(agentFromRow),
         rewards: rewards.rows.map(rewardFromRow),
         runs: runs.rows.map(runFromRow),
         users: users.rows.map(userFromRow),
@@ -286,10 +286,7 @@ export class PostgresStore implements Store {
     if (r) {
       this.held.set(`${kind}:${id}`, r.epoch);
       this.lost.delete(`${kind}:${id}`);
-      const row: EnvRow | AgentRow =
-        kind === 'env'
-          ? { id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined }
-          : { id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot };
+      const row = kind === 'env' ? envFromRow(r) : agentFromRow(r);
       return { claimed: true, epoch: r.epoch, row, previousHolder: r.previous_holder ?? undefined };
     }
     const other = await this.query('read a lease', `SELECT replica, GREATEST(0, EXTRACT(EPOCH FROM lease_until - clock_timestamp()) * 1000) AS remaining FROM ${table} WHERE id = $1`, [id]);
@@ -338,7 +335,7 @@ export class PostgresStore implements Store {
   /** Env session rows (their last save) of `owner` (every owner's when undefined), except `skip`'s; replicas list the sessions others serve from them. */
   async listEnvs(owner: string | undefined, skip: ReadonlySet<string>): Promise<EnvRow[]> {
     const result = await this.query('list env sessions', 'SELECT * FROM envs WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id LIMIT 100000', [owner ?? null]);
-    return result.rows.filter((r) => !skip.has(r.id)).map((r) => ({ id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined }));
+    return result.rows.filter((r) => !skip.has(r.id)).map(envFromRow);
   }
 
   /** Agent rows (their last save) of `owner` (every owner's when undefined), except `skip`'s. */
@@ -346,7 +343,7 @@ export class PostgresStore implements Store {
     const result = await this.query('list agents', 'SELECT * FROM agents WHERE ($1::text IS NULL OR owner = $1) ORDER BY created_at, id LIMIT 100000', [owner ?? null]);
     return result.rows
       .filter((r) => !skip.has(r.id))
-      .map((r) => ({ id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot }));
+      .map(agentFromRow);
   }
 
   /**
@@ -415,7 +412,7 @@ export class PostgresStore implements Store {
         const a = claimed.rows[0];
         out.push({
           run: runFromRow(r),
-          agent: { id: a.id, owner: a.owner, env: a.env, preset: a.preset, createdAt: a.created_at, memoryBytes: a.memory_bytes, snapshot: a.snapshot },
+          agent: agentFromRow(a),
           epoch: a.epoch,
           cancelRequested: r.cancel_requested === true,
           previousHolder: r.agent_holder === replica ? undefined : (r.agent_holder ?? undefined),
@@ -647,6 +644,14 @@ const ADD_TO_USER = `INSERT INTO users (name, role, first_seen, last_seen, reque
   ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, first_seen = LEAST(users.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(users.last_seen, EXCLUDED.last_seen),
   requests = users.requests + EXCLUDED.requests, env_steps = users.env_steps + EXCLUDED.env_steps, training_steps = users.training_steps + EXCLUDED.training_steps`;
 const UPSERT_META = 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value';
+
+function envFromRow(r: Record<string, any>): EnvRow {
+  return { id: r.id, owner: r.owner, spec: JSON.parse(r.spec), createdAt: r.created_at, state: r.state ?? undefined };
+}
+
+function agentFromRow(r: Record<string, any>): AgentRow {
+  return { id: r.id, owner: r.owner, env: r.env, preset: r.preset, createdAt: r.created_at, memoryBytes: r.memory_bytes, snapshot: r.snapshot };
+}
 
 function userFromRow(r: Record<string, any>): UserRow {
   return { name: r.name, role: r.role, firstSeen: r.first_seen, lastSeen: r.last_seen, requests: r.requests, envSteps: r.env_steps, trainingSteps: r.training_steps };

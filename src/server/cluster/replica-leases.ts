@@ -134,6 +134,7 @@ export class ReplicaLeases implements SharedRuns {
     const named = resourcesOf(method, req);
     if (named.length === 0) return undefined;
     const usesAgentsEnv = (method === 'AgentService/Train' || method === 'AgentService/Evaluate') && !(req as { env?: string }).env;
+    if (named.length === 1 && !usesAgentsEnv) return this.ensure(named[0][0], named[0][1]);
     // Every promise is awaited together: one that fails while another waits is never left unhandled.
     const arriving = named.flatMap(([kind, id]) => this.ensure(kind, id) ?? []);
     const pending = arriving.length === 0 ? undefined : arriving.length === 1 ? arriving[0] : Promise.all(arriving).then(() => undefined);

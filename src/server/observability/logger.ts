@@ -13,62 +13,24 @@ export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info'
  * (`audit`: "create" | "delete" | "auth_failure"). Tests pass a destination to read lines.
  */
 export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
-  const logger = pino({ level, base: { service: 'gymhost' }, timestamp: isoTime }, destination ?? bufferedStdout());
-  PLAIN.add(logger);
-  return logger;
-}
-
-/** Loggers made by createLogger: no serializers, formatters, hooks, mixins or redaction (RequestLog may write their lines itself). */
-const PLAIN = new WeakSet<Logger>();
-
-const { chindingsSym, lsCacheSym, streamSym, timeSym, needsMetadataGsym } = pino.symbols;
-const INFO = 30;
-
-/** JSON text of strings seen in request lines (user names, roles, reasons): a handful, made once. */
-const jsonStrings = new Map<string, string>();
-function jsonString(s: string): string {
-  let j = jsonStrings.get(s);
-  if (j === undefined) {
-    j = JSON.stringify(s);
-    if (jsonStrings.size < 10_000) jsonStrings.set(s, j);
-  }
-  return j;
+  return pino({ level, base: { service: 'gymhost' }, timestamp: isoTime }, destination ?? bufferedStdout());
 }
 
 /**
  * The `request` lines (info) of one method and transport: a child logger with `method` and
- * `transport`, and fields `reqId`, `user`, `role` (absent when undefined), `code`,
- * `durationMs`, `reason` (absent when undefined). For a logger of createLogger's the line is
- * put together here -- the same text pino writes, field for field, without pino's per-line
- * work (a fields object, a loop over its keys, escaping of strings seen before); other
- * loggers (tests may pass one with their own options) get pino's info().
+ * `transport`, made once, and fields `reqId`, `user`, `role`, `code`, `durationMs`, `reason`
+ * (absent when undefined).
  */
 export class RequestLog {
   readonly logger: Logger;
-  private readonly plain: boolean;
 
   constructor(root: Logger, method: string, transport: string) {
     this.logger = root.child({ method, transport });
-    const stream = (this.logger as any)[streamSym];
-    this.plain = PLAIN.has(root) && stream?.[needsMetadataGsym] !== true;
   }
 
-  /** `reqId` is a request id (Gate: characters that need no escaping in JSON); `code` a status code name. */
   write(reqId: string, user: string | undefined, role: string | undefined, code: string, durationMs: number, reason: string | undefined): void {
-    const l = this.logger as any;
-    if (!this.plain) {
-      const fields: Record<string, unknown> = { reqId, user, role, code, durationMs };
-      if (reason !== undefined) fields.reason = reason;
-      this.logger.info(fields, 'request');
-      return;
-    }
-    if (l.levelVal > INFO) return;
-    let line = l[lsCacheSym][INFO] + l[timeSym]() + l[chindingsSym] + ',"reqId":"' + reqId + '"';
-    if (user !== undefined) line += ',"user":' + jsonString(user);
-    if (role !== undefined) line += ',"role":' + jsonString(role);
-    line += ',"code":"' + code + '","durationMs":' + (Number.isFinite(durationMs) ? durationMs : null);
-    if (reason !== undefined) line += ',"reason":' + jsonString(reason);
-    l[streamSym].write(line + ',"msg":"request"}\n');
+    if (!this.logger.isLevelEnabled('info')) return;
+    this.logger.info({ reqId, user, role, code, durationMs, reason }, 'request');
   }
 }
 

@@ -219,7 +219,7 @@ export class AgentService {
     this.agents = new SessionStore<AgentSession>({ maxSessions: limits.maxAgents, ttlSeconds: limits.agentTtlSeconds, kind: 'agent' });
     this.agents.startSweeping();
     usage?.addSource('agents', () => this.agents.values());
-    usage?.addSource('concurrentTrains', () => this.trainsHere());
+    usage?.addSource('concurrentTrains', () => [...this.agents.values()].filter((a) => a.training).map((a) => ({ owner: a.trainedBy, memoryBytes: 0 })));
   }
 
   listAgentKinds(): ListAgentKindsResponse {
@@ -278,11 +278,6 @@ export class AgentService {
   /** The env session agent `id` was made for ('' if none, undefined if the agent is not here). */
   envOf(id: string): string | undefined {
     return this.agents.has(id) ? this.agents.get(id, { user: '', role: 'admin' }, 'id', 'read').env : undefined;
-  }
-
-  /** The Train calls running here, each as its caller's (the concurrentTrains quota). */
-  *trainsHere(): Generator<{ owner: string; memoryBytes: number }> {
-    for (const a of this.agents.values()) if (a.training) yield { owner: a.trainedBy, memoryBytes: 0 };
   }
 
   /** Whether agent `id` is served here. */
