@@ -110,7 +110,7 @@ describe('replicas sharing a PostgreSQL database', () => {
 
   test('SIGKILL of a replica: its sessions and agents come back on another from their last save, every acknowledged create kept', async () => {
     const url = await pg.createDatabase();
-    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '1', '--checkpoint-seconds', '0.1'];
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '3', '--checkpoint-seconds', '0.1'];
     let a: Served | undefined = await serve(args('a'));
     const b = await serve(args('b'));
     try {
@@ -156,7 +156,7 @@ describe('replicas sharing a PostgreSQL database', () => {
       stop = true;
       await creating;
 
-      // b takes over once a's leases end (1 s); calls wait for that or answer UNAVAILABLE to retry.
+      // b takes over once a's leases end (3 s); calls wait for that or answer UNAVAILABLE to retry.
       const stepped = await until(async () => {
         const r = await fetch(b.http + `/v1/envs/${env.id}:step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 0 }) });
         const json = (await r.json()) as any;
@@ -179,7 +179,7 @@ describe('replicas sharing a PostgreSQL database', () => {
 
   test('behind nginx: calls reach the replica serving their session; SIGKILL of one replica moves its sessions and agents to the other', async () => {
     const url = await pg.createDatabase();
-    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '1', '--checkpoint-seconds', '0.1'];
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '3', '--checkpoint-seconds', '0.1'];
     const replicas = [await serve(args('a')), await serve(args('b'))];
     const proxy = await startNginx(replicas.map((r) => ({ grpc: r.grpc, http: r.http.replace('http://', '') })), 5);
     const db = new pgDriver.Client({ connectionString: url });
@@ -335,7 +335,7 @@ print(" ".join(ids))
 
   test('training runs: an async run on a replica killed with SIGKILL resumes on the other from its checkpoint and ends at its budget; GetRun, ListRuns and CancelRun work from either replica', async () => {
     const url = await pg.createDatabase();
-    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '1', '--checkpoint-seconds', '0.2'];
+    const args = (name: string) => ['--log-level', 'warn', '--database', url, '--replica', name, '--lease-seconds', '3', '--checkpoint-seconds', '0.2'];
     const replicas = [await serve(args('a')), await serve(args('b'))];
     const proxy = await startNginx(replicas.map((r) => ({ grpc: r.grpc, http: r.http.replace('http://', '') })), 5);
     const db = new pgDriver.Client({ connectionString: url });

@@ -74,6 +74,8 @@ export class ReplicaLeases implements SharedRuns {
   private timer: NodeJS.Timeout | undefined;
   private stopListening: (() => Promise<void>) | undefined;
   private renewing: Promise<void> | undefined;
+  /** The run-queue scan and usage read under way (takeRunsAndUsage), if any. */
+  private housekeeping: Promise<void> | undefined;
   /** Monotonic time of the last successful renewal. */
   private renewedAt = 0;
   /** What users hold on other replicas, as read at the last renewal (usageElsewhere). */
@@ -117,6 +119,7 @@ export class ReplicaLeases implements SharedRuns {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.renewing;
+    await this.housekeeping;
     await this.stopListening?.();
   }
 
@@ -386,11 +389,22 @@ export class ReplicaLeases implements SharedRuns {
         else this.agents.dropLost(id);
         this.logger.warn({ kind, id }, 'lease lost to another replica; no longer served here');
       }
-      await this.takeOrphanedRuns();
-      this.elsewhere = await this.store.usageElsewhere();
     } catch (err) {
       this.logger.warn({ err: (err as Error)?.message }, 'could not renew leases');
       if (this.now() > this.validUntil) this.dropAll();
+      return;
+    }
+    // The run queue and the other replicas' usage go on beside the renewals: taking a run may
+    // wait for a handover, which must never hold up the next renewal.
+    this.housekeeping ??= this.takeRunsAndUsage().finally(() => (this.housekeeping = undefined));
+  }
+
+  private async takeRunsAndUsage(): Promise<void> {
+    try {
+      await this.takeOrphanedRuns();
+      this.elsewhere = await this.store.usageElsewhere();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error)?.message }, 'could not take queued runs or read the other replicas\' usage');
     }
   }
 
