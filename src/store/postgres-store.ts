@@ -301,6 +301,9 @@ export class PostgresStore implements Store {
    */
   async renewLeases(): Promise<{ kind: LeaseKind; id: string }[]> {
     const replica = this.requireReplica();
+    // Only leases held when the renewal began can be found lost by it: one taken meanwhile
+    // (a create, a claim) may be missing from its answer without being lost.
+    const before = new Map(this.held);
     const renewed = new Set<string>();
     for (const kind of ['env', 'agent'] as const) {
       const result = await this.query(
@@ -308,9 +311,9 @@ export class PostgresStore implements Store {
         `UPDATE ${LEASE_TABLE[kind]} SET lease_until = clock_timestamp() + $2 * interval '1 millisecond' WHERE replica = $1 RETURNING id, epoch`,
         [replica, this.leaseMs],
       );
-      for (const r of result.rows) if (this.held.get(`${kind}:${r.id}`) === r.epoch) renewed.add(`${kind}:${r.id}`);
+      for (const r of result.rows) if (before.get(`${kind}:${r.id}`) === r.epoch) renewed.add(`${kind}:${r.id}`);
     }
-    for (const key of this.held.keys()) if (!renewed.has(key)) this.loseLease(key);
+    for (const [key, epoch] of before) if (!renewed.has(key) && this.held.get(key) === epoch) this.loseLease(key);
     return this.takeLost();
   }
 
