@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EpisodeLog } from '../../src/core/sessions/episode-log.js';
 import { StepBatchRequest, StepBatchResponse, StepStreamResponse } from '../../src/gen/gymhost/v1/env_service.js';
 import { Dtype } from '../../src/gen/gymhost/v1/spaces.js';
 import { decodeStepBatchRequest, encodeStepBatch, serializeStepBatch, serializeStepStream } from '../../src/server/services/wire.js';
@@ -63,35 +62,6 @@ test('serializers: answers without encoded bytes (plain objects) take the genera
   assert.deepEqual(serializeStepBatch(res), Buffer.from(StepBatchResponse.encode(res).finish()));
   const step: StepStreamResponse = { response: { $case: 'step', value: { observation: undefined, reward: 1, terminated: true, truncated: false, info: {} } } };
   assert.deepEqual(serializeStepStream(step), Buffer.from(StepStreamResponse.encode(step).finish()));
-});
-
-test('EpisodeLog: keeps the newest `capacity` episodes in order while trimming in blocks', () => {
-  const log = new EpisodeLog(3, 5000);
-  let ended = 0;
-  for (let call = 0; call < 4000; call++) {
-    for (let i = 0; i < 3; i++) {
-      log.begin(i, undefined);
-      log.stepped(i, 1, 1, 0);
-      ended++;
-    }
-    log.trim();
-    assert.equal(log.size, Math.min(ended, 5000));
-  }
-  assert.equal(log.ended, 12_000);
-  const all = log.page(0, 0);
-  assert.equal(all.length, 5000);
-  assert.equal(all[0].episode, 7001);
-  assert.equal(all.at(-1)!.episode, 12_000);
-  assert.deepEqual(log.page(10, 2).map((e) => e.episode), [7011, 7012]);
-  assert.deepEqual(log.save().entries.map((e) => e.episode), all.map((e) => e.episode));
-  // mark / rollback after trimming.
-  const mark = log.mark();
-  log.begin(0, undefined);
-  log.stepped(0, 1, 1, 0);
-  assert.equal(log.size, 5001);
-  log.rollback(mark);
-  assert.equal(log.size, 5000);
-  assert.equal(log.page(4999, 1)[0].episode, 12_000);
 });
 
 /** What decodeStepBatchRequest gives, or the error it throws, next to the generated decoder's. */

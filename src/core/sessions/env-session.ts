@@ -276,30 +276,30 @@ export class EnvSession implements StoredSession {
           else batch.step(i, actions[i]);
         }
       }
-      for (let i = 0; i < n; i++) {
-        ended[i] = batch.terminated[i] | batch.truncated[i];
-        if (!resetMask[i]) episodes.stepped(i, batch.rewards[i], batch.terminated[i], batch.truncated[i]);
-      }
+      const { terminated, truncated } = batch;
+      for (let i = 0; i < n; i++) ended[i] = terminated[i] | truncated[i];
+      // A copy reset by this call took no step.
+      episodes.steppedAll(batch.rewards, terminated, truncated, anyEnded === 0 ? undefined : resetMask);
     } else {
       batch.stepAll(actions);
+      const { terminated, truncated, rewards } = batch;
+      episodes.steppedAll(rewards, terminated, truncated, undefined);
       const size = batch.obsSize;
       this.finalObservations.fill(0);
       for (let i = 0; i < n; i++) {
-        const terminated = batch.terminated[i];
-        const truncated = batch.truncated[i];
-        episodes.stepped(i, batch.rewards[i], terminated, truncated);
-        if (terminated | truncated) {
-          this.finalObservations.set(batch.observations.subarray(i * size, (i + 1) * size), i * size);
-          // The ending step's reward and flags are reported; reset only replaces the observation.
-          const reward = batch.rewards[i];
-          batch.reset(i, undefined, this.resetOptions);
-          batch.rewards[i] = reward;
-          batch.terminated[i] = terminated;
-          batch.truncated[i] = truncated;
-          resetMask[i] = 1;
-          this.totalEpisodes++;
-          episodes.begin(i, undefined);
-        }
+        const t = terminated[i];
+        const u = truncated[i];
+        if ((t | u) === 0) continue;
+        this.finalObservations.set(batch.observations.subarray(i * size, (i + 1) * size), i * size);
+        // The ending step's reward and flags are reported; reset only replaces the observation.
+        const reward = rewards[i];
+        batch.reset(i, undefined, this.resetOptions);
+        rewards[i] = reward;
+        terminated[i] = t;
+        truncated[i] = u;
+        resetMask[i] = 1;
+        this.totalEpisodes++;
+        episodes.begin(i, undefined);
       }
     }
     this.totalSteps += n;

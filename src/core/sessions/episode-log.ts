@@ -2,6 +2,11 @@
  * The episodes of a session as the server measured them: for each copy, the running
  * episode's total reward and length, and a log of the ended ones (seed, return, length, how
  * it ended). What a client reports (a training loop's returns) can be checked against it.
+ *
+ * The log is kept in columns (typed arrays used as a ring), not as an object per episode: a
+ * vector session ends hundreds of episodes per step, and as many objects per step, kept
+ * until 100,000 newer ones push them out, would cost the server more in garbage collection
+ * than stepping the envs.
  */
 
 /** One ended episode. */
@@ -30,10 +35,23 @@ interface EpisodeAccumulators {
   readonly seeded: Uint8Array;
 }
 
+/** Kept episodes as columns, oldest first, each `size` long (flags: FLAG_* bits). */
+export interface EpisodeColumns {
+  readonly copy: Int32Array;
+  readonly seed: Float64Array;
+  readonly ret: Float64Array;
+  readonly length: Float64Array;
+  readonly endTime: Float64Array;
+  readonly flags: Uint8Array;
+}
+
 /** A whole EpisodeLog's state (moving a session, saving it). */
 export interface EpisodeLogState extends EpisodeAccumulators {
-  readonly entries: readonly EpisodeLogEntry[];
   readonly ended: number;
+  /** The kept episodes (what save() writes). */
+  readonly log?: EpisodeColumns;
+  /** The kept episodes as objects, as states saved before the log was kept in columns have them. */
+  readonly entries?: readonly EpisodeLogEntry[];
 }
 
 /** What rollback() needs: the accumulators and the log's length at mark(). */
@@ -45,6 +63,14 @@ export interface EpisodeLogMark extends EpisodeAccumulators {
 /** Episodes kept per session; older ones are dropped (but counted). */
 export const EPISODE_LOG_CAPACITY = 100_000;
 
+const FLAG_TERMINATED = 1;
+const FLAG_TRUNCATED = 2;
+const FLAG_ABANDONED = 4;
+const FLAG_SEEDED = 8;
+
+/** Rows of a new log's ring; it doubles when full. */
+const INITIAL_ROWS = 64;
+
 export class EpisodeLog {
   private readonly returns: Float64Array;
   private readonly lengths: Float64Array;
@@ -52,10 +78,16 @@ export class EpisodeLog {
   private readonly open: Uint8Array;
   private readonly seeds: Float64Array;
   private readonly seeded: Uint8Array;
-  /** The log: entries[head] on are kept; those before head are dropped, and removed from the array in blocks by trim(). */
-  private entries: EpisodeLogEntry[] = [];
+  /**
+   * The log: a ring of `rows` (a power of two) rows; the kept episodes are the `count` rows
+   * from `head` on, oldest first. Appending never drops a row (rollback() relies on it):
+   * trim() drops the ones beyond the capacity.
+   */
+  private rows = 0;
   private head = 0;
-  /** Episodes ever ended (entries plus those dropped). */
+  private count = 0;
+  private log: EpisodeColumns = emptyColumns(0);
+  /** Episodes ever ended (the kept ones plus those dropped). */
   ended = 0;
 
   constructor(
@@ -72,7 +104,7 @@ export class EpisodeLog {
 
   /** Copy i starts an episode (reset or autoreset); an episode it was in is logged as abandoned. */
   begin(i: number, seed: number | undefined): void {
-    if (this.open[i] && this.lengths[i] > 0) this.close(i, false, false, true);
+    if (this.open[i] && this.lengths[i] > 0) this.close(i, FLAG_ABANDONED, this.now());
     this.returns[i] = 0;
     this.lengths[i] = 0;
     this.open[i] = 1;
@@ -85,79 +117,153 @@ export class EpisodeLog {
     if (!this.open[i]) return;
     this.returns[i] += reward;
     this.lengths[i]++;
-    if (terminated | truncated) this.close(i, terminated === 1, truncated === 1, false);
-  }
-
-  private close(i: number, terminated: boolean, truncated: boolean, abandoned: boolean): void {
-    this.open[i] = 0;
-    this.ended++;
-    this.entries.push({
-      episode: this.ended,
-      copy: i,
-      seed: this.seeded[i] ? this.seeds[i] : undefined,
-      return: this.returns[i],
-      length: this.lengths[i],
-      terminated,
-      truncated,
-      abandoned,
-      endTime: this.now(),
-    });
+    if (terminated | truncated) this.close(i, terminated * FLAG_TERMINATED | truncated * FLAG_TRUNCATED, this.now());
   }
 
   /**
-   * Drops the oldest entries beyond the capacity (call between steps, not inside one). The
-   * array is shifted only once a quarter of the capacity is dropped, not on every step: a
-   * full log of a vector session would otherwise move all its entries on every call.
+   * stepped(i, rewards[i], terminated[i], truncated[i]) for every copy i with skip absent or
+   * skip[i] === 0 (flags 0 or 1), in one pass; the episodes that end get one end time.
    */
-  trim(): void {
-    const extra = this.entries.length - this.head - this.capacity;
-    if (extra > 0) this.head += extra;
-    if (this.head > 0 && this.head >= Math.max(1024, this.capacity >> 2)) {
-      this.entries.splice(0, this.head);
-      this.head = 0;
+  steppedAll(rewards: Float64Array, terminated: Uint8Array, truncated: Uint8Array, skip: Uint8Array | undefined): void {
+    const n = this.numEnvs;
+    const { open, returns, lengths } = this;
+    let time = -1;
+    for (let i = 0; i < n; i++) {
+      if (open[i] === 0 || (skip !== undefined && skip[i] !== 0)) continue;
+      returns[i] += rewards[i];
+      lengths[i]++;
+      const ends = terminated[i] | truncated[i];
+      if (ends !== 0) {
+        if (time < 0) time = this.now();
+        this.close(i, terminated[i] * FLAG_TERMINATED | truncated[i] * FLAG_TRUNCATED, time);
+      }
     }
   }
 
-  /** Entries kept. */
+  private close(i: number, flags: number, time: number): void {
+    this.open[i] = 0;
+    this.ended++;
+    if (this.count === this.rows) this.grow();
+    const r = (this.head + this.count) & (this.rows - 1);
+    this.count++;
+    const log = this.log;
+    log.copy[r] = i;
+    log.seed[r] = this.seeds[i];
+    log.ret[r] = this.returns[i];
+    log.length[r] = this.lengths[i];
+    log.endTime[r] = time;
+    log.flags[r] = flags | (this.seeded[i] ? FLAG_SEEDED : 0);
+  }
+
+  /** Doubles the ring, the kept rows moved to its start in order. */
+  private grow(): void {
+    const rows = Math.max(INITIAL_ROWS, this.rows * 2);
+    const log = emptyColumns(rows);
+    this.copyRows(0, this.count, log, 0);
+    this.log = log;
+    this.rows = rows;
+    this.head = 0;
+  }
+
+  /** Kept rows [from, from + n) (0 = the oldest) into `to` from row `at`. */
+  private copyRows(from: number, n: number, to: EpisodeColumns, at: number): void {
+    const mask = this.rows - 1;
+    const src = this.log;
+    for (let k = 0; k < n; k++) {
+      const r = (this.head + from + k) & mask;
+      const w = at + k;
+      to.copy[w] = src.copy[r];
+      to.seed[w] = src.seed[r];
+      to.ret[w] = src.ret[r];
+      to.length[w] = src.length[r];
+      to.endTime[w] = src.endTime[r];
+      to.flags[w] = src.flags[r];
+    }
+  }
+
+  /** Drops the oldest entries beyond the capacity (call between steps, not inside one). */
+  trim(): void {
+    const extra = this.count - this.capacity;
+    if (extra <= 0) return;
+    this.head = (this.head + extra) & (this.rows - 1);
+    this.count = this.capacity;
+  }
+
   /** Whether any copy is inside an episode. */
   anyOpen(): boolean {
     return this.open.some((x) => x === 1);
   }
 
+  /** Entries kept. */
   get size(): number {
-    return this.entries.length - this.head;
+    return this.count;
   }
 
   /** `limit` entries (0 = all) from `offset` (0 = the oldest kept). */
   page(offset: number, limit: number): EpisodeLogEntry[] {
-    const from = this.head + offset;
-    return this.entries.slice(from, limit === 0 ? undefined : from + limit);
+    const from = Math.min(Math.max(0, offset), this.count);
+    const to = limit === 0 ? this.count : Math.min(this.count, from + limit);
+    const first = this.ended - this.count + 1;
+    const mask = this.rows - 1;
+    const log = this.log;
+    const out: EpisodeLogEntry[] = [];
+    for (let k = from; k < to; k++) {
+      const r = (this.head + k) & mask;
+      const flags = log.flags[r];
+      out.push({
+        episode: first + k,
+        copy: log.copy[r],
+        seed: flags & FLAG_SEEDED ? log.seed[r] : undefined,
+        return: log.ret[r],
+        length: log.length[r],
+        terminated: (flags & FLAG_TERMINATED) !== 0,
+        truncated: (flags & FLAG_TRUNCATED) !== 0,
+        abandoned: (flags & FLAG_ABANDONED) !== 0,
+        endTime: log.endTime[r],
+      });
+    }
+    return out;
   }
 
   save(): EpisodeLogState {
-    return { ...this.accumulators(), entries: this.entries.slice(this.head), ended: this.ended };
+    const log = emptyColumns(this.count);
+    this.copyRows(0, this.count, log, 0);
+    return { ...this.accumulators(), ended: this.ended, log };
   }
 
   restore(s: EpisodeLogState): void {
     this.setAccumulators(s);
-    this.entries = [...s.entries];
+    const kept = s.log ?? columnsOf(s.entries ?? []);
+    const n = kept.copy.length;
+    let rows = INITIAL_ROWS;
+    while (rows < n) rows *= 2;
+    const log = emptyColumns(rows);
+    log.copy.set(kept.copy);
+    log.seed.set(kept.seed);
+    log.ret.set(kept.ret);
+    log.length.set(kept.length);
+    log.endTime.set(kept.endTime);
+    log.flags.set(kept.flags);
+    this.log = log;
+    this.rows = rows;
     this.head = 0;
+    this.count = n;
     this.ended = s.ended;
   }
 
   /** Undoes what happened since `s` was saved, cheaply: `s` must come from mark() just before. */
   rollback(s: EpisodeLogMark): void {
     this.setAccumulators(s);
-    this.entries.length = s.size;
+    this.count = s.size;
     this.ended = s.ended;
   }
 
   /**
-   * Accumulators for rollback(): the running episodes and the log array's length (entries
-   * are only appended meanwhile; trim() is not called between mark() and rollback()).
+   * Accumulators for rollback(): the running episodes and the log's length (entries are only
+   * appended meanwhile; trim() is not called between mark() and rollback()).
    */
   mark(): EpisodeLogMark {
-    return { ...this.accumulators(), size: this.entries.length, ended: this.ended };
+    return { ...this.accumulators(), size: this.count, ended: this.ended };
   }
 
   /** Copies of the per-copy accumulators (running returns, lengths, open flags, seeds). */
@@ -172,4 +278,29 @@ export class EpisodeLog {
     this.seeds.set(s.seeds);
     this.seeded.set(s.seeded);
   }
+}
+
+function emptyColumns(rows: number): EpisodeColumns {
+  return {
+    copy: new Int32Array(rows),
+    seed: new Float64Array(rows),
+    ret: new Float64Array(rows),
+    length: new Float64Array(rows),
+    endTime: new Float64Array(rows),
+    flags: new Uint8Array(rows),
+  };
+}
+
+/** Columns of entries saved as objects (the state of a session saved by an earlier version). */
+function columnsOf(entries: readonly EpisodeLogEntry[]): EpisodeColumns {
+  const log = emptyColumns(entries.length);
+  entries.forEach((e, k) => {
+    log.copy[k] = e.copy;
+    log.seed[k] = e.seed ?? 0;
+    log.ret[k] = e.return;
+    log.length[k] = e.length;
+    log.endTime[k] = e.endTime;
+    log.flags[k] = (e.terminated ? FLAG_TERMINATED : 0) | (e.truncated ? FLAG_TRUNCATED : 0) | (e.abandoned ? FLAG_ABANDONED : 0) | (e.seed === undefined ? 0 : FLAG_SEEDED);
+  });
+  return log;
 }
