@@ -35,10 +35,13 @@ test('encodeStepBatch: the bytes the generated encoder writes, for any size, wit
     for (const final of [false, true]) {
       const res = encodeStepBatch(parts(n, final));
       const expected = Buffer.from(StepBatchResponse.encode(plain(res)).finish());
-      assert.deepEqual(serializeStepBatch(res), expected, `N=${n} final=${final}`);
-      const stream: StepStreamResponse = { response: { $case: 'stepBatch', value: res } };
-      assert.deepEqual(serializeStepStream(stream), Buffer.from(StepStreamResponse.encode({ response: { $case: 'stepBatch', value: plain(res) } }).finish()), `stream N=${n}`);
-      const decoded = StepBatchResponse.decode(serializeStepBatch(res));
+      const bytes = Buffer.from(serializeStepBatch(res));
+      assert.deepEqual(bytes, expected, `N=${n} final=${final}`);
+      const again = encodeStepBatch(parts(n, final));
+      const stream: StepStreamResponse = { response: { $case: 'stepBatch', value: again } };
+      const expectedStream = Buffer.from(StepStreamResponse.encode({ response: { $case: 'stepBatch', value: plain(again) } }).finish());
+      assert.deepEqual(serializeStepStream(stream), expectedStream, `stream N=${n}`);
+      const decoded = StepBatchResponse.decode(bytes);
       assert.equal(decoded.observations!.dtype, Dtype.DTYPE_FLOAT32);
       assert.deepEqual(decoded.observations!.shape, [n, 4]);
       assert.equal(decoded.finalObservations !== undefined, final);
@@ -55,6 +58,28 @@ test('encodeStepBatch: the answer is a copy; later changes of the session arrays
   p.terminated.fill(1);
   assert.deepEqual(serializeStepBatch(res), before);
   assert.deepEqual(new Float32Array(res.observations!.data.buffer.slice(res.observations!.data.byteOffset, res.observations!.data.byteOffset + 128)), Float32Array.from({ length: 32 }, (_, i) => i / 7 - 3));
+});
+
+test('encodeStepBatch: an answer gRPC has serialized gives its buffer to the next answer of its size; answers not yet serialized keep theirs', () => {
+  const p = parts(300, false);
+  const first = encodeStepBatch(p);
+  // Pipelined: a second answer is made before the first is sent; each keeps its own bytes.
+  p.rewards.fill(7);
+  const second = encodeStepBatch(p);
+  assert.notEqual(second.rewards!.data.buffer, first.rewards!.data.buffer);
+  const firstExpected = Buffer.from(StepStreamResponse.encode({ response: { $case: 'stepBatch', value: plain(first) } }).finish());
+  assert.deepEqual(serializeStepStream({ response: { $case: 'stepBatch', value: first } }), firstExpected);
+  // first is sent: the next answer of the same size takes its buffer, with its own bytes.
+  p.rewards.fill(-3);
+  const third = encodeStepBatch(p);
+  assert.equal(third.rewards!.data.buffer, first.rewards!.data.buffer);
+  assert.deepEqual([...new Float64Array(Uint8Array.from(third.rewards!.data).buffer)], new Array(300).fill(-3));
+  // second, not yet sent, is untouched.
+  assert.deepEqual([...new Float64Array(Uint8Array.from(second.rewards!.data).buffer)], new Array(300).fill(7));
+  assert.deepEqual(serializeStepBatch(second), Buffer.from(StepBatchResponse.encode(plain(second)).finish()));
+  // An answer of another size does not take a buffer of this one.
+  const other = encodeStepBatch(parts(301, false));
+  assert.notEqual(other.rewards!.data.buffer, second.rewards!.data.buffer);
 });
 
 test('serializers: answers without encoded bytes (plain objects) take the generated encoder', () => {

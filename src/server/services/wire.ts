@@ -15,6 +15,39 @@ const ENCODED = Symbol('encoded StepBatchResponse');
 
 type Encoded = StepBatchResponse & { [ENCODED]?: Buffer };
 
+/**
+ * Buffers of answers gRPC has sent, by byte length, for the next answers of the same size.
+ * grpc-js copies a serialized message into its own frame before the serializer's caller
+ * returns, and drops the answer object, so after serializeStepBatch / serializeStepStream an
+ * answer's buffer is free. Reusing it spares an allocation of the answer's size per call: a
+ * vector session's answers are large (108 KiB at 4,096 CartPole copies), and V8 runs a full
+ * garbage collection every 64 MiB of such allocations. Answers that are never serialized
+ * (REST, in-process callers) keep their buffers.
+ */
+const freeBuffers = new Map<number, Buffer[]>();
+/** Free buffers kept per size, and sizes kept (the least recently freed size goes first). */
+const FREE_PER_SIZE = 2;
+const FREE_SIZES = 8;
+
+function takeBuffer(size: number): Buffer {
+  // Not from Buffer's shared pool: a view must not keep other allocations alive, nor carry them along when cloned.
+  return freeBuffers.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size);
+}
+
+/** Gives back the buffer of an answer just serialized; its tensors must not be read again. */
+function releaseBuffer(value: Encoded, buffer: Buffer): void {
+  Object.defineProperty(value, ENCODED, { value: undefined });
+  let list = freeBuffers.get(buffer.length);
+  if (list === undefined) {
+    if (freeBuffers.size >= FREE_SIZES) freeBuffers.delete(freeBuffers.keys().next().value as number);
+    list = [];
+  } else {
+    freeBuffers.delete(buffer.length);
+  }
+  freeBuffers.set(buffer.length, list);
+  if (list.length < FREE_PER_SIZE) list.push(buffer);
+}
+
 /** Bytes kept free before the message for StepStreamResponse's field tag and length (1 + at most 5). */
 const HEADROOM = 6;
 
@@ -75,8 +108,7 @@ function encodeTensorMessage(fields: readonly TensorField[]): { buffer: Buffer; 
   const sizes = fields.map((f, i) => tensorSize(dtypes[i], f.shape, f.values.byteLength));
   let total = 0;
   for (let i = 0; i < fields.length; i++) total += varintSize(fields[i].field * 8 + 2) + varintSize(sizes[i]) + sizes[i];
-  // Not from Buffer's shared pool: a view must not keep other allocations alive, nor carry them along when cloned.
-  const buffer = Buffer.allocUnsafeSlow(HEADROOM + total);
+  const buffer = takeBuffer(HEADROOM + total);
   let pos = HEADROOM;
   const tensors: Tensor[] = [];
   for (let i = 0; i < fields.length; i++) {
@@ -137,7 +169,7 @@ export function encodeStepBatch(p: StepBatchParts): StepBatchResponse {
     resetMask: tensors[4],
     finalObservations: tensors[5],
   };
-  Object.defineProperty(res, ENCODED, { value: buffer, enumerable: false });
+  Object.defineProperty(res, ENCODED, { value: buffer, enumerable: false, writable: false, configurable: true });
   return res;
 }
 
@@ -146,14 +178,25 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** StepBatchResponse bytes: the encoded ones when the answer has them, else the generated encoder's. */
+/**
+ * StepBatchResponse bytes (the gRPC serializer of StepBatch): the encoded ones when the answer
+ * has them, else the generated encoder's. The caller must copy the bytes before it runs any
+ * other code that could encode an answer, as grpc-js does: the buffer serves later answers.
+ */
 export function serializeStepBatch(value: StepBatchResponse): Buffer {
   const encoded = (value as Encoded)[ENCODED];
-  if (encoded) return encoded.subarray(HEADROOM);
+  if (encoded) {
+    releaseBuffer(value, encoded);
+    return encoded.subarray(HEADROOM);
+  }
   return asBuffer(StepBatchResponse.encode(value).finish());
 }
 
-/** StepStreamResponse bytes; a step_batch answer with encoded bytes gets its field header written in their headroom. */
+/**
+ * StepStreamResponse bytes (the gRPC serializer of StepStream); a step_batch answer with
+ * encoded bytes gets its field header written in their headroom. As serializeStepBatch, the
+ * caller copies the bytes at once.
+ */
 export function serializeStepStream(value: StepStreamResponse): Buffer {
   const r = value.response;
   const encoded = r?.$case === 'stepBatch' ? (r.value as Encoded)[ENCODED] : undefined;
@@ -162,6 +205,7 @@ export function serializeStepStream(value: StepStreamResponse): Buffer {
     const start = HEADROOM - 1 - varintSize(length);
     encoded[start] = 26; // field 3 (step_batch), length-delimited
     writeVarint(encoded, start + 1, length);
+    releaseBuffer(r!.value as Encoded, encoded);
     return encoded.subarray(start);
   }
   return asBuffer(StepStreamResponse.encode(value).finish());
