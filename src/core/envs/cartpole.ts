@@ -15,6 +15,7 @@ import {
 import type { RewardChoice } from '../rewards/types.js';
 import { isPcg64State, pcg64Seed, pcg64Uniform } from '../numpy-random.js';
 import { box, discrete, type BoxSpace, type DiscreteSpace } from '../spaces.js';
+import { cartPoleSimdAvailable, CartPoleSimd, type CartPolePhysics } from './cartpole-simd.js';
 import { RewardedBatch, type EnvRewards } from './reward-layer.js';
 import { cosSmall, sinSmall, SMALL_ANGLE_MAX, SMALL_ANGLE_MIN } from './small-angle-trig.js';
 import type { EnvBatch, EnvBatchState, EnvType, RenderModeName, RgbFrame } from './types.js';
@@ -42,6 +43,23 @@ export const CARTPOLE_OBS_HIGH: readonly number[] = [
   Math.fround(THETA_THRESHOLD_RADIANS * 2),
   Infinity,
 ];
+
+/**
+ * Copies from which a CartPoleBatch steps its physics in WebAssembly SIMD (cartpole-simd.ts)
+ * by default; smaller batches (single envs above all) keep plain typed arrays and the JS
+ * kernel, and pay no WebAssembly.Memory each.
+ */
+export const CARTPOLE_SIMD_MIN_ENVS = 64;
+
+/** Options of CartPoleBatch (for tests and benchmarks; the defaults are what to use). */
+export interface CartPoleBatchOptions {
+  /**
+   * Step the physics in WebAssembly SIMD: true = whenever the runtime supports it (any
+   * numEnvs), false = never; default: when numEnvs >= CARTPOLE_SIMD_MIN_ENVS, the runtime
+   * supports it and GYMHOST_CARTPOLE_SIMD is not "0".
+   */
+  readonly simd?: boolean;
+}
 
 const DEFAULT_RESET_LOW = -0.05;
 const DEFAULT_RESET_HIGH = 0.05;
@@ -154,7 +172,10 @@ const cartPoleRewardSpec: EnvRewards<CartPoleState, CartPoleFacts> = {
  * and stepWhere step every copy in a few short loops over all copies (stepKernel), without
  * per-copy calls; plugin and sandboxed rewards step copy by copy (advance), as transactions.
  * Every copy's generator state lives in one Uint32Array and a reset draws its four start
- * values with one call (pcg64Uniform), so resets touch no per-copy objects.
+ * values with one call (pcg64Uniform), so resets touch no per-copy objects. From
+ * CARTPOLE_SIMD_MIN_ENVS copies, state, observations and terminated are views into one
+ * WebAssembly.Memory of this batch's and the kernel's physics runs in WebAssembly SIMD
+ * (cartpole-simd.ts), bit for bit the same.
  *
  * ## Description
  *
@@ -252,6 +273,8 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
   readonly state: Float64Array;
   /** The resolved config this batch was made with. */
   readonly config: OptionValues;
+  /** Whether stepAll / stepWhere step the physics in WebAssembly SIMD (CartPoleBatchOptions.simd). */
+  readonly simd: boolean;
 
   private readonly gravity: number;
   private readonly masscart: number;
@@ -294,9 +317,13 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
 
   /**
    * [numEnvs * 2] stepKernel's scratch: sin and cos of copy i's angle at [2i] and [2i + 1],
-   * then its accelerations xacc and thetaacc.
+   * then its accelerations xacc and thetaacc (empty when simd).
    */
   private readonly scratch: Float64Array;
+  /** The SIMD kernel, whose memory holds state, observations and terminated, when simd. */
+  private readonly simdKernel: CartPoleSimd | undefined;
+  /** The physics constants the SIMD kernel takes. */
+  private readonly physics: CartPolePhysics;
 
   private readonly sPrev = new Float64Array(4);
   private readonly sNext = new Float64Array(4);
@@ -306,12 +333,14 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
    * @param config config options (resolved or partial; validated and defaulted here).
    * @param reward reward function name and params (default `gymnasium`).
    * @param seed copy i's PRNG is seeded with seed + i; undefined seeds from OS entropy.
+   * @param options see CartPoleBatchOptions.
    */
   constructor(
     numEnvs: number,
     config: Record<string, unknown> = {},
     reward: RewardChoice = { name: gymnasiumReward.name, params: {} },
     seed?: number,
+    options: CartPoleBatchOptions = {},
   ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
       throw invalidArgument('num_envs', `num_envs must be an integer >= 1, got ${numEnvs}`, 'OUT_OF_RANGE');
@@ -344,14 +373,37 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
     k[K_SMALL_MIN] = SMALL_ANGLE_MIN;
     k[K_SMALL_MAX] = SMALL_ANGLE_MAX;
 
-    this.state = new Float64Array(4 * numEnvs);
-    this.observations = new Float32Array(4 * numEnvs);
-    this.terminated = new Uint8Array(numEnvs);
+    this.physics = {
+      forceMag: this.forceMag,
+      polemassLength: this.polemassLength,
+      totalMass: this.totalMass,
+      gravity: this.gravity,
+      length: this.length,
+      masspole: this.masspole,
+      tau: this.tau,
+      xMax: X_THRESHOLD,
+      thetaMax: THETA_THRESHOLD_RADIANS,
+      smallMin: SMALL_ANGLE_MIN,
+      smallMax: SMALL_ANGLE_MAX,
+      semiImplicit: this.semiImplicit,
+    };
+    this.simdKernel = wantsSimd(numEnvs, options) ? newSimdKernel(numEnvs) : undefined;
+    this.simd = this.simdKernel !== undefined;
+    if (this.simdKernel !== undefined) {
+      this.state = this.simdKernel.state;
+      this.observations = this.simdKernel.observations;
+      this.terminated = this.simdKernel.terminated;
+      this.scratch = new Float64Array(0);
+    } else {
+      this.state = new Float64Array(4 * numEnvs);
+      this.observations = new Float32Array(4 * numEnvs);
+      this.terminated = new Uint8Array(numEnvs);
+      this.scratch = new Float64Array(2 * numEnvs);
+    }
     this.truncated = new Uint8Array(numEnvs);
     this.counters = new Int32Array(4 * numEnvs);
     for (let i = 0; i < numEnvs; i++) this.counters[4 * i + C_BEYOND] = -1;
     this.started = new Uint8Array(numEnvs);
-    this.scratch = new Float64Array(2 * numEnvs);
     const base = seed ?? randomInt(0, 2 ** 48 - 1);
     this.rngWords = new Uint32Array(RNG_WORDS * numEnvs);
     for (let i = 0; i < numEnvs; i++) pcg64Seed(base + i, this.rngWords, RNG_WORDS * i);
@@ -581,8 +633,17 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
    * 2a. the accelerations (into the scratch);
    * 2b. the integration: state, observations and `terminated`;
    * 3. the counters, flags and reward, in one loop per reward function.
+   * When simd, passes 1 to 2b run in WebAssembly SIMD (cartpole-simd.ts), with the same
+   * results bit for bit.
    */
   private stepKernel(actions: ArrayLike<number>, skipOrAll: Uint8Array | undefined): void {
+    if (this.simdKernel !== undefined) this.simdKernel.step(actions, skipOrAll, this.physics);
+    else this.physicsJs(actions, skipOrAll);
+    this.countersAndRewards(skipOrAll);
+  }
+
+  /** stepKernel's passes 1, 2a and 2b in JS. */
+  private physicsJs(actions: ArrayLike<number>, skipOrAll: Uint8Array | undefined): void {
     const n = this.numEnvs;
     // stepAll tests no mask at all: `hasSkip && ...` is false before any load.
     const hasSkip = skipOrAll !== undefined;
@@ -676,8 +737,16 @@ export class CartPoleBatch extends RewardedBatch<CartPoleState, CartPoleFacts, S
       obs[o + 3] = nThetaDot;
       terminatedOut[i] = nx < -xMax || nx > xMax || nTheta < -thetaMax || nTheta > thetaMax ? 1 : 0;
     }
+  }
 
-    // 3. TimeLimit's step count, steps_beyond_terminated, the warning flag and the reward.
+  /** stepKernel's pass 3: TimeLimit's step count, steps_beyond_terminated, the warning flag and the reward. */
+  private countersAndRewards(skipOrAll: Uint8Array | undefined): void {
+    const n = this.numEnvs;
+    const hasSkip = skipOrAll !== undefined;
+    const skip = skipOrAll ?? this.terminated;
+    const st = this.state;
+    const k = this.kernelConsts;
+    const terminatedOut = this.terminated;
     const rewards = this.rewards;
     const truncatedOut = this.truncated;
     const counters = this.counters;
@@ -951,6 +1020,22 @@ function fillCircle(data: Uint8Array, W: number, H: number, cx: number, cy: numb
     for (let dx = -r; dx <= r; dx++) {
       if (dx * dx + dy * dy <= r * r) setPixel(data, W, H, cx + dx, cy + dy, rgb);
     }
+  }
+}
+
+/** Whether a batch of numEnvs copies with these options steps in WebAssembly SIMD. */
+function wantsSimd(numEnvs: number, options: CartPoleBatchOptions): boolean {
+  if (options.simd === false) return false;
+  if (options.simd === undefined && (numEnvs < CARTPOLE_SIMD_MIN_ENVS || process.env.GYMHOST_CARTPOLE_SIMD === '0')) return false;
+  return cartPoleSimdAvailable();
+}
+
+/** A CartPoleSimd for numEnvs copies, or undefined when its memory cannot be had. */
+function newSimdKernel(numEnvs: number): CartPoleSimd | undefined {
+  try {
+    return new CartPoleSimd(numEnvs);
+  } catch {
+    return undefined;
   }
 }
 

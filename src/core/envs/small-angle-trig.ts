@@ -16,20 +16,20 @@
  * what the engine's own functions give.
  */
 
-// fdlibm k_sin.c
-const S1 = -1.66666666666666324348e-1;
-const S2 = 8.33333333332248946124e-3;
-const S3 = -1.98412698298579493134e-4;
-const S4 = 2.75573137070700676789e-6;
-const S5 = -2.50507602534068634195e-8;
-const S6 = 1.58969099521155010221e-10;
+// fdlibm k_sin.c (exported for the WebAssembly kernel, src/core/envs/cartpole-simd.ts)
+export const S1 = -1.66666666666666324348e-1;
+export const S2 = 8.33333333332248946124e-3;
+export const S3 = -1.98412698298579493134e-4;
+export const S4 = 2.75573137070700676789e-6;
+export const S5 = -2.50507602534068634195e-8;
+export const S6 = 1.58969099521155010221e-10;
 // fdlibm k_cos.c
-const C1 = 4.16666666666666019037e-2;
-const C2 = -1.38888888888741095749e-3;
-const C3 = 2.48015872894767294178e-5;
-const C4 = -2.75573143513906633035e-7;
-const C5 = 2.08757232129817482790e-9;
-const C6 = -1.13596475577881948265e-11;
+export const C1 = 4.16666666666666019037e-2;
+export const C2 = -1.38888888888741095749e-3;
+export const C3 = 2.48015872894767294178e-5;
+export const C4 = -2.75573143513906633035e-7;
+export const C5 = 2.08757232129817482790e-9;
+export const C6 = -1.13596475577881948265e-11;
 
 /** fdlibm's tiny-argument cut-off (high word 0x3E400000): below it sin(x) = x, cos(x) = 1. */
 export const SMALL_ANGLE_MIN = 2 ** -27;

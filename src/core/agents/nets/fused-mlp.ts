@@ -32,6 +32,30 @@ import { invalidArgument } from '../../errors.js';
 import { Rng } from '../../rng.js';
 import type { Activation, LossKind, MlpSpec, OptimizerSpec, QNetwork, TrainOptions, Weights } from './types.js';
 import { parameterCount } from './types.js';
+import {
+  compileModule,
+  doWhile,
+  ELSE,
+  END,
+  F32,
+  F64,
+  get,
+  I32,
+  i32c,
+  IF,
+  moduleBytes,
+  set,
+  simd,
+  tee,
+  until,
+  uleb,
+  V128,
+  wasmApi,
+  WASM_PAGE,
+  type WasmApi,
+  type WasmMemory,
+  type WasmModule,
+} from '../../wasm-assembler.js';
 
 /** tfjs's defaults (tf.train.rmsprop / tf.train.adam; epsilon = the float32 backend epsilon). */
 export const TFJS_DEFAULTS = { rho: 0.9, momentum: 0, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
@@ -125,21 +149,7 @@ type AdamKernel = (P: number, G: number, M1: number, M2: number, nb: number, b1:
 /** rmsprop(P, G, MS, MOM, nb, rho, c, eps, mu, lr): see kernelModuleBytes(). */
 type RmsPropKernel = (P: number, G: number, MS: number, MOM: number, nb: number, rho: number, c: number, eps: number, mu: number, lr: number) => void;
 
-/** The few WebAssembly JS API members used here (tsconfig's libs do not declare them). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-type WasmModule = object;
-interface WasmApi {
-  readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
-  readonly Module: new (bytes: Uint8Array) => WasmModule;
-  readonly Instance: new (module: WasmModule, imports: object) => { readonly exports: Record<string, unknown> };
-  validate(bytes: Uint8Array): boolean;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
-const PAGE = 65536;
+const PAGE = WASM_PAGE;
 /** Byte offset 0..63 stays unused so that init = 0 can mean "start from zero". */
 const BASE = 64;
 
@@ -687,15 +697,7 @@ let simdModuleCache: WasmModule | null | undefined;
 /** The compiled SIMD kernel module, or undefined when WebAssembly SIMD is unavailable or disabled. */
 function simdModule(): WasmModule | undefined {
   if (simdModuleCache === undefined) {
-    simdModuleCache = null;
-    try {
-      if (process.env.GYMHOST_FUSED_SIMD !== '0' && wasmApi) {
-        const bytes = kernelModuleBytes();
-        if (wasmApi.validate(bytes)) simdModuleCache = new wasmApi.Module(bytes);
-      }
-    } catch {
-      simdModuleCache = null;
-    }
+    simdModuleCache = process.env.GYMHOST_FUSED_SIMD !== '0' ? compileModule(kernelModuleBytes) ?? null : null;
   }
   return simdModuleCache ?? undefined;
 }
@@ -718,40 +720,6 @@ function simdModule(): WasmModule | undefined {
  * RB * KB * 8 bytes, ends = RB * 4 bytes (gemmScratchBytes()).
  */
 function kernelModuleBytes(): Uint8Array {
-  const I32 = 0x7f;
-  const F32 = 0x7d;
-  const F64 = 0x7c;
-  const V128 = 0x7b;
-  const uleb = (n: number): number[] => {
-    const o: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n) b |= 0x80;
-      o.push(b);
-    } while (n);
-    return o;
-  };
-  const sleb = (n: number): number[] => {
-    const o: number[] = [];
-    for (;;) {
-      const b = n & 0x7f;
-      n >>= 7;
-      if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-        o.push(b);
-        return o;
-      }
-      o.push(b | 0x80);
-    }
-  };
-  const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-  const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-  const get = (i: number) => [0x20, ...uleb(i)];
-  const set = (i: number) => [0x21, ...uleb(i)];
-  const tee = (i: number) => [0x22, ...uleb(i)];
-  const i32c = (v: number) => [0x41, ...sleb(v)];
-  const simd = (op: number) => [0xfd, ...uleb(op)];
   const ADD = [0x6a];
   const SUB = [0x6b];
   const MUL = [0x6c];
@@ -782,17 +750,6 @@ function kernelModuleBytes(): Uint8Array {
   const VMAX = simd(0xe9);
   const VGT = simd(0x44); // f32x4.gt
   const VAND = simd(0x4e); // v128.and
-  const BLOCK = [0x02, 0x40];
-  const LOOP = [0x03, 0x40];
-  const IF = [0x04, 0x40];
-  const ELSE = [0x05];
-  const END = [0x0b];
-  const br = (l: number) => [0x0c, ...uleb(l)];
-  const brIf = (l: number) => [0x0d, ...uleb(l)];
-  /** while (!exit) body */
-  const until = (exit: number[], body: number[]) => [...BLOCK, ...LOOP, ...exit, ...brIf(1), ...body, ...br(0), ...END, ...END];
-  /** do body while (cond) */
-  const doWhile = (body: number[], cond: number[]) => [...LOOP, ...body, ...cond, ...brIf(0), ...END];
   /** min(x, y) of two i32 expressions (x and y are evaluated twice). */
   const minI = (x: number[], y: number[]) => [...x, ...y, ...x, ...y, ...LT_S, ...SELECT];
 
@@ -944,7 +901,6 @@ function kernelModuleBytes(): Uint8Array {
       [...get(S), ...LT_S],
     ),
   ];
-  const gemm = [...vec([[...uleb(17), I32], [...uleb(1), F32], [...uleb(1 + GEMM_V), V128]]), ...gemmBody, ...END];
 
   // adam(P, G, M1, M2, nb, b1, c1, b2, c2, lr1, bc2, eps): tfjs's Adam over nb bytes (a
   // multiple of 16) of params, in f32 like tfjs: m = b1 m + c1 g; v = b2 v + c2 g^2;
@@ -970,7 +926,6 @@ function kernelModuleBytes(): Uint8Array {
       ...get(i), ...i32c(16), ...ADD, ...set(i),
     ]),
   ];
-  const adam = [...vec([[...uleb(1), I32], [...uleb(3 + 7), V128]]), ...adamBody, ...END];
 
   // rmsprop(P, G, MS, MOM, nb, rho, c, eps, mu, lr): tfjs's RMSProp over nb bytes (a multiple
   // of 8), two floats at a time in f64 with the plain JS loop's operations in its order, so
@@ -1003,7 +958,6 @@ function kernelModuleBytes(): Uint8Array {
       ...get(ri), ...i32c(8), ...ADD, ...set(ri),
     ]),
   ];
-  const rmsprop = [...vec([[...uleb(1), I32], [...uleb(3 + 5), V128]]), ...rmspropBody, ...END];
 
   // relu(Y, nb): y = max(y, 0) over nb bytes (a multiple of 16). reluGrad(Act, D, nb):
   // d = a > 0 ? d : 0 (tfjs: the gradient at 0 is 0). Branch-free, 4 lanes at a time.
@@ -1018,7 +972,6 @@ function kernelModuleBytes(): Uint8Array {
       ...get(yi), ...i32c(16), ...ADD, ...set(yi),
     ]),
   ];
-  const relu = [...vec([[...uleb(1), I32]]), ...reluBody, ...END];
   const [GA, GD, GN] = [0, 1, 2];
   const gi = 3;
   const reluGradBody = [
@@ -1031,22 +984,14 @@ function kernelModuleBytes(): Uint8Array {
       ...get(gi), ...i32c(16), ...ADD, ...set(gi),
     ]),
   ];
-  const reluGrad = [...vec([[...uleb(1), I32]]), ...reluGradBody, ...END];
 
-  const funcs: [string, number[], number[]][] = [
-    ['gemm', [0x60, ...vec(new Array<number[]>(15).fill([I32])), ...vec([])], gemm],
-    ['adam', [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(7).fill([F32])]), ...vec([])], adam],
-    ['rmsprop', [0x60, ...vec([...new Array<number[]>(5).fill([I32]), ...new Array<number[]>(5).fill([F64])]), ...vec([])], rmsprop],
-    ['relu', [0x60, ...vec([[I32], [I32]]), ...vec([])], relu],
-    ['reluGrad', [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])], reluGrad],
-  ];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(funcs.map(([, type]) => type))),
-    ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec(funcs.map((_, k) => uleb(k)))),
-    ...section(7, vec(funcs.map(([fname], k) => [...str(fname), 0x00, ...uleb(k)]))),
-    ...section(10, vec(funcs.map(([, , code]) => [...uleb(code.length), ...code]))),
+  const i32s = (n: number) => new Array<number>(n).fill(I32);
+  return moduleBytes([
+    { name: 'gemm', params: i32s(15), results: [], locals: [[17, I32], [1, F32], [1 + GEMM_V, V128]], body: gemmBody },
+    { name: 'adam', params: [...i32s(5), ...new Array<number>(7).fill(F32)], results: [], locals: [[1, I32], [3 + 7, V128]], body: adamBody },
+    { name: 'rmsprop', params: [...i32s(5), ...new Array<number>(5).fill(F64)], results: [], locals: [[1, I32], [3 + 5, V128]], body: rmspropBody },
+    { name: 'relu', params: i32s(2), results: [], locals: [[1, I32]], body: reluBody },
+    { name: 'reluGrad', params: i32s(3), results: [], locals: [[1, I32]], body: reluGradBody },
   ]);
 }
 // ---------------------------------------------------------------------------------------
