@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
-import { serveOptions } from '../../src/cli/serve-command.js';
+import { DEFAULT_HEAP_GROWING_PERCENT, heapGrowingPercent, serveOptions } from '../../src/cli/serve-command.js';
 import { progressBar } from '../../src/cli/chart.js';
 import { TrainProgress, readTrainingEnv } from '../../src/cli/train-command.js';
 import { decodeSnapshot, encodeSnapshot } from '../../src/core/agents/snapshot-codec.js';
@@ -63,6 +63,13 @@ test('bad flags exit 2 with a message; a busy port exits 1', async () => {
   assert.equal(code, 2);
   assert.match(err, /--grpc-port .* must be an integer in \[0, 65535\], got 'abc'/);
 
+  const badHeap = spawn(process.execPath, [BIN, 'serve', '--grpc-port', '0'], { env: { ...process.env, GYMHOST_HEAP_GROWING_PERCENT: '3e2' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let errHeap = '';
+  badHeap.stderr.on('data', (d) => (errHeap += d));
+  const [codeHeap] = await once(badHeap, 'exit');
+  assert.equal(codeHeap, 2);
+  assert.match(errHeap, /GYMHOST_HEAP_GROWING_PERCENT must be an integer from 0 \(V8's own heuristics\) to 1000, got "3e2"/);
+
   const first = startCli(['--grpc-port', '0', '--http-port', '0']);
   const httpPort = (await first.line).match(/HTTP on http:\/\/127\.0\.0\.1:(\d+)/)![1];
   const second = spawn(process.execPath, [BIN, 'serve', '--grpc-port', '0', '--http-port', httpPort], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,6 +91,16 @@ test('serveOptions: flags win over environment, which wins over defaults', () =>
   assert.equal(o.host, '127.0.0.1');
   assert.throws(() => serveOptions(['--max-sessions', '0'], {}), /max-sessions/);
   assert.throws(() => serveOptions(['--colour', 'red'], {}), /colour/);
+});
+
+test('heapGrowingPercent: GYMHOST_HEAP_GROWING_PERCENT, an integer in [0, 1000], else the default', () => {
+  assert.equal(heapGrowingPercent({}), DEFAULT_HEAP_GROWING_PERCENT);
+  assert.equal(heapGrowingPercent({ GYMHOST_HEAP_GROWING_PERCENT: '' }), DEFAULT_HEAP_GROWING_PERCENT);
+  assert.equal(heapGrowingPercent({ GYMHOST_HEAP_GROWING_PERCENT: '0' }), 0);
+  assert.equal(heapGrowingPercent({ GYMHOST_HEAP_GROWING_PERCENT: '1000' }), 1000);
+  for (const bad of ['-1', '1001', '1.5', 'lots', '0x10']) {
+    assert.throws(() => heapGrowingPercent({ GYMHOST_HEAP_GROWING_PERCENT: bad }), /GYMHOST_HEAP_GROWING_PERCENT must be an integer/, bad);
+  }
 });
 
 test('serveOptions: --database takes a postgres:// URL (or GYMHOST_DATABASE_URL), not with --data-dir or --data-max-bytes', () => {
