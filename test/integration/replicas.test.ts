@@ -426,7 +426,8 @@ print(" ".join(ids))
           const t = (await must(r.httpAddress, 'GET', '/v1/usage')).totals;
           return Number(t.envSteps) === 8 ? t : undefined;
         }, 'the sum of both replicas');
-        assert.ok(Number(totals.requests) >= 14);
+        // The creates, resets and steps on both replicas (the /v1/usage reads add more, as each is saved).
+        assert.ok(Number(totals.requests) >= 12, `requests ${totals.requests}`);
       }
       const db = new pgDriver.Client({ connectionString: url });
       await db.connect();
