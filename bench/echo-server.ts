@@ -6,9 +6,11 @@
  *
  *   node --import tsx bench/echo-server.ts [--port 0]
  *
- * Prints `echo serving gRPC on HOST:PORT` once bound.
+ * Prints `echo serving gRPC on HOST:PORT` once bound. Its V8 heap is set as `gymhost serve`
+ * sets its own (src/server/heap-growth.ts; GYMHOST_HEAP_GROWING_PERCENT applies to both).
  */
 import * as grpc from '@grpc/grpc-js';
+import { applyHeapGrowingPercent } from '../src/server/heap-growth.js';
 import {
   EnvServiceService,
   type ResetResponse,
@@ -62,6 +64,8 @@ const handlers: grpc.UntypedServiceImplementation = {
     call.on('error', () => undefined);
   }) as grpc.handleBidiStreamingCall<StepStreamRequest, StepStreamResponse>,
 };
+
+applyHeapGrowingPercent(process.env);
 
 const portArg = process.argv.indexOf('--port');
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0;

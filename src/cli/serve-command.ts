@@ -5,7 +5,6 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
 import { DEFAULT_DATA_DIR, USAGE } from '../cli.js';
 import { DEFAULT_LIMITS } from '../server/services/env-service.js';
 import { DEFAULT_AGENT_LIMITS } from '../server/services/agent-service.js';
@@ -13,37 +12,14 @@ import { DEFAULT_OPTIONS, startServer, type ServerOptions } from '../server/serv
 import { VERSION } from '../server/version.js';
 import { defaultMemoryBudget } from '../server/auth/quotas.js';
 import { LOG_LEVELS, type LogLevel } from '../server/observability/logger.js';
+import { applyHeapGrowingPercent } from '../server/heap-growth.js';
 import { isPostgresUrl } from '../store/open-store.js';
-
-/**
- * How far V8's old generation may grow above the live heap before a full collection, percent
- * (V8's own heuristics move between 10 and 300). Every gRPC answer is a new buffer of
- * grpc-js's, and the bytes of those a young collection has not freed yet count towards the
- * old generation's limit: with a server's small live heap (about 20 MB) and 4,096-copy vector
- * steps (108 KiB answers), V8's own choice ran a full collection about every hundred calls
- * (bench/README.md, "Server heap": 94-177 full collections in a run instead of 12).
- * GYMHOST_HEAP_GROWING_PERCENT overrides it; 0 leaves V8's heuristics.
- */
-export const DEFAULT_HEAP_GROWING_PERCENT = 200;
-
-/** GYMHOST_HEAP_GROWING_PERCENT or the default; throws on a value that is not an integer in [0, 1000]. */
-export function heapGrowingPercent(env: NodeJS.ProcessEnv): number {
-  const raw = env.GYMHOST_HEAP_GROWING_PERCENT;
-  if (raw === undefined || raw === '') return DEFAULT_HEAP_GROWING_PERCENT;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value > 1000) {
-    throw new Error(`GYMHOST_HEAP_GROWING_PERCENT must be an integer from 0 (V8's own heuristics) to 1000, got "${raw}"`);
-  }
-  return value;
-}
 
 /** `gymhost serve ARGS`: serves until SIGINT or SIGTERM; returns the exit code. */
 export async function serveCommand(argv: string[]): Promise<number> {
   let options: ServerOptions;
   try {
-    const percent = heapGrowingPercent(process.env);
-    // V8 computes the limit anew after every full collection, so setting it now takes effect.
-    if (percent > 0) v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
+    applyHeapGrowingPercent(process.env);
     options = serveOptions(argv, process.env);
   } catch (err) {
     process.stderr.write(`gymhost serve: ${(err as Error).message}\n\n${USAGE}`);
