@@ -67,6 +67,32 @@ def test_next_step_autoreset_matches_sync_vector_env(address: str, transport: st
         oracle.close()
 
 
+@pytest.mark.parametrize("n", [97, 256])
+def test_large_vector_env_matches_gymnasium(address: str, n: int) -> None:
+    """A vector session large enough for the server's SIMD physics (64 copies on) against
+    Gymnasium's own CartPole-v1 copies in a SyncVectorEnv seeded the same way (copy i gets
+    seed + i), step for step: observations, rewards and end flags, autoresets included."""
+    rng = np.random.default_rng(n)
+    actions = rng.integers(0, 2, size=(250, n))
+    remote = gymhost.make_vec("CartPole-v1", n, address=address)
+    oracle = gym.vector.SyncVectorEnv([lambda: gym.make("CartPole-v1") for _ in range(n)], autoreset_mode=AutoresetMode.NEXT_STEP)
+    try:
+        o1, _ = remote.reset(seed=1234)
+        o2, _ = oracle.reset(seed=1234)
+        np.testing.assert_array_equal(o1, o2)
+        ended = 0
+        for k, a in enumerate(actions):
+            r1 = remote.step(a)
+            r2 = oracle.step(a)
+            for name, x, y in zip(("observations", "rewards", "terminations", "truncations"), r1[:4], r2[:4]):
+                np.testing.assert_array_equal(x, y, err_msg=f"{name} at step {k}")
+            ended += int(np.sum(r1[2] | r1[3]))
+        assert ended >= 5 * n  # random actions end CartPole episodes every ~20 steps
+    finally:
+        remote.close()
+        oracle.close()
+
+
 def test_next_step_autoreset_semantics(address: str) -> None:
     """The step after a copy's episode ended resets it: action ignored, reward 0, flags false."""
     with gymhost.make_vec("CartPole-v1", 2, address=address) as envs:
