@@ -365,6 +365,44 @@ describe('sandbox: a failed reward leaves the session as it was before the step'
   });
 });
 
+describe('sandbox: CartPole vectors stepped in WebAssembly SIMD', () => {
+  it('70 copies: a throwing reward leaves the state as it was, and SIMD steps with a built-in reward and per-copy steps with a sandboxed one agree with a twin', async () => {
+    await ready(2);
+    register('one_or_throw', '(s, a, sn) => { if (globalThis.armed && Math.abs(sn[0]) > 0.08) throw new Error("far"); return 1; }', { env: CART });
+    register('one_armed', '(s, a, sn) => { globalThis.armed = true; if (Math.abs(sn[0]) > 0.08) throw new Error("far"); return 1; }', { env: CART });
+    const n = 70;
+    const s = session({ env: CART, reward: 'gymnasium', numEnvs: n, seed: 5 });
+    const twin = session({ env: CART, reward: 'gymnasium', numEnvs: n, seed: 5 });
+    assert.ok((s.batch as CartPoleBatch).simd, 'a batch of 70 copies steps in SIMD');
+    s.reset(5, undefined);
+    twin.reset(5, undefined);
+    const rng = new Rng(9);
+    let failures = 0;
+    for (let k = 0; k < 120; k++) {
+      // Thirds: built-in (SIMD kernel), a sandboxed reward that never throws, one that may.
+      const phase = k % 3;
+      s.setReward(phase === 0 ? 'gymnasium' : phase === 1 ? 'one_or_throw' : 'one_armed', undefined);
+      await ready(1);
+      const actions = Array.from({ length: n }, () => rng.nextInt(2));
+      const before = stateOf(s);
+      try {
+        s.stepBatch(actions);
+      } catch (err) {
+        assert.equal((err as DomainError).reason, 'REWARD_THREW');
+        assert.deepEqual(stateOf(s), before, `step ${k}`);
+        failures++;
+        s.setReward('gymnasium', undefined);
+        s.stepBatch(actions);
+      }
+      twin.stepBatch(actions);
+      assert.deepEqual(stateOf(s), stateOf(twin), `step ${k}`);
+    }
+    assert.ok(failures > 3, `the reward threw (${failures})`);
+    s.dispose();
+    twin.dispose();
+  });
+});
+
 describe('sandbox: batching and agreement with the built-ins', () => {
   it('a vector step is one sandbox call, also when some copies are autoreset', async () => {
     await ready(2);
