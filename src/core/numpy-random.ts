@@ -118,11 +118,30 @@ export function isPcg64State(from: ArrayLike<number>, offset: number): boolean {
  * out[outOffset, outOffset + count): what a NumpyGenerator in that state answers to `count`
  * uniform calls, bit for bit, and the words advance as its state does. Generators of many
  * copies can live side by side in one array. Allocates nothing.
- *
- * The state is unpacked into 24-bit limbs once, advanced `count` times in local float64
- * arithmetic (exact: see NumpyGenerator's advance) and packed back once.
  */
 export function pcg64Uniform(words: Uint32Array, o: number, low: number, high: number, out: Float64Array, outOffset: number, count: number): void {
+  pcg64Advance(words, o, count, low, high, out, outOffset);
+}
+
+/** The 64-bit output of the last draw of pcg64Advance: its high and low 32 bits (an array: module variables would box them). */
+const lastOutput = new Uint32Array(2);
+
+/**
+ * Advances the PCG64 generator at words[o, o + 8) `count` times (state = state * MULT + inc
+ * mod 2^128, then XSL-RR of the new state: NumPy's next_uint64), writing each output as a
+ * uniform(low, high) draw into out[outOffset + k] when `out` is given; lastOutput holds the
+ * last 64-bit output. The one implementation of the generator's step, for pcg64Uniform and
+ * NumpyGenerator alike.
+ *
+ * The state is unpacked into 24-bit limbs (low first; the top limb holds 8 bits) once,
+ * advanced in local float64 arithmetic and packed back once. The schoolbook product mod
+ * 2^128 goes column by column (each column < 6 * 2^48 + 2^28 < 2^53, exact in float64), plus
+ * the increment's limb and the carry. The carry is a floor of a product by 2^-24 (exact), not
+ * a float modulo (a C call). Every partial sum is an integer below 2^53, so the order of the
+ * additions does not change the column; the carry comes last, so the products need not wait
+ * for the previous column.
+ */
+function pcg64Advance(words: Uint32Array, o: number, count: number, low: number, high: number, out: Float64Array | undefined, outOffset: number): void {
   const w0 = words[o], w1 = words[o + 1], w2 = words[o + 2], w3 = words[o + 3];
   const i0 = words[o + 4], i1 = words[o + 5], i2 = words[o + 6], i3 = words[o + 7];
   // State and increment as 24-bit limbs, low first (the top limb holds 8 bits).
@@ -164,7 +183,7 @@ export function pcg64Uniform(words: Uint32Array, o: number, low: number, high: n
     a3 = r3;
     a4 = r4;
     a5 = r5;
-    // XSL-RR of the new state (see NumpyGenerator's advance), then random()'s top 53 bits.
+    // XSL-RR: (high 64 ^ low 64) of the new state rotated right by its top 6 bits.
     const s0 = r0 | (r1 << 24);
     const s1 = (r1 >>> 8) | (r2 << 16);
     const s2 = (r2 >>> 16) | (r3 << 8);
@@ -179,7 +198,12 @@ export function pcg64Uniform(words: Uint32Array, o: number, low: number, high: n
     const l = xl ^ swap;
     const hi = ((h >>> rot) | ((l << 1) << (31 - rot))) >>> 0;
     const lo = ((l >>> rot) | ((h << 1) << (31 - rot))) >>> 0;
-    out[outOffset + k] = low + span * ((hi * 2097152 + (lo >>> 11)) / TWO_POW_53);
+    // random(): the top 53 bits of the output.
+    if (out !== undefined) out[outOffset + k] = low + span * ((hi * 2097152 + (lo >>> 11)) / TWO_POW_53);
+    if (k === count - 1) {
+      lastOutput[0] = hi;
+      lastOutput[1] = lo;
+    }
   }
   words[o] = a0 | (a1 << 24);
   words[o + 1] = (a1 >>> 8) | (a2 << 16);
@@ -215,62 +239,9 @@ export class NumpyGenerator {
 
   /** Advances the LCG (state = state * MULT + inc mod 2^128) and sets outHi/outLo to XSL-RR of the new state. */
   private advance(): void {
-    const w = this.words;
-    // The state as 24-bit limbs, low first (the top limb holds 8 bits); the schoolbook product
-    // mod 2^128, column by column (each column < 6 * 2^48 + 2^28 < 2^53, exact in float64),
-    // plus the increment's limb and the carry. The carry is a floor of a division by 2^24
-    // (exact), not a float modulo (a C call): this runs once per draw. Every partial sum is an
-    // integer below 2^53, so the order of the additions does not change the column; the carry
-    // comes last, so the products need not wait for the previous column.
-    const w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-    const a0 = w0 & 0xffffff;
-    const a1 = (w0 >>> 24) | ((w1 & 0xffff) << 8);
-    const a2 = (w1 >>> 16) | ((w2 & 0xff) << 16);
-    const a3 = w2 >>> 8;
-    const a4 = w3 & 0xffffff;
-    const a5 = w3 >>> 24;
-    const i0 = w[4], i1 = w[5], i2 = w[6], i3 = w[7];
-    let col = a0 * L0 + (i0 & 0xffffff);
-    let carry = Math.floor(col / 16777216);
-    const r0 = col - carry * 16777216;
-    col = a0 * L1 + a1 * L0 + ((i0 >>> 24) | ((i1 & 0xffff) << 8)) + carry;
-    carry = Math.floor(col / 16777216);
-    const r1 = col - carry * 16777216;
-    col = a0 * L2 + a1 * L1 + a2 * L0 + ((i1 >>> 16) | ((i2 & 0xff) << 16)) + carry;
-    carry = Math.floor(col / 16777216);
-    const r2 = col - carry * 16777216;
-    col = a0 * L3 + a1 * L2 + a2 * L1 + a3 * L0 + (i2 >>> 8) + carry;
-    carry = Math.floor(col / 16777216);
-    const r3 = col - carry * 16777216;
-    col = a0 * L4 + a1 * L3 + a2 * L2 + a3 * L1 + a4 * L0 + (i3 & 0xffffff) + carry;
-    carry = Math.floor(col / 16777216);
-    const r4 = col - carry * 16777216;
-    col = a0 * L5 + a1 * L4 + a2 * L3 + a3 * L2 + a4 * L1 + a5 * L0 + (i3 >>> 24) + carry;
-    // The low 8 bits: & truncates the (integer, < 2^53) column modulo 2^32 exactly; a float % is a C call.
-    const r5 = col & 0xff;
-    w[0] = (r0 | (r1 << 24)) >>> 0;
-    w[1] = ((r1 >>> 8) | (r2 << 16)) >>> 0;
-    w[2] = ((r2 >>> 16) | (r3 << 8)) >>> 0;
-    w[3] = (r4 | (r5 << 24)) >>> 0;
-    // XSL-RR: (high 64 ^ low 64) rotated right by the top 6 bits of the state.
-    const xh = (w[3] ^ w[1]) >>> 0;
-    const xl = (w[2] ^ w[0]) >>> 0;
-    const rot = w[3] >>> 26;
-    let h = xh;
-    let l = xl;
-    let r = rot;
-    if (r >= 32) {
-      h = xl;
-      l = xh;
-      r -= 32;
-    }
-    if (r === 0) {
-      this.outHi = h;
-      this.outLo = l;
-    } else {
-      this.outHi = ((h >>> r) | (l << (32 - r))) >>> 0;
-      this.outLo = ((l >>> r) | (h << (32 - r))) >>> 0;
-    }
+    pcg64Advance(this.words, 0, 1, 0, 1, undefined, 0);
+    this.outHi = lastOutput[0];
+    this.outLo = lastOutput[1];
   }
 
   /** The next 64-bit output (next_uint64), as a BigInt (allocates; for tests and tools). */
