@@ -148,18 +148,10 @@ class InlineCall:
     def recv(self) -> bytes:
         """The next answer; raises :class:`CallEnded` when the call failed, StopIteration when
         the server ended it without an error."""
-        if self._answer is not None:
-            answer, self._answer = self._answer, None
-            return answer
-        if not self._receiving and not self._ended:
+        if self._answer is None and not self._receiving and not self._ended:
             if self._start((self._recv_op(0),), _RECV):
                 self._receiving = True
-        while self._receiving:
-            self._next_event()
-            if self._answer is not None:
-                answer, self._answer = self._answer, None
-                return answer
-        return self._end()
+        return self._take_answer()
 
     def exchange(self, data: bytes) -> bytes:
         """Sends ``data`` and returns the next answer, both in one batch (one wait), when no
@@ -170,7 +162,11 @@ class InlineCall:
         if not self._start((self._send_op(data, 0), self._recv_op(0)), _EXCHANGE):
             return self._end()
         self._sending = self._receiving = True
-        while self._receiving:
+        return self._take_answer()
+
+    def _take_answer(self) -> bytes:
+        """The answer received, after waiting for the one in flight; else how the call ended."""
+        while self._answer is None and self._receiving:
             self._next_event()
         if self._answer is not None:
             answer, self._answer = self._answer, None
